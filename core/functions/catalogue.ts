@@ -1,0 +1,248 @@
+/**
+ * The custom-function catalogue: each function's name, parameters, meaning and implementation, defined once.
+ * Excel (`=PCN.NAME`) and Google Sheets (`=PCN_NAME`) wrappers are generated from this list
+ * (scripts/gen-functions.ts), so both hosts expose the same functions with the same meaning.
+ */
+import { fail } from "../errors";
+import { arrsClaim, onCosts } from "../funding/arrs";
+import { toIsoDate, todayIso } from "../funding/dates";
+import { arrsAllocation, capacityAccess, careHomePremium, corePcnFunding, enhancedAccess, parseCapacityPart, participation } from "../funding/des";
+import { iifAchievement, iifPoints, iifValue, patientsNeeded } from "../funding/iif";
+import { splitPence } from "../funding/money";
+import { arrsMaximum, fyLabelOfIso, getRate, getYear, NEWEST_YEAR, parseArea } from "../rates/book";
+
+export type ParamType = "number" | "text" | "date";
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  description: string;
+  optional?: boolean;
+  /** Taken whole as a range (not applied cell by cell). */
+  whole?: boolean;
+  /** For numbers: refused below this. */
+  min?: number;
+}
+export interface FunctionSpec {
+  name: string;
+  description: string;
+  params: ParamSpec[];
+  returns: "number" | "text";
+  /** Example call (arguments as typed in a cell) and what it gives; README and tests use them. */
+  example: { args: string; result: string };
+  /** Called once per cell with already-checked scalars (undefined for an omitted optional). */
+  impl: (...args: any[]) => number | string | (number | string)[][];
+}
+
+const yearParam: ParamSpec = { name: "year", type: "text", optional: true, description: `Financial year such as "2025/26" (default: the newest year shipped, ${NEWEST_YEAR}).` };
+const dateParam = (what: string): ParamSpec => ({ name: "date", type: "date", optional: true, description: `${what} (a date; default: today).` });
+const areaParam: ParamSpec = { name: "area", type: "text", optional: true, description: `"national" (default), "outer london" or "inner london".` };
+const dateOrToday = (d: unknown) => (d === undefined ? todayIso() : toIsoDate(d));
+
+export const CATALOGUE: FunctionSpec[] = [
+  {
+    name: "CORE",
+    description: "Core PCN funding for the year: registered list x registered rate + adjusted population x adjusted rate.",
+    params: [
+      { name: "registered", type: "number", min: 0, description: "PCN registered list size at 1 January before the year." },
+      { name: "adjusted", type: "number", min: 0, description: "PCN adjusted population at 1 January before the year." },
+      yearParam,
+    ],
+    returns: "number",
+    example: { args: `45000, 47000, "2025/26"`, result: "136421.00" },
+    impl: (reg: number, adj: number, year?: string) => corePcnFunding(reg, adj, getYear(year)).annual,
+  },
+  {
+    name: "ENHANCED_ACCESS",
+    description: "Enhanced Access payment for the year: adjusted population x rate.",
+    params: [{ name: "adjusted", type: "number", min: 0, description: "PCN adjusted population." }, yearParam],
+    returns: "number",
+    example: { args: `47000, "2025/26"`, result: "396069.00" },
+    impl: (adj: number, year?: string) => enhancedAccess(adj, getYear(year)).annual,
+  },
+  {
+    name: "CARE_HOME_PREMIUM",
+    description: "Care Home Premium for the year: aligned care-home beds x rate per bed.",
+    params: [{ name: "beds", type: "number", min: 0, description: "Beds in aligned care homes." }, yearParam],
+    returns: "number",
+    example: { args: `120, "2025/26"`, result: "15630.36" },
+    impl: (beds: number, year?: string) => careHomePremium(beds, getYear(year)).annual,
+  },
+  {
+    name: "CAPACITY_ACCESS",
+    description: "Capacity and Access payment for the year: the support part, the improvement part, or both.",
+    params: [
+      { name: "adjusted", type: "number", min: 0, description: "PCN adjusted population." },
+      { name: "part", type: "text", optional: true, description: `"support", "improvement" or "total" (default).` },
+      yearParam,
+    ],
+    returns: "number",
+    example: { args: `47000, "support", "2025/26"`, result: "150776.00" },
+    impl: (adj: number, part?: string, year?: string) => capacityAccess(adj, parseCapacityPart(part), getYear(year)).annual,
+  },
+  {
+    name: "PARTICIPATION",
+    description: "Network Participation Payment to a practice for the year: its weighted list x rate.",
+    params: [{ name: "weighted", type: "number", min: 0, description: "The practice's weighted (Carr-Hill) list." }, yearParam],
+    returns: "number",
+    example: { args: `8000, "2025/26"`, result: "14088.00" },
+    impl: (w: number, year?: string) => participation(w, getYear(year)).annual,
+  },
+  {
+    name: "ARRS_ALLOCATION",
+    description: "ARRS allocation (Additional Roles Reimbursement Sum) for the year: weighted population x rate.",
+    params: [{ name: "weighted", type: "number", min: 0, description: "PCN weighted (Carr-Hill) population at 1 January." }, yearParam],
+    returns: "number",
+    example: { args: `30000, "2025/26"`, result: "798930.00" },
+    impl: (w: number, year?: string) => arrsAllocation(w, getYear(year)).annual,
+  },
+  {
+    name: "RATE",
+    description: "A rate from the rates book, e.g. \"arrsAllocation\"; an error says so when the figure is not known.",
+    params: [{ name: "name", type: "text", description: "Rate name, e.g. \"coreRegistered\", \"enhancedAccess\", \"arrsAllocation\"." }, yearParam],
+    returns: "number",
+    example: { args: `"arrsAllocation", "2025/26"`, result: "26.631" },
+    impl: (name: string, year?: string) => {
+      const y = getYear(year);
+      const r = getRate(y, name);
+      if (r.value === null) fail(`${r.label} for ${y.year} is not known: ${r.source}`);
+      return r.value;
+    },
+  },
+  {
+    name: "RATE_SOURCE",
+    description: "Where a rate comes from, with its confidence.",
+    params: [{ name: "name", type: "text", description: "Rate name, e.g. \"arrsAllocation\"." }, yearParam],
+    returns: "text",
+    example: { args: `"arrsAllocation", "2025/26"`, result: "Pulse PCN, ... (confidence: high)" },
+    impl: (name: string, year?: string) => {
+      const r = getRate(getYear(year), name);
+      return `${r.source} (confidence: ${r.confidence})`;
+    },
+  },
+  {
+    name: "ARRS_MAX",
+    description: "Maximum ARRS reimbursement per WTE per year for a role on a date (salary plus employer on-costs).",
+    params: [
+      { name: "role", type: "text", description: "Role as the DES names it, e.g. \"Clinical Pharmacist\" (any case)." },
+      dateParam("The date the maximum applies on"),
+      areaParam,
+    ],
+    returns: "number",
+    example: { args: `"Clinical Pharmacist", "2024-11-01"`, result: "65838.00" },
+    impl: (role: string, date?: unknown, area?: string) => arrsMaximum(role, dateOrToday(date), parseArea(area)).value,
+  },
+  {
+    name: "ONCOSTS",
+    description: "Employer on-costs for an annual salary: employer National Insurance above the threshold plus employer pension.",
+    params: [{ name: "salary", type: "number", min: 0, description: "Annual salary per WTE." }, dateParam("The date whose rates apply")],
+    returns: "number",
+    example: { args: `45000, "2025-06-01"`, result: "12471.00" },
+    impl: (salary: number, date?: unknown) => onCosts(salary, dateOrToday(date)).total,
+  },
+  {
+    name: "ARRS_CLAIM",
+    description: "Claimable ARRS amount: min(annual cost per WTE, role maximum) x WTE x months / 12.",
+    params: [
+      { name: "role", type: "text", description: "Role as the DES names it, e.g. \"Clinical Pharmacist\"." },
+      { name: "annualCostPerWte", type: "number", min: 0, description: "Salary plus employer on-costs per WTE per year." },
+      { name: "wte", type: "number", description: "Whole-time equivalent (1 = full time)." },
+      { name: "months", type: "number", description: "Months claimed, 0 to 12." },
+      dateParam("The date whose maximum applies"),
+      areaParam,
+    ],
+    returns: "number",
+    example: { args: `"Clinical Pharmacist", 70000, 0.8, 12, "2025-06-01"`, result: "53577.60" },
+    impl: (role: string, cost: number, wte: number, months: number, date?: unknown, area?: string) =>
+      arrsClaim(role, cost, wte, months, dateOrToday(date), parseArea(area)),
+  },
+  {
+    name: "IIF_ACHIEVEMENT",
+    description: "IIF achievement with personalised care adjustments: numerator / (denominator - PCAs).",
+    params: [
+      { name: "numerator", type: "number", min: 0, description: "Patients meeting the indicator." },
+      { name: "denominator", type: "number", min: 0, description: "Patients in the indicator's denominator." },
+      { name: "pcas", type: "number", min: 0, optional: true, description: "Personalised care adjustments (default 0)." },
+    ],
+    returns: "number",
+    example: { args: `600, 1000, 200`, result: "0.75" },
+    impl: (n: number, d: number, p?: number) => iifAchievement(n, d, p ?? 0),
+  },
+  {
+    name: "IIF_POINTS",
+    description: "IIF points on the linear scale between the lower and upper thresholds.",
+    params: [
+      { name: "achievement", type: "number", description: "Achievement as a fraction (72.5% is 0.725)." },
+      { name: "lower", type: "number", description: "Lower threshold (fraction)." },
+      { name: "upper", type: "number", description: "Upper threshold (fraction)." },
+      { name: "maxPoints", type: "number", min: 0, description: "Points available." },
+    ],
+    returns: "number",
+    example: { args: `0.725, 0.65, 0.8, 22`, result: "11" },
+    impl: (a: number, lo: number, up: number, max: number) => iifPoints(a, lo, up, max),
+  },
+  {
+    name: "IIF_VALUE",
+    description: "IIF payment: points x £ per point x list-size adjustment x prevalence adjustment.",
+    params: [
+      { name: "points", type: "number", min: 0, description: "Points achieved." },
+      { name: "listSizeAdjustment", type: "number", min: 0, optional: true, description: "List-size adjustment (default 1)." },
+      { name: "prevalenceAdjustment", type: "number", min: 0, optional: true, description: "Prevalence adjustment (default 1)." },
+      yearParam,
+    ],
+    returns: "number",
+    example: { args: `11, 1, 1, "2024/25"`, result: "2178.00" },
+    impl: (pts: number, lsa?: number, pa?: number, year?: string) => iifValue(pts, lsa ?? 1, pa ?? 1, getYear(year)),
+  },
+  {
+    name: "PATIENTS_NEEDED",
+    description: "More patients needed in the numerator to reach the upper threshold (0 when already reached).",
+    params: [
+      { name: "numerator", type: "number", min: 0, description: "Patients meeting the indicator." },
+      { name: "denominator", type: "number", min: 0, description: "Patients in the denominator." },
+      { name: "upper", type: "number", description: "Upper threshold (fraction)." },
+      { name: "pcas", type: "number", min: 0, optional: true, description: "Personalised care adjustments (default 0)." },
+    ],
+    returns: "number",
+    example: { args: `500, 1000, 0.8, 200`, result: "140" },
+    impl: (n: number, d: number, up: number, p?: number) => patientsNeeded(n, d, up, p ?? 0),
+  },
+  {
+    name: "SPLIT",
+    description: "Splits an amount among practices by weights, exact to the penny: the shares always sum to the amount.",
+    params: [
+      { name: "amount", type: "number", description: "The amount to share." },
+      { name: "weights", type: "number", whole: true, description: "A column (or row) of weights, e.g. weighted lists; blanks count as 0." },
+    ],
+    returns: "number",
+    example: { args: `1000, {1;1;1}`, result: "333.34, 333.33, 333.33 (a column)" },
+    impl: (amount: number, weights: unknown[][]) => {
+      const flat: number[] = [];
+      weights.forEach((row, i) =>
+        row.forEach((w, j) => {
+          if (w === null || w === undefined || w === "") return flat.push(0);
+          if (typeof w !== "number" || !Number.isFinite(w)) fail(`Weight ${i * row.length + j + 1} is not a number ("${String(w)}").`);
+          if (w < 0) fail(`Weight ${i * row.length + j + 1} is negative (${w}).`);
+          flat.push(w);
+        }),
+      );
+      if (!(flat.reduce((a, b) => a + b, 0) > 0)) fail("The weights add up to 0: give at least one positive weight.");
+      const shares = splitPence(amount, flat);
+      let k = 0;
+      return weights.map((row) => row.map(() => shares[k++]));
+    },
+  },
+  {
+    name: "FY",
+    description: "The NHS financial-year label (1 April to 31 March) of a date, e.g. \"2025/26\".",
+    params: [{ name: "date", type: "date", description: "A date." }],
+    returns: "text",
+    example: { args: `"2025-06-01"`, result: "2025/26" },
+    impl: (date: unknown) => fyLabelOfIso(toIsoDate(date)),
+  },
+];
+
+export function findFunction(name: string): FunctionSpec {
+  const f = CATALOGUE.find((x) => x.name === name);
+  if (!f) throw new Error(`No catalogue function ${name}`);
+  return f;
+}

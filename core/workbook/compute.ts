@@ -1,0 +1,188 @@
+/**
+ * The core's own evaluation of a built workbook, from its input cells: every computed column and report cell,
+ * by the `compute` beside each formula. Tests compare it with what real spreadsheet engines compute, and
+ * "Check register" uses it, so the pane works on any host whether or not it has recalculated.
+ */
+import { readMeta } from "./engine";
+import { isoToSerial, serialToIso, type SheetSnapshot, type WorkbookSnapshot } from "./plan";
+import type { Finding } from "./register";
+import type { Env, RowValues, SheetSpec, Value } from "./spec";
+import { getYear } from "../rates/book";
+// build.ts imports this module too: the cycle is safe because both only call each other at run time.
+import { workbookSpecs } from "./build";
+
+export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
+
+interface Model {
+  specs: SheetSpec[];
+  env: Env;
+  rowsOf(key: string): RowValues[];
+  snapOf(key: string): SheetSnapshot | undefined;
+}
+
+function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
+  const meta = readMeta(snapshot);
+  if (!meta.year) return null;
+  const { specs } = workbookSpecs(snapshot, { year: meta.year });
+  const snapOf = (key: string) => {
+    const spec = specs.find((s) => s.key === key);
+    return spec ? snapshot.sheets.find((s) => s.name === spec.name) : undefined;
+  };
+  const rowsCache = new Map<string, RowValues[]>();
+  const rowsOf = (key: string): RowValues[] => {
+    const hit = rowsCache.get(key);
+    if (hit) return hit;
+    const spec = specs.find((s) => s.key === key)!;
+    const m = meta.sheets.find((x) => x.key === key);
+    const snap = snapOf(key);
+    const out: RowValues[] = [];
+    if (spec.table && snap && m) {
+      for (let r = 1; r <= m.capacity; r++) {
+        const rec: RowValues = { __row: r + 1, __index: r - 1 };
+        spec.table.columns.forEach((c, i) => {
+          const v = snap.values[r]?.[i];
+          rec[c.key] = v === undefined || v === "" ? null : (v as Value);
+        });
+        out.push(rec);
+      }
+    }
+    rowsCache.set(key, out);
+    return out;
+  };
+  // Names: table columns, table row names, report cells.
+  const columnNames = new Map<string, { key: string; col: string }>();
+  const cellNames = new Map<string, () => Value>();
+  const colMemo = new Map<string, Value[]>();
+  const cellMemo = new Map<string, Value>();
+  const env: Env = {
+    year: getYear(meta.year),
+    today: isoToSerial(todayIso),
+    column(name) {
+      const hit = colMemo.get(name);
+      if (hit) return hit;
+      const cn = columnNames.get(name);
+      if (!cn) throw new Error(`compute: unknown column name ${name}`);
+      const spec = specs.find((s) => s.key === cn.key)!;
+      const col = spec.table!.columns.find((c) => c.key === cn.col)!;
+      const vals = rowsOf(cn.key).map((r) => (col.compute ? col.compute(r, env) : (r[col.key] ?? null)));
+      colMemo.set(name, vals);
+      return vals;
+    },
+    cell(name) {
+      if (cellMemo.has(name)) return cellMemo.get(name)!;
+      const f = cellNames.get(name);
+      if (!f) throw new Error(`compute: unknown cell name ${name}`);
+      const v = f();
+      cellMemo.set(name, v);
+      return v;
+    },
+  };
+  for (const spec of specs) {
+    const t = spec.table;
+    if (t) {
+      for (const c of t.columns) if (c.name) columnNames.set(t.namePrefix + c.name, { key: spec.key, col: c.key });
+      if (t.rowNames) {
+        for (const r of rowsOf(spec.key)) {
+          const nm = t.rowNames(r);
+          if (nm && !cellNames.has(nm.name)) cellNames.set(nm.name, () => r[nm.column] ?? null);
+        }
+      }
+    }
+    const snap = snapOf(spec.key);
+    for (const rep of spec.reports ?? []) {
+      rep.rows.forEach((row, r) =>
+        row.forEach((rc, c) => {
+          if (!rc?.name) return;
+          const fromSheet = () => (snap?.values[r]?.[rep.col + c] ?? null) as Value;
+          cellNames.set(rc.name, rc.input ? fromSheet : rc.compute ? () => rc.compute!(env) : fromSheet);
+        }),
+      );
+    }
+  }
+  return { specs, env, rowsOf, snapOf };
+}
+
+/** Every computed cell of every sheet this product built, as the core computes it. */
+export function computeWorkbook(snapshot: WorkbookSnapshot, todayIso: string): ComputedCell[] {
+  const m = buildModel(snapshot, todayIso);
+  if (!m) return [];
+  const out: ComputedCell[] = [];
+  for (const spec of m.specs) {
+    if (!m.snapOf(spec.key)) continue;
+    if (spec.table) {
+      const rows = m.rowsOf(spec.key);
+      spec.table.columns.forEach((c, ci) => {
+        if (!c.compute) return;
+        const vals = c.name ? m.env.column(spec.table!.namePrefix + c.name) : rows.map((r) => c.compute!(r, m.env));
+        vals.forEach((v, i) => out.push({ sheet: spec.name, row: i + 1, col: ci, value: v }));
+      });
+    }
+    for (const rep of spec.reports ?? []) {
+      rep.rows.forEach((row, r) =>
+        row.forEach((rc, c) => {
+          if (!rc || rc.input || !rc.compute) return;
+          out.push({ sheet: spec.name, row: r, col: rep.col + c, value: rc.name ? m.env.cell(rc.name) : rc.compute(m.env) });
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+const fmtDate = (serial: number) => serialToIso(serial).split("-").reverse().join("/");
+
+export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): Finding[] {
+  const m = buildModel(snapshot, todayIso);
+  if (!m) return [];
+  const findings: Finding[] = [];
+  const p = m.specs.find((s) => s.key === "partnerships")!;
+  if (m.snapOf("partnerships")) {
+    const cols = p.table!.columns;
+    const colOf = (k: string) => cols.findIndex((c) => c.key === k) + 1;
+    const computed = (k: string) => m.env.column(`Partnership_${cols.find((c) => c.key === k)!.name}`);
+    const status = computed("status"), days = computed("daysToNotice"), gov = computed("govComplete"), contacts = computed("missingContacts"), review = computed("reviewStatus"), nd = computed("noticeDate");
+    m.rowsOf("partnerships").forEach((r, i) => {
+      if (r.ref === null || r.ref === "") return;
+      const ref = String(r.ref);
+      const who = r.partner ? `${ref} ${String(r.partner)}` : ref;
+      const row = r.__row as number;
+      const st = status[i];
+      if (typeof st === "string" && st && st !== "Fine") {
+        const d = days[i] as number;
+        findings.push({
+          severity: st === "Overdue" || d <= 14 ? "red" : "amber", sheet: p.name, row, col: colOf("noticeDate"), ref: who,
+          message: st === "Overdue" ? `Notice date ${fmtDate(nd[i] as number)} has passed (${-d} days ago).` : `Notice date ${fmtDate(nd[i] as number)} is in ${d} days.`,
+        });
+      }
+      if (review[i] === "Review overdue") findings.push({ severity: "amber", sheet: p.name, row, col: colOf("reviewDate"), ref: who, message: `Review was due on ${fmtDate(r.reviewDate as number)}.` });
+      if (typeof gov[i] === "number" && (gov[i] as number) < 1) {
+        const missing = cols.filter((c) => c.key.startsWith("gov") && c.choices).filter((c) => r[c.key] !== "Agreed" && r[c.key] !== "Not applicable").map((c) => c.header);
+        findings.push({ severity: "amber", sheet: p.name, row, col: colOf("govClinical"), ref: who, message: `Governance not agreed: ${missing.join(", ")}.` });
+      }
+      if (typeof contacts[i] === "number" && (contacts[i] as number) > 0) {
+        const missing = cols.filter((c) => c.key.startsWith("contact")).filter((c) => r[c.key] === null || r[c.key] === "").map((c) => c.header.replace(/^Contact: /, ""));
+        findings.push({ severity: "amber", sheet: p.name, row, col: colOf("contactDecisions"), ref: who, message: `No point of contact for: ${missing.join(", ")}.` });
+      }
+    });
+  }
+  const a = m.specs.find((s) => s.key === "arrs")!;
+  if (m.snapOf("arrs")) {
+    const checks = m.env.column("Arrs_Check");
+    const cols = a.table!.columns;
+    m.rowsOf("arrs").forEach((r, i) => {
+      if (r.ref === null || r.ref === "") return;
+      const c = checks[i];
+      if (typeof c === "string" && c && c !== "OK") findings.push({ severity: "amber", sheet: a.name, row: r.__row as number, col: cols.findIndex((x) => x.key === "check") + 1, ref: String(r.ref), message: c });
+    });
+    if (m.snapOf("funding")) {
+      const status = m.env.cell("Arrs_Status");
+      const head = m.env.cell("Arrs_Headroom");
+      const repCol = cols.length + 1 + 2;
+      if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `Claims exceed the ARRS allocation by £${Math.abs(head as number).toFixed(2)}.` });
+      if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `£${(head as number).toFixed(2)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
+      if (typeof head === "number" && status === "On track") findings.push({ severity: "info", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `ARRS headroom £${head.toFixed(2)}: on track.` });
+    }
+  }
+  const order = { red: 0, amber: 1, info: 2 };
+  return findings.sort((x, y) => order[x.severity] - order[y.severity]);
+}

@@ -1,0 +1,136 @@
+/**
+ * The host-neutral write plan: what every host (exceljs, Excel, Google Sheets) applies.
+ * The core decides every cell, format and rule; hosts only translate these shapes into their API calls.
+ * Coordinates are 0-based (row 0 = spreadsheet row 1, col 0 = column A).
+ */
+
+/** One cell to write. A plain string is ALWAYS literal text: only `{ f }` objects made by the core are formulas. */
+export type PlanCell = null | number | boolean | string | FormulaCell | DateCell;
+/** A native formula, including the leading "=". */
+export interface FormulaCell { f: string }
+/** A calendar date, ISO yyyy-mm-dd; hosts write a real date (serial number with a date format). */
+export interface DateCell { d: string }
+
+export interface RangeRef { row: number; col: number; rows: number; cols: number }
+
+/** A rectangular write of cells starting at (row, col). */
+export interface Block { row: number; col: number; cells: PlanCell[][] }
+
+export interface NumberFormatRule { range: RangeRef; format: string }
+
+export interface ValidationRule {
+  range: RangeRef;
+  /** Dropdown of fixed choices. */
+  list?: string[];
+  /** Dropdown fed from a range, as an absolute A1 reference with sheet (e.g. `'Funding'!$A$2:$A$200`). */
+  listSource?: string;
+  /** Whole-number or decimal bounds. */
+  number?: { min?: number; max?: number; integer?: boolean };
+  date?: boolean;
+  /** Shown to the person when the input is refused. */
+  message: string;
+}
+
+/** Colour a range when a formula (written relative to the range's top-left cell) is TRUE. */
+export interface ConditionalFormatRule { range: RangeRef; formula: string; fill: string; font?: string }
+
+export interface StyleRule {
+  range: RangeRef;
+  bold?: boolean;
+  fill?: string;
+  fontColor?: string;
+  wrap?: boolean;
+  italic?: boolean;
+}
+
+export interface ChartSeries { name: string; sheet: string; range: RangeRef; color?: string }
+export interface ChartSpec {
+  type: "line";
+  title: string;
+  /** Where the chart sits on its sheet, in cells. */
+  anchor: RangeRef;
+  categories: { sheet: string; range: RangeRef };
+  series: ChartSeries[];
+}
+
+export interface SheetPlan {
+  /** Spec key, stable across versions (e.g. "partnerships"). */
+  key: string;
+  /** Sheet name as it will be in the workbook. */
+  name: string;
+  /** True when the sheet does not exist yet and must be added. */
+  create: boolean;
+  hidden?: boolean;
+  /** Value and formula writes. Never covers a cell a person typed (the plan engine guarantees it). */
+  blocks: Block[];
+  /** Ranges whose stale computed content must be cleared before writing (contents only). */
+  clears: RangeRef[];
+  formats: NumberFormatRule[];
+  styles: StyleRule[];
+  validations: ValidationRule[];
+  conditionalFormats: ConditionalFormatRule[];
+  freeze: { rows: number; cols: number };
+  columnWidths: { col: number; width: number }[];
+  /** List sheets become Excel tables where the host has them. */
+  table?: { name: string; range: RangeRef };
+  charts: ChartSpec[];
+}
+
+export interface NamedRange { name: string; sheet: string; range: RangeRef }
+
+export interface WritePlan {
+  year: string;
+  sheets: SheetPlan[];
+  names: NamedRange[];
+  /** Things the person should know (kept overrides, renamed sheets, unknown rates). */
+  warnings: string[];
+}
+
+/** What a host reads from the workbook before planning: values and formulas of each sheet's used range from A1. */
+export type SnapshotValue = string | number | boolean | null;
+export interface SheetSnapshot {
+  name: string;
+  /** Dates as spreadsheet serial numbers (hosts convert). */
+  values: SnapshotValue[][];
+  /** Same shape; a string starting with "=" where the cell holds a formula, else null. */
+  formulas: (string | null)[][];
+}
+export interface WorkbookSnapshot { sheets: SheetSnapshot[] }
+
+// ---- A1 helpers shared by every host ----
+
+export function colLetter(col: number): string {
+  let s = "";
+  let n = col + 1;
+  while (n > 0) {
+    const m = (n - 1) % 26;
+    s = String.fromCharCode(65 + m) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+export function quoteSheet(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) && !/^[A-Za-z]{1,3}[0-9]+$/.test(name)
+    ? name
+    : `'${name.replace(/'/g, "''")}'`;
+}
+
+/** "B2:D9" (or "B2" for one cell), optionally absolute and sheet-qualified. */
+export function a1(r: RangeRef, opts: { sheet?: string; absolute?: boolean } = {}): string {
+  const d = opts.absolute ? "$" : "";
+  const tl = `${d}${colLetter(r.col)}${d}${r.row + 1}`;
+  const br = `${d}${colLetter(r.col + r.cols - 1)}${d}${r.row + r.rows}`;
+  const body = r.rows === 1 && r.cols === 1 ? tl : `${tl}:${br}`;
+  return opts.sheet ? `${quoteSheet(opts.sheet)}!${body}` : body;
+}
+
+/** Serial number (1900 date system, as Excel, Sheets and LibreOffice use) of an ISO date. */
+export function isoToSerial(iso: string): number {
+  const [y, m, d] = iso.split("-").map(Number);
+  return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86400000);
+}
+export function serialToIso(serial: number): string {
+  const ms = Date.UTC(1899, 11, 30) + Math.round(serial) * 86400000;
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,127 @@
+/**
+ * A realistic, clearly fictional network for the sample workbook, and large generated ones for benchmarks.
+ * Names are invented; populations are typical of a 45,000-patient PCN.
+ */
+import { NEWEST_YEAR, getYear } from "../rates/book";
+import type { NetworkData, NetworkInput } from "./data";
+import { NetworkSchema, PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES } from "./data";
+
+const addDays = (iso: string, days: number) => new Date(Date.parse(iso + "T00:00:00Z") + days * 86400000).toISOString().slice(0, 10);
+
+export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().toISOString().slice(0, 10)): NetworkData {
+  const y = getYear(year);
+  const ys = y.start;
+  const input: NetworkInput = {
+    pcn: { name: "Riverbend Primary Care Network (fictional sample)", icb: "Example ICB" },
+    year: y.year,
+    kpiMonths: 12,
+    practices: [
+      { name: "Riverside Surgery", odsCode: "X00001", registered: 9850, weighted: 10312.4, adjusted: 10120.7, beds: 42 },
+      { name: "Oakfield Medical Centre", odsCode: "X00002", registered: 8720, weighted: 8455.9, adjusted: 8610.2, beds: 0 },
+      { name: "Millbrook Health Centre", odsCode: "X00003", registered: 7640, weighted: 8102.3, adjusted: 7905.5, beds: 28 },
+      { name: "Castle Street Practice", odsCode: "X00004", registered: 6980, weighted: 6744.1, adjusted: 6890.0, beds: 0 },
+      { name: "Hillview Surgery", odsCode: "X00005", registered: 6210, weighted: 6633.8, adjusted: 6402.9, beds: 15 },
+      { name: "Northgate Family Practice", odsCode: "X00006", registered: 5600, weighted: 5391.6, adjusted: 5544.4, beds: 0 },
+    ],
+    partnerships: [],
+    arrsPosts: [
+      { ref: "A-01", name: "Clinical pharmacist 1", role: "Clinical Pharmacist", band: "7", wte: 1, start: ys, salary: 50952, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Oakfield Medical Centre", share: 0.5 }], hostPractice: "Riverside Surgery" },
+      { ref: "A-02", name: "Clinical pharmacist 2", role: "Clinical Pharmacist", band: "8a", wte: 0.8, start: ys, annualCost: 72500, shares: [{ practice: "Millbrook Health Centre", share: 0.6 }, { practice: "Castle Street Practice", share: 0.4 }], hostPractice: "Millbrook Health Centre" },
+      { ref: "A-03", name: "Pharmacy technician", role: "Pharmacy Technician", band: "5", wte: 1, start: addDays(ys, 61), salary: 31049, shares: [{ practice: "Hillview Surgery", share: 0.5 }, { practice: "Northgate Family Practice", share: 0.5 }], hostPractice: "Hillview Surgery" },
+      { ref: "A-04", name: "Advanced practitioner", role: "Advanced Practitioner", band: "8a", wte: 0.6, start: ys, salary: 57349, shares: [{ practice: "Riverside Surgery", share: 1 }], hostPractice: "Riverside Surgery" },
+      { ref: "A-05", name: "Enhanced practice nurse", role: "Enhanced Practice Nurse", band: "7", wte: 1, start: addDays(ys, 91), end: addDays(ys, 364), salary: 50952, shares: [{ practice: "Oakfield Medical Centre", share: 0.5 }, { practice: "Castle Street Practice", share: 0.5 }], hostPractice: "Oakfield Medical Centre" },
+      { ref: "A-06", name: "GP (newly qualified)", role: "General Practitioner", band: "n/a", wte: 0.5, start: addDays(ys, 183), salary: 82418, shares: [{ practice: "Northgate Family Practice", share: 1 }], hostPractice: "Northgate Family Practice" },
+      { ref: "A-07", name: "Care co-ordinator", role: "Care Coordinator", band: "4", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
+    ],
+    budget: [],
+    kpis: [],
+  };
+  const partners: [string, (typeof PARTNERSHIP_TYPES)[number], string, string, number, number, number][] = [
+    ["Riverbend Community Pharmacy Group", "Memorandum of understanding", "Blood pressure checks in pharmacies", "Undiagnosed hypertension", 0, 320, 60],
+    ["Valley Social Prescribing CIC", "Commissioned clinical service", "Social prescribing link workers", "Loneliness and non-medical needs", 54000, 45, 90],
+    ["St Aidan's Hospice", "Informal partnership", "Palliative care MDT", "End-of-life care coordination", 0, 400, 30],
+    ["Brightline Digital Ltd", "Commissioned technology", "Online consultation platform", "Telephone demand at 8am", 18500, 75, 90],
+    ["Riverbend GP Federation", "Hosted employment", "Hosting ARRS clinical pharmacists", "Medicines optimisation", 12000, 200, 90],
+    ["Community Mental Health Trust", "Hosted employment", "Adult mental health practitioner", "Mental health access", 28000, 20, 90],
+    ["Riverbend Council Public Health", "Memorandum of understanding", "NHS Health Checks outreach", "Cardiovascular risk in deprived areas", 0, 150, 30],
+    ["Careway Care Homes", "Informal partnership", "Weekly care home rounds", "Unplanned admissions from care homes", 0, 10, 14],
+    ["Clearview Physio Partners", "Commissioned clinical service", "First contact physiotherapy sessions", "MSK waiting times", 36500, -20, 60],
+    ["Local Carers' Centre", "Informal partnership", "Carers' support clinics", "Carer strain", 2500, 5, 30],
+    ["Riverbend Housing Association", "Other", "Damp and mould referral pathway", "Respiratory illness in housing", 0, 260, 30],
+    ["Secure Data Services Ltd", "Commissioned technology", "Population health dashboard", "Case finding", 9600, 130, 60],
+  ];
+  const gov = GOVERNANCE_STATUS;
+  partners.forEach(([partner, type, service, need, value, endInDays, noticeDays], i) => {
+    const end = addDays(todayIso, endInDays + noticeDays);
+    const start = addDays(end, -(365 * (1 + (i % 3))) + 1);
+    const agreedAll = i % 4 !== 1;
+    input.partnerships!.push({
+      ref: `P-${String(i + 1).padStart(3, "0")}`, partner, type, service, need,
+      basis: (["Population health need", "Capacity", "Time", "IT", "Financial"] as const)[i % 5],
+      outcomes: `Measurable improvement in ${need.toLowerCase()}`,
+      start, end, value, fundingSource: value ? (["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access"] as const)[i % 4] : undefined,
+      recurrent: i % 3 !== 2, quotes: type.startsWith("Commissioned") ? 3 : 0, financeLead: value > 0,
+      governance: {
+        clinical: agreedAll ? "Agreed" : "In progress", quality: "Agreed", dataProtection: i % 5 === 3 ? "Not started" : "Agreed",
+        ip: type === "Commissioned technology" ? "Agreed" : "Not applicable", confidentiality: "Agreed", training: agreedAll ? "Agreed" : gov[2], hr: type === "Hosted employment" ? "Agreed" : "Not applicable",
+      },
+      accountability: { clinical: i % 2 ? "Provider" : "Shared", data: "Shared", staff: type === "Hosted employment" ? "Provider" : "PCN", complaints: "Shared" },
+      contacts: {
+        decisions: "PCN Clinical Director", finance: i % 6 === 4 ? undefined : "PCN Finance Lead", operations: "PCN Manager",
+        technical: type === "Commissioned technology" ? `${partner} service desk` : i % 3 === 0 ? undefined : "Practice IT lead", escalation: "PCN Board chair",
+      },
+      notice: { days: noticeDays, personnel: 30, it: 60, rotas: 28, monitoring: 30 },
+      monitoring: MONITORING_METHODS.filter((_, k) => (i + k) % 3 !== 0),
+      factors: { values: 4, engagement: 3 + (i % 3), clarity: 2 + (i % 4), contact: i % 6 === 4 ? 2 : 4, monitoring: 3 + (i % 2), trust: 3 + (i % 3) },
+      owner: ["PCN Manager", "Clinical Director", "Finance Lead"][i % 3],
+      reviewDate: addDays(todayIso, [-20, 45, 120, -5, 200, 15][i % 6]),
+      compromises: i % 4 === 0 ? "Shared clinical governance meetings alternate venues" : "",
+    });
+  });
+  const budgetLines: [string, (typeof BUDGET_CATEGORIES)[number], "Income" | "Expenditure", number][] = [
+    ["Core PCN funding", "DES income", "Income", 136400], ["Enhanced Access payment", "DES income", "Income", 386000], ["Capacity and Access Support", "DES income", "Income", 146000],
+    ["Care Home Premium", "DES income", "Income", 11200], ["ARRS reimbursement", "DES income", "Income", 350000], ["Practice contributions", "Other income", "Income", 24000],
+    ["Clinical Director sessions", "Staff", "Expenditure", 62000], ["PCN Manager", "Staff", "Expenditure", 52000], ["ARRS staff costs", "ARRS staff", "Expenditure", 352000],
+    ["Enhanced Access clinics", "Clinical services", "Expenditure", 340000], ["Physiotherapy sessions", "Clinical services", "Expenditure", 36500], ["Online consultation platform", "Technology", "Expenditure", 18500],
+    ["Population health dashboard", "Technology", "Expenditure", 9600], ["Room hire", "Premises", "Expenditure", 8400], ["Training and education", "Training", "Expenditure", 12000],
+    ["Accountancy and payroll", "Management and admin", "Expenditure", 9000], ["Social prescribing contract", "Clinical services", "Expenditure", 54000], ["Contingency", "Other", "Expenditure", 15000],
+  ];
+  budgetLines.forEach(([description, category, type, annual], i) => {
+    const drift = type === "Income" ? 1 : 1 + ((i % 5) - 2) * 0.04;
+    input.budget!.push({
+      ref: `B-${String(i + 1).padStart(3, "0")}`, description, category, type, fundingSource: type === "Income" ? undefined : (["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access"] as const)[i % 4],
+      recurrent: i % 7 !== 3, annual,
+      actuals: Array.from({ length: 8 }, (_, m) => Math.round((annual / 12) * drift * (1 + (((m * 7 + i) % 5) - 2) * 0.02) * 100) / 100),
+    });
+  });
+  const kpis: [string, (typeof MONITORING_METHODS)[number], string, "Number" | "Percent", number, "Higher" | "Lower", number, number, number][] = [
+    ["Hypertension checks in pharmacies", "Codes", "P-001", "Number", 120, "Higher", 20, 80, 6],
+    ["Social prescribing referrals", "Templates", "P-002", "Number", 60, "Higher", 10, 48, 2],
+    ["Care home residents with a care plan", "Dashboard", "P-008", "Percent", 0.95, "Higher", 0.05, 0.82, 0.01],
+    ["Online consultations answered same day", "Dashboard", "P-004", "Percent", 0.9, "Higher", 0.05, 0.78, 0.012],
+    ["MSK wait to first contact (days)", "Meetings", "P-009", "Number", 7, "Lower", 3, 14, -0.5],
+    ["Patient satisfaction with access", "Patient feedback", "", "Percent", 0.75, "Higher", 0.05, 0.68, 0.005],
+    ["Staff wellbeing score", "Staff feedback", "", "Number", 7, "Higher", 1, 6.2, 0.05],
+    ["NHS Health Checks completed", "Codes", "P-007", "Number", 250, "Higher", 40, 170, 7],
+  ];
+  kpis.forEach(([measure, method, partnership, unit, target, better, tolerance, base, step], i) => {
+    input.kpis!.push({
+      ref: `K-${String(i + 1).padStart(2, "0")}`, measure, method, partnership, unit, target, better, tolerance,
+      readings: Array.from({ length: 12 }, (_, m) => Math.round((base + step * m + (((m * 3 + i) % 4) - 1.5) * Math.abs(step) * 0.8) * 1000) / 1000),
+    });
+  });
+  return NetworkSchema.parse(input);
+}
+
+/** Deterministic large network for benchmarks: 500 partnerships, 10,000 budget lines, 100 KPIs x 36 months at scale 1. */
+export function largeNetwork(scale = 1, year: string = NEWEST_YEAR): NetworkData {
+  const base = sampleNetwork(year, "2025-10-01");
+  const n = (k: number) => Math.max(1, Math.round(k * scale));
+  const partnerships = Array.from({ length: n(500) }, (_, i) => ({ ...base.partnerships[i % base.partnerships.length], ref: `P-${i + 1}`, partner: `Partner ${i + 1}` }));
+  const budget = Array.from({ length: n(10000) }, (_, i) => ({ ...base.budget[i % base.budget.length], ref: `B-${i + 1}`, description: `Budget line ${i + 1}` }));
+  const kpis = Array.from({ length: n(100) }, (_, i) => ({
+    ...base.kpis[i % base.kpis.length], ref: `K-${i + 1}`, measure: `KPI ${i + 1}`,
+    readings: Array.from({ length: 36 }, (_, m) => 50 + ((i * 7 + m * 13) % 40)),
+  }));
+  return { ...base, kpiMonths: 36, partnerships, budget, kpis };
+}

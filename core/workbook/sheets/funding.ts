@@ -1,0 +1,258 @@
+import { AREA_LABELS } from "../../rates/book";
+import type { NiPeriod, Rate, YearRates } from "../../rates/types";
+import { colLetter, isoToSerial } from "../plan";
+import { COLOURS, FORMATS, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
+import { blank, calc, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
+
+/** The employer NI period the workbook uses for on-costs: the one in force for most of the year (from 6 April). */
+export function mainNiPeriod(year: YearRates): NiPeriod {
+  return year.employerNi[year.employerNi.length - 1];
+}
+
+/** Rates sheet rows: the year's rates, plus the employer NI figures the on-cost formulas need. */
+export function rateRows(year: YearRates): { key: string; rate: Rate }[] {
+  const ni = mainNiPeriod(year);
+  return [
+    ...Object.entries(year.rates).map(([key, rate]) => ({ key, rate })),
+    { key: "employerNiRate", rate: { label: `Employer National Insurance rate (from ${ni.from})`, value: ni.rate, unit: "fraction of pay above the threshold", basis: "salary", source: ni.source, confidence: ni.confidence } },
+    { key: "employerNiThreshold", rate: { label: `Employer National Insurance secondary threshold (from ${ni.from})`, value: ni.thresholdAnnual, unit: "£ per year", basis: "salary", source: ni.source, confidence: ni.confidence } },
+  ];
+}
+
+export function ratesSpec(ctx: SpecCtx): SheetSpec {
+  const rows: RowValues[] = rateRows(ctx.year).map(({ key, rate }) => ({
+    key, label: rate.label, value: rate.value, unit: rate.unit, basis: rate.basis, confidence: rate.confidence,
+    source: rate.source + (rate.note ? ` Note: ${rate.note}` : ""),
+  }));
+  return {
+    key: "rates",
+    name: ctx.sheetName("rates"),
+    title: `Rates ${ctx.year.year}`,
+    rows,
+    freeze: { rows: 1, cols: 2 },
+    table: {
+      keyColumns: ["key"],
+      spareRows: 0,
+      namePrefix: "Rates_",
+      tableName: "PCN_Rates",
+      rowNames: (r) => (blank(r.key) ? null : { name: `Rate_${String(r.key)}`, column: "value" }),
+      columns: [
+        inp("key", "Rate", "text", { width: 26 }),
+        inp("label", "What it is", "longtext", { width: 40 }),
+        inp("value", "Value (edit to correct)", "number", { width: 14, help: "Blank = not known from any source we hold: enter it from the DES." }),
+        inp("unit", "Unit", "longtext", { width: 30 }),
+        inp("basis", "Basis", "text", { width: 11 }),
+        inp("confidence", "Confidence", "text", { width: 11 }),
+        inp("source", "Source", "longtext", { width: 60 }),
+      ],
+      conditionalFormats: (col) => {
+        const v = col("value");
+        return [{ range: v, formula: `=AND(${colLetter(0)}${v.row + 1}<>"",${colLetter(v.col)}${v.row + 1}="")`, fill: COLOURS.unknown }];
+      },
+    },
+  };
+}
+
+export const AREA_NAMES = AREA_LABELS;
+
+export function arrsRatesSpec(ctx: SpecCtx): SheetSpec {
+  const y = ctx.year;
+  const areas = [["national", "national"], ["outer london", "outerLondon"], ["inner london", "innerLondon"]] as const;
+  const rows: RowValues[] = [];
+  for (const role of y.arrs.roles) {
+    for (const [label, field] of areas) {
+      const r: RowValues = { role: role.role, band: role.band, area: label };
+      const sources = new Set<string>();
+      const conf = new Set<string>();
+      y.arrs.periods.forEach((p, i) => {
+        const m = role.maxima[p];
+        r[`p${i + 1}`] = m ? m[field] : null;
+        if (m && m[field] !== null) { sources.add(m.source + (m.note ? ` Note: ${m.note}` : "")); conf.add(m.confidence); }
+      });
+      r.confidence = conf.size ? [...conf].join(" / ") : "unknown";
+      r.source = sources.size ? [...sources].join(" | ") : y.arrs.unknownNote;
+      rows.push(r);
+    }
+  }
+  return {
+    key: "arrsRates",
+    name: ctx.sheetName("arrsRates"),
+    title: `ARRS maxima ${y.year}`,
+    rows,
+    freeze: { rows: 1, cols: 1 },
+    table: {
+      keyColumns: ["role", "area"],
+      spareRows: 0,
+      namePrefix: "ArrsMax_",
+      tableName: "PCN_ArrsMaxima",
+      columns: [
+        inp("role", "Role", "text", { width: 34, name: "Role" }),
+        inp("band", "Band", "text", { width: 8 }),
+        inp("area", "Area", "choice", { choices: [...AREA_LABELS], width: 13 }),
+        calc("lookup", "Lookup key", "text", (c) => `=IF(${c.ref("role")}="","",LOWER(${c.ref("role")})&"|"&LOWER(${c.ref("area")}))`,
+          (r) => (blank(r.role) ? "" : `${String(r.role).toLowerCase()}|${String(r.area ?? "").toLowerCase()}`), { name: "Key", width: 14 }),
+        ...y.arrs.periods.map((p, i) => inp(`p${i + 1}`, `Maximum per WTE from ${p.slice(8, 10)}/${p.slice(5, 7)}/${p.slice(0, 4)} (£)`, "money", { min: 0, name: `P${i + 1}`, width: 16 })),
+        inp("confidence", "Confidence", "text", { width: 11 }),
+        inp("source", "Source", "longtext", { width: 60 }),
+      ],
+      conditionalFormats: (col) =>
+        y.arrs.periods.map((_, i) => {
+          const r = col(`p${i + 1}`);
+          return { range: r, formula: `=AND($A${r.row + 1}<>"",${colLetter(r.col)}${r.row + 1}="")`, fill: COLOURS.unknown };
+        }),
+    },
+  };
+}
+
+export const SPLIT_KEYS = ["Weighted list", "Registered list", "Adjusted population", "Equal", "Custom weight"] as const;
+
+export function monthLabels(year: YearRates, n = 12): string[] {
+  const [y0] = year.start.split("-").map(Number);
+  const names = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"];
+  return Array.from({ length: n }, (_, i) => `${names[i % 12]} ${y0 + Math.floor((i + 3) / 12)}`);
+}
+
+/** The streams the Funding sheet shows, from the year's rates: core funding combined, then each PCN stream. */
+export function fundingStreams(year: YearRates): { key: string; label: string; basis: string; paid: string; rates: string[] }[] {
+  const out = [{ key: "core", label: "Core PCN funding", basis: "registered + adjusted", paid: "monthly", rates: ["coreRegistered", "coreAdjusted"] }];
+  for (const [key, r] of Object.entries(year.rates)) {
+    if (key.startsWith("core") || r.payee !== "PCN" || !["registered", "adjusted", "beds"].includes(r.basis) || r.paid === "claims") continue;
+    out.push({ key, label: r.label, basis: r.basis, paid: r.paid ?? "monthly", rates: [key] });
+  }
+  return out;
+}
+
+export function fundingSpec(ctx: SpecCtx): SheetSpec {
+  const y = ctx.year;
+  const P = "Practice_";
+  const cols = [
+    inp("name", "Practice", "text", { width: 26, name: "Name" }),
+    inp("odsCode", "ODS code", "text", { width: 10 }),
+    inp("registered", "Registered list (1 Jan)", "integer", { min: 0, name: "Registered", width: 13 }),
+    inp("weighted", "Weighted list (1 Jan)", "number", { min: 0, name: "Weighted", width: 13 }),
+    inp("adjusted", "PCN adjusted population (1 Jan)", "number", { min: 0, name: "Adjusted", width: 14 }),
+    inp("beds", "Care-home beds", "integer", { min: 0, name: "Beds", width: 10 }),
+    inp("customWeight", "Custom weight", "number", { min: 0, width: 10 }),
+    calc("keyValue", "Split key value", "number",
+      (c) => `=IF(${c.ref("name")}="","",IF(Funding_SplitKey="Registered list",N(${c.ref("registered")}),IF(Funding_SplitKey="Adjusted population",N(${c.ref("adjusted")}),IF(Funding_SplitKey="Equal",1,IF(Funding_SplitKey="Custom weight",N(${c.ref("customWeight")}),N(${c.ref("weighted")}))))))`,
+      (r, env) => {
+        if (blank(r.name)) return "";
+        const k = String(env.cell("Funding_SplitKey") ?? "");
+        return k === "Registered list" ? num(r.registered) : k === "Adjusted population" ? num(r.adjusted) : k === "Equal" ? 1 : k === "Custom weight" ? num(r.customWeight) : num(r.weighted);
+      }, { name: "KeyValue", width: 12 }),
+    calc("share", "Share of amount to split (£)", "money",
+      (c) => {
+        const kv = colLetter(7);
+        const run = `SUM(${kv}$2:${kv}${c.row})`;
+        return `=IF(${c.ref("name")}="","",IF(SUM(${P}KeyValue)=0,0,ROUND(Funding_SplitAmount*${run}/SUM(${P}KeyValue),2)-ROUND(Funding_SplitAmount*(${run}-N(${c.ref("keyValue")}))/SUM(${P}KeyValue),2)))`;
+      },
+      (r, env) => {
+        if (blank(r.name)) return "";
+        const kv = env.column(P + "KeyValue");
+        const total = sumNums(kv);
+        if (total === 0) return 0;
+        const amount = num(env.cell("Funding_SplitAmount"));
+        const run = sumNums(kv.slice(0, (r.__index as number) + 1));
+        return xround(amount * run / total, 2) - xround(amount * (run - num(kv[r.__index as number])) / total, 2);
+      }, { name: "Share", width: 15 }),
+    calc("participation", "Participation payment (£, to the practice)", "money",
+      (c) => `=IF(${c.ref("name")}="","",IF(Rate_participation="","Rate unknown",ROUND(N(${c.ref("weighted")})*Rate_participation,2)))`,
+      (r, env) => (blank(r.name) ? "" : blank(env.cell("Rate_participation")) ? "Rate unknown" : xround(num(r.weighted) * num(env.cell("Rate_participation")), 2)),
+      { name: "Participation", width: 16 }),
+  ];
+  const rows: RowValues[] = (ctx.data?.practices ?? []).map((p) => ({
+    name: p.name, odsCode: p.odsCode ?? null, registered: p.registered, weighted: p.weighted, adjusted: p.adjusted, beds: p.beds, customWeight: p.customWeight ?? null,
+  }));
+
+  // Entitlements report to the right of the practices table.
+  const months = monthLabels(y);
+  const R0 = cols.length + 1; // one blank column between
+  const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
+  const pop: Record<string, [string, string]> = {
+    registered: [`SUM(${P}Registered)`, "Registered"], adjusted: [`SUM(${P}Adjusted)`, "Adjusted"], beds: [`SUM(${P}Beds)`, "Beds"], weighted: [`SUM(${P}Weighted)`, "Weighted"],
+  };
+  const popOf = (env: import("../spec").Env, basis: string) => sumNums(env.column(P + pop[basis][1]));
+  const rate = (env: import("../spec").Env, k: string) => env.cell(`Rate_${k}`);
+  const rowsR: (ReportCell | null)[][] = [];
+  const width = 5 + 12 + 1;
+  const pad = (cells: (ReportCell | null)[]) => { while (cells.length < width) cells.push(null); return cells; };
+  rowsR.push(pad([label(`Network Contract DES entitlements ${y.year}`, { bold: true })]));
+  rowsR.push(pad([label("Split PCN income by"), { cell: "Weighted list", input: true, name: "Funding_SplitKey", validation: { list: [...SPLIT_KEYS], message: `Choose one of: ${SPLIT_KEYS.join(", ")}.` }, compute: () => "Weighted list" }]));
+  rowsR.push(pad([label("Amount to split (£)"), { cell: { f: "=Funding_TotalPcnIncome" }, input: true, name: "Funding_SplitAmount", format: FORMATS.money, compute: (env) => env.cell("Funding_TotalPcnIncome") }]));
+  rowsR.push(pad([label("Unknown rates show 'Rate unknown': enter them on the Rates sheet and the figures follow.", { })]));
+  rowsR.push(pad([H("Stream"), H("Basis"), H("Rate (£)"), H("Population"), H("Annual (£)"), ...months.map(H), H("Paid")]));
+  const first = rowsR.length;
+  const streamRows: number[] = [];
+  for (const s of fundingStreams(y)) {
+    const r = rowsR.length;
+    streamRows.push(r);
+    const annualCol = colLetter(R0 + 4);
+    const annualRef = `${annualCol}${r + 1}`;
+    let annualF: string;
+    let annualC: (env: import("../spec").Env) => Value;
+    let rateCell: ReportCell | null;
+    let popCell: ReportCell | null;
+    if (s.key === "core") {
+      annualF = `=IF(OR(Rate_coreRegistered="",Rate_coreAdjusted=""),"Rate unknown",ROUND(${pop.registered[0]}*Rate_coreRegistered+${pop.adjusted[0]}*Rate_coreAdjusted,2))`;
+      annualC = (env) => (blank(rate(env, "coreRegistered")) || blank(rate(env, "coreAdjusted")) ? "Rate unknown" : xround(popOf(env, "registered") * num(rate(env, "coreRegistered")) + popOf(env, "adjusted") * num(rate(env, "coreAdjusted")), 2));
+      rateCell = label("see Rates");
+      popCell = null;
+    } else {
+      const [pf] = pop[s.basis];
+      annualF = `=IF(Rate_${s.key}="","Rate unknown",ROUND(${pf}*Rate_${s.key},2))`;
+      annualC = (env) => (blank(rate(env, s.key)) ? "Rate unknown" : xround(popOf(env, s.basis) * num(rate(env, s.key)), 2));
+      rateCell = fcell(`=IF(Rate_${s.key}="","unknown",Rate_${s.key})`, (env) => (blank(rate(env, s.key)) ? "unknown" : rate(env, s.key)), { format: FORMATS.rate });
+      popCell = fcell(`=${pf}`, (env) => popOf(env, s.basis), { format: FORMATS.integer });
+    }
+    const monthly = s.paid === "monthly";
+    const monthCells = months.map((_, m) =>
+      !monthly ? label("")
+        : m < 11
+          ? fcell(`=IF(ISNUMBER(${annualRef}),ROUND(${annualRef}/12,2),"")`, (env) => { const a = annualC(env); return isNum(a) ? xround(a / 12, 2) : ""; }, { format: FORMATS.money })
+          : fcell(`=IF(ISNUMBER(${annualRef}),ROUND(${annualRef}-11*ROUND(${annualRef}/12,2),2),"")`, (env) => { const a = annualC(env); return isNum(a) ? xround(a - 11 * xround(a / 12, 2), 2) : ""; }, { format: FORMATS.money }),
+    );
+    rowsR.push(pad([label(s.label), label(s.basis), rateCell, popCell, fcell(annualF, annualC, { format: FORMATS.money, name: `Funding_${s.key}` }), ...monthCells, label(s.paid)]));
+  }
+  const last = rowsR.length - 1;
+  const colSum = (c: number) => `SUM(${colLetter(R0 + c)}${first + 1}:${colLetter(R0 + c)}${last + 1})`;
+  const streamsAnnual = (env: import("../spec").Env) => streamRows.map((r) => (rowsR[r][4]!.compute!(env)));
+  rowsR.push(pad([
+    label("Total PCN income", { bold: true }), null, null, null,
+    fcell(`=${colSum(4)}`, (env) => sumNums(streamsAnnual(env)), { format: FORMATS.money, bold: true, name: "Funding_TotalPcnIncome" }),
+    ...months.map((_, m) => fcell(`=${colSum(5 + m)}`, (env) => sumNums(streamRows.map((r) => rowsR[r][5 + m]!.compute ? rowsR[r][5 + m]!.compute!(env) : null)), { format: FORMATS.money, bold: true })),
+    null,
+  ]));
+  rowsR.push(pad([]));
+  rowsR.push(pad([H("Paid direct to practices"), H(""), H(""), H(""), H("Annual (£)")]));
+  rowsR.push(pad([
+    label("Network Participation Payment (all practices)"), label("weighted"),
+    fcell(`=IF(Rate_participation="","unknown",Rate_participation)`, (env) => (blank(rate(env, "participation")) ? "unknown" : rate(env, "participation")), { format: FORMATS.rate }),
+    fcell(`=${pop.weighted[0]}`, (env) => popOf(env, "weighted"), { format: FORMATS.integer }),
+    fcell(`=IF(Rate_participation="","Rate unknown",SUM(${P}Participation))`, (env) => (blank(rate(env, "participation")) ? "Rate unknown" : sumNums(env.column(P + "Participation"))), { format: FORMATS.money }),
+  ]));
+  rowsR.push(pad([]));
+  rowsR.push(pad([H("ARRS"), H(""), H(""), H(""), H("Annual (£)")]));
+  for (const k of ["arrsAllocation", "arrsGpAllocation"]) {
+    if (!y.rates[k]) continue;
+    rowsR.push(pad([
+      label(y.rates[k].label), label("weighted"),
+      fcell(`=IF(Rate_${k}="","unknown",Rate_${k})`, (env) => (blank(rate(env, k)) ? "unknown" : rate(env, k)), { format: FORMATS.rate }),
+      fcell(`=${pop.weighted[0]}`, (env) => popOf(env, "weighted"), { format: FORMATS.integer }),
+      fcell(`=IF(Rate_${k}="","Rate unknown",ROUND(${pop.weighted[0]}*Rate_${k},2))`, (env) => (blank(rate(env, k)) ? "Rate unknown" : xround(popOf(env, "weighted") * num(rate(env, k)), 2)),
+        { format: FORMATS.money, name: k === "arrsAllocation" ? "Funding_ArrsAllocation" : "Funding_ArrsGpAllocation" }),
+      ...months.map(() => null), label("claims, monthly in arrears"),
+    ]));
+  }
+  return {
+    key: "funding",
+    name: ctx.sheetName("funding"),
+    title: "Funding",
+    rows,
+    rowsWin: true,
+    freeze: { rows: 1, cols: 1 },
+    table: { columns: cols, keyColumns: ["name"], spareRows: 10, namePrefix: P, tableName: "PCN_Practices" },
+    reports: [{ col: R0, rows: rowsR, widths: [44, 20, 10, 12, 15, ...months.map(() => 12), 22] }],
+  };
+}
+
+export { isoToSerial };

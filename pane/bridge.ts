@@ -1,0 +1,48 @@
+/**
+ * The one interface the shared pane uses to talk to its host (Excel through Office.js, Google Sheets through
+ * google.script.run). Everything crossing it is plain JSON so the Apps Script bridge can carry it.
+ */
+import type { Finding } from "../core/workbook/register";
+
+export interface PracticeInput {
+  name: string;
+  odsCode?: string;
+  registered?: number;
+  weighted?: number;
+  adjusted?: number;
+  beds?: number;
+}
+
+export interface SheetInfo { key: string; title: string; exists: boolean }
+
+export interface HostState {
+  host: "excel" | "sheets" | "test";
+  /** The year the workbook was built for, if it was. */
+  workbookYear?: string;
+  years: string[];
+  defaultYear: string;
+  sheets: SheetInfo[];
+  /** Practices as the Funding sheet holds them now (for the pane's populations form). */
+  practices: PracticeInput[];
+}
+
+export interface BuildRequest {
+  year: string;
+  /** Sheet keys to build or refresh; all when empty. */
+  sheets: string[];
+  /** Practice populations confirmed in the pane: merged into the Funding sheet (typed values there win). */
+  practices?: PracticeInput[];
+  /** Fill new sheets with the clearly fictional sample network. */
+  sample?: boolean;
+}
+
+export interface BuildProgress { done: number; total: number; label: string }
+export interface BuildResult { sheetsBuilt: string[]; warnings: string[] }
+
+export interface Bridge {
+  getState(): Promise<HostState>;
+  build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult>;
+  checkRegister(): Promise<Finding[]>;
+  /** Select a finding's cell so the person lands on the row. */
+  goTo(sheet: string, row: number, col?: number): Promise<void>;
+}
