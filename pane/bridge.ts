@@ -3,15 +3,9 @@
  * google.script.run). Everything crossing it is plain JSON so the Apps Script bridge can carry it.
  */
 import type { Finding } from "../core/workbook/register";
+import type { PracticeInput } from "../core/workbook/data";
 
-export interface PracticeInput {
-  name: string;
-  odsCode?: string;
-  registered?: number;
-  weighted?: number;
-  adjusted?: number;
-  beds?: number;
-}
+export type { PracticeInput };
 
 export interface SheetInfo { key: string; title: string; exists: boolean }
 

@@ -16,7 +16,7 @@ export function splitPence(amount: number, weights: number[]): number[] {
   return weights.map((w) => {
     run += w;
     const upTo = round2((amount * run) / total);
-    const share = round2(upTo - prev);
+    const share = round2(upTo - prev) || 0; // no -0
     prev = upTo;
     return share;
   });

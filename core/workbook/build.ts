@@ -3,8 +3,7 @@
  */
 import { PcnError } from "../errors";
 import { getYear } from "../rates/book";
-import type { PracticeInput } from "../../pane/bridge";
-import { validateNetwork, type NetworkData } from "./data";
+import { validateNetwork, type NetworkData, type PracticeInput } from "./data";
 import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";

@@ -137,3 +137,13 @@ export function validateNetwork(input: unknown): { ok: true; data: NetworkData }
     errors: r.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(file)"}: ${i.message}`),
   };
 }
+
+/** A practice as the pane confirms it (any field may still be missing). */
+export interface PracticeInput {
+  name: string;
+  odsCode?: string;
+  registered?: number;
+  weighted?: number;
+  adjusted?: number;
+  beds?: number;
+}

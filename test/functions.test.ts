@@ -1,0 +1,94 @@
+// The custom-function catalogue as hosts call it: scalars, ranges, bad input and fuzzing.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CATALOGUE, findFunction } from "../core/functions/catalogue";
+import { CellError, invoke } from "../core/functions/invoke";
+
+const call = (name: string, ...args: unknown[]) => invoke(findFunction(name), args);
+const scalar = (name: string, ...args: unknown[]) => {
+  const r = call(name, ...args);
+  if (r.matrix) throw new Error("expected a scalar");
+  return r.value;
+};
+
+/** Parses a catalogue example's argument text the way a person types it in a cell. */
+function parseArgs(text: string): unknown[] {
+  return Function(`"use strict"; return [${text.replace(/\{([^}]*)\}/g, (_, inner) => `[${inner.split(";").map((x: string) => `[${x}]`).join(",")}]`)}];`)();
+}
+
+describe("catalogue", () => {
+  it("has every function the product promises", () => {
+    expect(CATALOGUE.map((f) => f.name).sort()).toEqual([
+      "ARRS_ALLOCATION", "ARRS_CLAIM", "ARRS_MAX", "CAPACITY_ACCESS", "CARE_HOME_PREMIUM", "CORE", "ENHANCED_ACCESS", "FY",
+      "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPLIT",
+    ]);
+  });
+
+  it.each(CATALOGUE.filter((f) => f.returns === "number" && f.name !== "SPLIT").map((f) => [f.name, f]))("%s: the README example gives the stated result", (_, f) => {
+    const v = scalar(f.name, ...parseArgs(f.example.args));
+    expect(v).toBeCloseTo(Number(f.example.result), 6);
+  });
+
+  it("ranges in, same-shaped arrays out: 1,000 rows in one call", () => {
+    const weighted = Array.from({ length: 1000 }, (_, i) => [10000 + i]);
+    const r = call("ARRS_ALLOCATION", weighted, [["2025/26"]]);
+    expect(r.matrix).toBe(true);
+    if (!r.matrix) return;
+    expect(r.cells).toHaveLength(1000);
+    expect(r.cells[0][0]).toBe(266310); // 10,000 x 26.631
+    expect(r.cells[999][0]).toBe(Math.round(10999 * 26.631 * 100) / 100);
+  });
+
+  it("SPLIT returns a column of pence-exact shares", () => {
+    const r = call("SPLIT", 1000, [[1], [1], [1]]);
+    expect(r).toEqual({ matrix: true, cells: [[333.33], [333.34], [333.33]] });
+    const blanks = call("SPLIT", 100, [[1], [""], [3]]);
+    expect(blanks).toEqual({ matrix: true, cells: [[25], [0], [75]] });
+  });
+
+  it("dates as serial numbers (Excel), Date objects (Sheets) and ISO text all work", () => {
+    expect(scalar("FY", 45809)).toBe("2025/26"); // 1 June 2025
+    expect(scalar("FY", new Date(2025, 5, 1))).toBe("2025/26");
+    expect(scalar("FY", "2025-03-31")).toBe("2024/25");
+    expect(scalar("ARRS_MAX", "Clinical Pharmacist", 45597)).toBe(65838); // 1 Nov 2024
+  });
+
+  it("bad input gets a sentence, never a number", () => {
+    const msg = (v: unknown) => (v instanceof CellError ? v.message : `not an error: ${String(v)}`);
+    expect(msg(scalar("ARRS_CLAIM", "Clinical Pharmacist", 60000, -0.5, 12, "2025-06-01"))).toMatch(/WTE -0.5 is negative/);
+    expect(msg(scalar("ARRS_CLAIM", "Clinical Pharmacist", 60000, "one", 12, "2025-06-01"))).toMatch(/wte must be a number, not the text "one"/);
+    expect(msg(scalar("ARRS_CLAIM", "Clinical Pharmacist", 60000, 1, 14, "2025-06-01"))).toMatch(/outside 0 to 12/);
+    expect(msg(scalar("ARRS_MAX", "Wizard", "2025-06-01"))).toMatch(/Unknown ARRS role "Wizard".*Roles: .*Clinical Pharmacist/);
+    expect(msg(scalar("CORE", 1000, 1000, "2031/32"))).toMatch(/Unknown financial year "2031\/32". Years available: 2023\/24, 2024\/25, 2025\/26/);
+    expect(msg(scalar("CAPACITY_ACCESS", 1000, "both"))).toMatch(/Unknown part "both". Use one of: support, improvement, total/);
+    expect(msg(scalar("IIF_POINTS", 0.7, 0.8, 0.6, 10))).toMatch(/lower threshold 0.8 is above the upper threshold 0.6/);
+    expect(msg(scalar("FY", "next tuesday"))).toMatch(/not a date/);
+    expect(msg(scalar("RATE", "iifPoundsPerPoint", "2025/26"))).toMatch(/not known/);
+  });
+
+  it("a range with one bad cell errors only that cell", () => {
+    const r = call("PARTICIPATION", [[1000], ["lots"], [2000]], "2025/26");
+    if (!r.matrix) throw new Error("expected matrix");
+    expect(r.cells[0][0]).toBe(1761);
+    expect(r.cells[1][0]).toBeInstanceOf(CellError);
+    expect(r.cells[2][0]).toBe(3522);
+  });
+
+  it("fuzzed inputs to every function end in a value or a clear error, never an exception", () => {
+    const anyArg = fc.oneof(
+      fc.double(), fc.integer(), fc.string(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constant(""), fc.date({ noInvalidDate: false }),
+      fc.constantFrom("2025/26", "Clinical Pharmacist", "inner london", "support", "2024-10-01", "coreRegistered"),
+      fc.array(fc.array(fc.oneof(fc.double(), fc.string(), fc.constant("")), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+    );
+    for (const f of CATALOGUE) {
+      fc.assert(fc.property(fc.array(anyArg, { maxLength: f.params.length + 1 }), (args) => {
+        const r = invoke(f, args);
+        const cells = r.matrix ? r.cells.flat() : [r.value];
+        for (const c of cells) {
+          const ok = c instanceof CellError ? c.message.length > 5 : typeof c === "number" ? Number.isFinite(c) : typeof c === "string";
+          expect(ok).toBe(true);
+        }
+      }), { numRuns: 150 });
+    }
+  });
+});

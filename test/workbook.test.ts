@@ -1,0 +1,214 @@
+// The offline workbook, opened in independent engines: every computed cell equals what the core computes,
+// no error values, literal user text, the promised features, and rebuilds that lose nothing.
+import ExcelJS from "exceljs";
+import fc from "fast-check";
+import JSZip from "jszip";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeWorkbook } from "../cli/main";
+import { applyPlan, snapshotOf } from "../cli/writer";
+import { buildPlan, workbookSpecs } from "../core/workbook/build";
+import { computeWorkbook } from "../core/workbook/compute";
+import { readMeta } from "../core/workbook/engine";
+import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
+import { sampleNetwork } from "../core/workbook/sample";
+import { evaluateXlsx } from "./engines/hyperformula";
+import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+
+const dir = mkdtempSync(join(tmpdir(), "pcn-wb-"));
+const today = new Date().toISOString().slice(0, 10);
+let file = "";
+let lo: Record<string, LoValue[][]>;
+
+function snapshotFromValues(values: Record<string, LoValue[][]>): WorkbookSnapshot {
+  return {
+    sheets: Object.entries(values).map(([name, rows]) => ({
+      name,
+      values: rows.map((r) => r.map((v) => (v && typeof v === "object" ? null : (v as SnapshotValue)))),
+      formulas: rows.map((r) => r.map(() => null)),
+    })),
+  };
+}
+
+function same(engine: unknown, core: unknown): boolean {
+  const e = engine === undefined || engine === "" ? null : engine;
+  const c = core === undefined || core === "" ? null : core;
+  if (typeof e === "number" && typeof c === "number") return Math.abs(e - c) <= 1e-6 * Math.max(1, Math.abs(c));
+  return e === c;
+}
+
+beforeAll(async () => {
+  file = (await writeWorkbook({ out: join(dir, "sample.xlsx"), sample: true, quiet: true, today })).file;
+  lo = await recalcXlsxRaw(file);
+}, 180_000);
+afterAll(async () => disposeLibreOffice());
+
+describe("sample workbook in LibreOffice", () => {
+  it("has every sheet, with no error value anywhere", () => {
+    expect(Object.keys(lo)).toEqual(expect.arrayContaining(["About", "Partnerships", "Register Summary", "Funding", "Rates", "ARRS Rates", "ARRS Workforce", "ARRS Shares", "Budget", "KPIs", "KPI Charts"]));
+    const errors: string[] = [];
+    for (const [sheet, rows] of Object.entries(lo)) rows.forEach((r, i) => r.forEach((v, j) => { if (v && typeof v === "object") errors.push(`${sheet}!R${i + 1}C${j + 1} ${v.error}`); }));
+    expect(errors).toEqual([]);
+  });
+
+  it("every computed cell equals what the core computes", () => {
+    const cells = computeWorkbook(snapshotFromValues(lo), today);
+    expect(cells.length).toBeGreaterThan(1000);
+    const diffs = cells.filter((c) => !same(lo[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(lo[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
+    expect(diffs.slice(0, 20)).toEqual([]);
+  });
+
+  it("funding figures match the core calculators for the sample populations", async () => {
+    const { corePcnFunding, enhancedAccess, arrsAllocation } = await import("../core/funding/des");
+    const { getYear } = await import("../core/rates/book");
+    const s = sampleNetwork();
+    const sum = (k: "registered" | "adjusted" | "weighted") => s.practices.reduce((a, p) => a + p[k], 0);
+    const y = getYear("2025/26");
+    const funding = lo["Funding"];
+    const find = (label: string) => funding.find((r) => r.includes(label))!;
+    const annualOf = (label: string) => { const r = find(label); return r[r.indexOf(label) + 4]; };
+    expect(annualOf("Core PCN funding")).toBeCloseTo(corePcnFunding(sum("registered"), sum("adjusted"), y).annual, 6);
+    expect(annualOf("Enhanced Access payment")).toBeCloseTo(enhancedAccess(sum("adjusted"), y).annual, 6);
+    const arrsRow = find("ARRS allocation (Additional Roles Reimbursement Sum, includes GPs)");
+    expect(arrsRow.filter((v) => typeof v === "number")).toContain(arrsAllocation(sum("weighted"), y).annual);
+  });
+});
+
+describe("sample workbook in HyperFormula (a second engine)", () => {
+  it("computes the same numbers as the core, with no errors", async () => {
+    const ev = await evaluateXlsx(file);
+    const sheets = ev.sheetNames();
+    const values: Record<string, LoValue[][]> = {};
+    for (const s of sheets) values[s] = ev.sheetValues(s) as LoValue[][];
+    const cells = computeWorkbook(snapshotFromValues(values), today);
+    const diffs = cells.filter((c) => !same(values[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(values[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
+    expect(diffs.slice(0, 20)).toEqual([]);
+    expect(ev.errors().slice(0, 10)).toEqual([]);
+  });
+});
+
+describe("workbook features", () => {
+  it("has dropdowns, £ formats, frozen headers, RAG conditional formats, named ranges and KPI charts", async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const p = wb.getWorksheet("Partnerships")!;
+    expect(p.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+    const dv = (p as any).dataValidations.model as Record<string, { type: string; formulae: string[] }>;
+    expect(Object.values(dv).some((v) => v.type === "list" && v.formulae[0].includes("Memorandum of understanding"))).toBe(true);
+    expect(p.getCell("K2").numFmt).toContain("£");
+    const cfs = (p as any).conditionalFormattings as { rules: { formulae: string[] }[] }[];
+    expect(cfs.some((c) => c.rules.some((r) => r.formulae[0].includes('"Overdue"')))).toBe(true);
+    expect((wb.getWorksheet("KPIs") as any).conditionalFormattings.length).toBeGreaterThan(0);
+    expect(wb.definedNames.getRanges("Rate_arrsAllocation").ranges[0]).toMatch(/^'?Rates'?!\$C\$\d+$/);
+    const zip = await JSZip.loadAsync(readFileSync(file));
+    const charts = Object.keys(zip.files).filter((f) => /^xl\/charts\/chart\d+\.xml$/.test(f));
+    expect(charts).toHaveLength(sampleNetwork().kpis.length);
+  });
+
+  it("keeps a partnership named like a formula as literal text", async () => {
+    const data = sampleNetwork() as any;
+    data.partnerships[0].partner = '=HYPERLINK("http://x","y")';
+    data.partnerships[1].partner = "+1";
+    data.partnerships[2].partner = "@SUM(1)";
+    data.partnerships[3].partner = "-2";
+    const dataFile = join(dir, "evil.json");
+    writeFileSync(dataFile, JSON.stringify(data));
+    const out = (await writeWorkbook({ out: join(dir, "evil.xlsx"), data: dataFile, sample: false, quiet: true, today })).file;
+    const vals = (await recalcXlsxRaw(out))["Partnerships"];
+    expect(vals.slice(1, 5).map((r) => r[1])).toEqual(['=HYPERLINK("http://x","y")', "+1", "@SUM(1)", "-2"]);
+  });
+
+  it("refuses bad data with messages naming the field, and writes nothing", async () => {
+    const data = sampleNetwork() as any;
+    data.practices[0].registered = -5;
+    data.arrsPosts[0].wte = "one";
+    data.partnerships[0].type = "Alliance";
+    const dataFile = join(dir, "bad.json");
+    writeFileSync(dataFile, JSON.stringify(data));
+    const out = join(dir, "bad.xlsx");
+    const err = await writeWorkbook({ out, data: dataFile, sample: false, quiet: true }).then(() => null, (e: Error) => e.message);
+    expect(err).toMatch(/practices\.0\.registered: cannot be negative/);
+    expect(err).toMatch(/arrsPosts\.0\.wte: .*expected number/);
+    expect(err).toMatch(/partnerships\.0\.type: .*Memorandum of understanding/);
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
+
+describe("rebuilds keep what people typed", () => {
+  /** Input cells (sheet, row, col) a person may type in, from the specs themselves. */
+  function inputCells(snap: WorkbookSnapshot) {
+    const { specs } = workbookSpecs(snap, {});
+    const meta = readMeta(snap);
+    const out: { sheet: string; row: number; col: number }[] = [];
+    for (const s of specs) {
+      const m = meta.sheets.find((x) => x.key === s.key);
+      if (!s.table || !m) continue;
+      s.table.columns.forEach((c, ci) => { if (!c.formula) for (let r = 1; r <= m.capacity + 3; r++) out.push({ sheet: s.name, row: r, col: ci }); });
+      for (const rep of s.reports ?? []) rep.rows.forEach((row, r) => row.forEach((rc, c) => rc?.input && out.push({ sheet: s.name, row: r, col: rep.col + c })));
+    }
+    return out;
+  }
+
+  it("random edits to input cells, then a rebuild, lose nothing", async () => {
+    const wb0 = new ExcelJS.Workbook();
+    applyPlan(wb0, buildPlan(snapshotOf(wb0), { sample: true, today }));
+    const base = await wb0.xlsx.writeBuffer();
+    const cells = inputCells(snapshotOf(wb0));
+    const value = fc.oneof(fc.string({ minLength: 1, maxLength: 12 }).filter((t) => t.trim() !== ""), fc.integer({ min: -1e6, max: 1e6 }), fc.double({ min: 0, max: 1e5, noNaN: true }),
+      fc.constantFrom("=HYPERLINK(\"http://x\",\"y\")", "+1", "@SUM(1)", "Agreed", "Yes"));
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(cells.length - 1), value), { minLength: 1, maxLength: 25 }), async (edits) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(base as ArrayBuffer);
+      const expected = new Map<string, unknown>();
+      for (const [i, v] of edits) {
+        const c = cells[i];
+        wb.getWorksheet(c.sheet)!.getCell(c.row + 1, c.col + 1).value = v as ExcelJS.CellValue;
+        expected.set(`${c.sheet}|${c.row}|${c.col}`, v);
+      }
+      applyPlan(wb, buildPlan(snapshotOf(wb), { today }));
+      for (const [k, v] of expected) {
+        const [sheet, r, c] = k.split("|");
+        expect(wb.getWorksheet(sheet)!.getCell(Number(r) + 1, Number(c) + 1).value, k).toBe(v);
+      }
+    }), { numRuns: 15 });
+  });
+
+  it("a sheet of the same name this product did not make is never overwritten", () => {
+    const wb = new ExcelJS.Workbook();
+    const mine = wb.addWorksheet("Budget");
+    mine.getCell("A1").value = "my own budget";
+    mine.getCell("B7").value = 42;
+    const plan = buildPlan(snapshotOf(wb), { sample: true, today });
+    applyPlan(wb, plan);
+    expect(wb.getWorksheet("Budget")!.getCell("A1").value).toBe("my own budget");
+    expect(wb.getWorksheet("Budget")!.getCell("B7").value).toBe(42);
+    expect(wb.getWorksheet("Budget (PCN)")).toBeTruthy();
+    expect(plan.warnings.join(" ")).toMatch(/"Budget" already exists/);
+  });
+
+  it("a rebuild keeps rows people added and a value typed over a formula", () => {
+    const wb = new ExcelJS.Workbook();
+    applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
+    const ws = wb.getWorksheet("Budget")!;
+    const lastRef = ws.getColumn(1).values.filter((v) => typeof v === "string" && /^B-\d+$/.test(v)).length;
+    ws.getCell(lastRef + 2, 1).value = "B-MINE";
+    ws.getCell(lastRef + 2, 2).value = "My new line";
+    ws.getCell(2, 33).value = 123.45; // typed over "Budget to date"
+    const plan = buildPlan(snapshotOf(wb), { sample: true, today });
+    applyPlan(wb, plan);
+    expect(ws.getCell(lastRef + 2, 1).value).toBe("B-MINE");
+    expect(ws.getCell(lastRef + 2, 2).value).toBe("My new line");
+    expect(ws.getCell(2, 33).value).toBe(123.45);
+    expect(plan.warnings.join(" ")).toMatch(/Kept the value typed over the formula in Budget!AG2/);
+    // The sample rows were not added a second time.
+    expect(ws.getColumn(1).values.filter((v) => v === "B-001")).toHaveLength(1);
+  });
+
+  it("refuses to build another year into a workbook built for one", () => {
+    const wb = new ExcelJS.Workbook();
+    applyPlan(wb, buildPlan(snapshotOf(wb), { year: "2025/26", today }));
+    expect(() => buildPlan(snapshotOf(wb), { year: "2024/25" })).toThrow(/built for 2025\/26/);
+  });
+});
