@@ -61,7 +61,7 @@ export async function writeWorkbook(o: CliOptions): Promise<{ file: string; warn
   const big = cells > 100000;
   applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);
   if (big) log("\n  saving...\n");
-  let buf = Buffer.from(await wb.xlsx.writeBuffer());
+  let buf: Buffer = Buffer.from(await wb.xlsx.writeBuffer());
   const charts = plan.sheets.flatMap((s) => s.charts.map((chart) => ({ sheet: s.name, chart })));
   if (charts.length) buf = await addCharts(buf, charts);
   // Write beside and rename, so a failure never leaves a half-written file.

@@ -1,0 +1,25 @@
+// `npm test`: generate, build both hosts (tests load the built artifacts), run the whole suite, and end with
+// one line "N passed, N failed" for CI.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" }).status ?? 1;
+const bin = (n) => `node_modules/.bin/${n}`;
+
+let status = run(bin("tsx"), ["scripts/gen-functions.ts"]);
+if (status === 0) status = run(bin("webpack"), ["--mode", "production"]);
+if (status !== 0) {
+  console.log("\nThe build failed, so no test ran.\n0 passed, 1 failed");
+  process.exit(status);
+}
+mkdirSync(".test-tmp", { recursive: true });
+const report = ".test-tmp/vitest.json";
+status = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${report}`, ...process.argv.slice(2)]);
+if (!existsSync(report)) {
+  console.log("0 passed, 1 failed");
+  process.exit(status || 1);
+}
+const r = JSON.parse(readFileSync(report, "utf8"));
+const failed = r.numFailedTests + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0);
+console.log(`\n${r.numPassedTests} passed, ${failed} failed`);
+process.exit(status !== 0 ? status : failed ? 1 : 0);

@@ -1,0 +1,30 @@
+// The README and the data docs stay true to the code.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CATALOGUE } from "../core/functions/catalogue";
+import { validateNetwork } from "../core/workbook/data";
+import { parseArgs } from "../cli/main";
+
+const root = join(__dirname, "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+
+describe("docs", () => {
+  it("the README starts with the two commands: install + workbook, and tests", () => {
+    const block = readme.split("```bash")[1].split("```")[0].trim().split("\n");
+    expect(block[0]).toMatch(/^npm ci && npm run workbook\b/);
+    expect(block[1]).toMatch(/^npm test\b/);
+  });
+  it("the README lists every custom function with an example", () => {
+    for (const f of CATALOGUE) expect(readme).toContain(`=PCN.${f.name}(${f.example.args})`);
+  });
+  it("examples/network.json is valid network data", () => {
+    const r = validateNetwork(JSON.parse(readFileSync(join(root, "examples/network.json"), "utf8")));
+    expect(r.ok ? [] : r.errors).toEqual([]);
+  });
+  it("the workbook command explains a bad option", () => {
+    expect(() => parseArgs(["--yeer", "2025/26"])).toThrow(/Unknown option --yeer[\s\S]*Usage/);
+    expect(() => parseArgs(["--out"])).toThrow(/--out needs a value/);
+    expect(parseArgs(["--data", "x.json"])).toMatchObject({ data: "x.json", sample: false });
+  });
+});
