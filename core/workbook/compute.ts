@@ -23,7 +23,7 @@ interface Model {
 function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
   const meta = readMeta(snapshot);
   if (!meta.year) return null;
-  const { specs } = workbookSpecs(snapshot, { year: meta.year });
+  const { specs } = workbookSpecs(snapshot, { year: meta.year, today: todayIso });
   const snapOf = (key: string) => {
     const spec = specs.find((s) => s.key === key);
     return spec ? snapshot.sheets.find((s) => s.name === spec.name) : undefined;
