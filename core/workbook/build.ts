@@ -63,7 +63,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
     const v = validateNetwork(opts.data);
     if (!v.ok) throw new PcnError(`The network data has problems:\n${v.errors.join("\n")}`);
     data = v.data;
-  } else if (opts.sample) data = sampleNetwork();
+  } else if (opts.sample) data = sampleNetwork(getYear(opts.year ?? meta.year).year, opts.today ?? todayIso());
   const year = getYear(opts.year ?? data?.year ?? meta.year);
   refuseOtherYear(meta, year.year);
   const resolved = resolveNames(SHEETS.map((s) => ({ key: s.key, name: s.title })), snapshot, meta, warnings);

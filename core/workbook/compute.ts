@@ -130,6 +130,11 @@ export function computeWorkbook(snapshot: WorkbookSnapshot, todayIso: string): C
 }
 
 const fmtDate = (serial: number) => serialToIso(serial).split("-").reverse().join("/");
+/** £1,234.56: written out so every host (Apps Script included) formats alike. */
+export const fmtMoney = (x: number) => {
+  const [i, d] = Math.abs(x).toFixed(2).split(".");
+  return `${x < 0 ? "-" : ""}£${i.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${d}`;
+};
 
 export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): Finding[] {
   const m = buildModel(snapshot, todayIso);
@@ -178,9 +183,9 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       const status = m.env.cell("Arrs_Status");
       const head = m.env.cell("Arrs_Headroom");
       const repCol = cols.length + 1 + 2;
-      if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `Claims exceed the ARRS allocation by £${Math.abs(head as number).toFixed(2)}.` });
-      if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `£${(head as number).toFixed(2)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
-      if (typeof head === "number" && status === "On track") findings.push({ severity: "info", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `ARRS headroom £${head.toFixed(2)}: on track.` });
+      if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `Claims exceed the ARRS allocation by ${fmtMoney(Math.abs(head as number))}.` });
+      if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `${fmtMoney(head as number)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
+      if (typeof head === "number" && status === "On track") findings.push({ severity: "info", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
     }
   }
   const order = { red: 0, amber: 1, info: 2 };

@@ -1,0 +1,55 @@
+// "Check register" on the sample network: what a PCN manager must act on, with rows to jump to.
+import ExcelJS from "exceljs";
+import { describe, expect, it } from "vitest";
+import { applyPlan, snapshotOf } from "../cli/writer";
+import { buildPlan, checkRegister, readWorkbookState } from "../core/workbook/build";
+
+const today = "2026-03-01";
+
+function built() {
+  const wb = new ExcelJS.Workbook();
+  applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
+  return wb;
+}
+
+describe("check register", () => {
+  it("finds notice dates, reviews, governance and contact gaps, and ARRS problems, each pointing at its row", () => {
+    const wb = built();
+    const findings = checkRegister(snapshotOf(wb), today);
+    const p = wb.getWorksheet("Partnerships")!;
+    // The sample's tenth partnership reaches its notice date in 5 days: red, on its row.
+    const soon = findings.find((f) => f.ref.startsWith("P-010 ") && /Notice date/.test(f.message))!;
+    expect(soon).toMatchObject({ severity: "red", sheet: "Partnerships", row: 11, message: "Notice date 06/03/2026 is in 5 days." });
+    expect(findings.find((f) => f.ref.startsWith("P-002 ") && /Notice date/.test(f.message))).toMatchObject({ severity: "amber", message: "Notice date 15/04/2026 is in 45 days." });
+    // Overdue notice (the sample's ninth partnership passed its notice date 20 days ago).
+    expect(findings.find((f) => f.ref.startsWith("P-009 ") && /has passed/.test(f.message))).toMatchObject({ severity: "red", message: "Notice date 09/02/2026 has passed (20 days ago)." });
+    // Every finding's row holds the reference it names.
+    for (const f of findings.filter((x) => x.sheet === "Partnerships")) expect(String(p.getCell(f.row, 1).value)).toBe(f.ref.split(" ")[0]);
+    expect(findings.some((f) => /Governance not agreed: .*Clinical governance/.test(f.message))).toBe(true);
+    expect(findings.some((f) => /No point of contact for: .*finance/.test(f.message))).toBe(true);
+    expect(findings.some((f) => /Review was due on/.test(f.message))).toBe(true);
+    expect(findings.find((f) => f.ref === "A-07")).toMatchObject({ sheet: "ARRS Workforce", row: 8, message: "Role maximum not known: enter it on the ARRS Rates sheet" });
+    expect(findings.find((f) => f.ref === "ARRS")!.message).toMatch(/^£[\d,]+\.\d\d of the ARRS allocation is not committed/);
+    // Red first.
+    expect(findings.map((f) => f.severity)).toEqual([...findings.map((f) => f.severity)].sort((a, b) => ["red", "amber", "info"].indexOf(a) - ["red", "amber", "info"].indexOf(b)));
+  });
+
+  it("reflects a person's edit: agreeing every governance item clears that finding", () => {
+    const wb = built();
+    const p = wb.getWorksheet("Partnerships")!;
+    const headers = (p.getRow(1).values as unknown[]).map(String);
+    const gov = headers.map((h, i) => [h, i] as const).filter(([h]) => ["Clinical governance", "Quality assurance", "Data protection and IG", "Intellectual property", "Confidentiality", "Training", "HR"].includes(h));
+    const before = checkRegister(snapshotOf(wb), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message));
+    expect(before).toHaveLength(1);
+    for (const [, i] of gov) p.getCell(3, i).value = "Agreed";
+    expect(checkRegister(snapshotOf(wb), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message))).toHaveLength(0);
+  });
+
+  it("reads the workbook's year and practices for the pane", () => {
+    const s = readWorkbookState(snapshotOf(built()));
+    expect(s.workbookYear).toBe("2025/26");
+    expect(s.practices.map((p) => p.name)).toContain("Riverside Surgery");
+    expect(s.practices[0]).toMatchObject({ registered: 9850, weighted: 10312.4 });
+    expect(checkRegister({ sheets: [] })).toEqual([]);
+  });
+});
