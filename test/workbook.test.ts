@@ -167,7 +167,8 @@ describe("rebuilds keep what people typed", () => {
         wb.getWorksheet(c.sheet)!.getCell(c.row + 1, c.col + 1).value = v as ExcelJS.CellValue;
         expected.set(`${c.sheet}|${c.row}|${c.col}`, v);
       }
-      applyPlan(wb, buildPlan(snapshotOf(wb), { today }));
+      // Rebuilt with the sample again: incoming data must never overwrite what was typed.
+      applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
       for (const [k, v] of expected) {
         const [sheet, r, c] = k.split("|");
         expect(wb.getWorksheet(sheet)!.getCell(Number(r) + 1, Number(c) + 1).value, k).toBe(v);

@@ -77,6 +77,8 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
   const funding = fundingSpec(ctx);
   if (practicesFromPane.length) {
+    // What a person confirmed in the pane wins over the sheet; sample or file data never does.
+    funding.rowsWin = true;
     funding.rows = practicesFromPane.map((p) => ({
       name: p.name.trim(), odsCode: p.odsCode ?? null, registered: p.registered ?? null, weighted: p.weighted ?? null, adjusted: p.adjusted ?? null, beds: p.beds ?? null, customWeight: null,
     }));

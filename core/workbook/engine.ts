@@ -244,7 +244,8 @@ function planTable(
   // Formats, validation, styles and names over header + capacity rows.
   const data = (c: number): RangeRef => ({ row: 1, col: c, rows: capacity, cols: 1 });
   cols.forEach((c, i) => {
-    const fmt = c.type === "text" || c.type === "longtext" ? "@" : formatOf(c.type);
+    // Text format only on typed text: a formula written into a Text cell would stay text.
+    const fmt = (c.type === "text" || c.type === "longtext") ? (isComputed(c) ? null : "@") : formatOf(c.type);
     if (fmt) plan.formats.push({ range: data(i), format: fmt });
     if (isComputed(c)) plan.styles.push({ range: data(i), fill: COLOURS.computed });
     if (c.type === "longtext") plan.styles.push({ range: data(i), wrap: true });

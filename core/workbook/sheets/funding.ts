@@ -35,7 +35,8 @@ export function ratesSpec(ctx: SpecCtx): SheetSpec {
       spareRows: 0,
       namePrefix: "Rates_",
       tableName: "PCN_Rates",
-      rowNames: (r) => (blank(r.key) ? null : { name: `Rate_${String(r.key)}`, column: "value" }),
+      // Only keys that make valid workbook names (a person may type anything in a spare row).
+      rowNames: (r) => (typeof r.key === "string" && /^[A-Za-z][A-Za-z0-9_]{0,200}$/.test(r.key) ? { name: `Rate_${r.key}`, column: "value" } : null),
       columns: [
         inp("key", "Rate", "text", { width: 26 }),
         inp("label", "What it is", "longtext", { width: 40 }),
@@ -248,7 +249,6 @@ export function fundingSpec(ctx: SpecCtx): SheetSpec {
     name: ctx.sheetName("funding"),
     title: "Funding",
     rows,
-    rowsWin: true,
     freeze: { rows: 1, cols: 1 },
     table: { columns: cols, keyColumns: ["name"], spareRows: 10, namePrefix: P, tableName: "PCN_Practices" },
     reports: [{ col: R0, rows: rowsR, widths: [44, 20, 10, 12, 15, ...months.map(() => 12), 22] }],
