@@ -1,0 +1,150 @@
+/**
+ * The pane's Bridge for Excel: every call is an Excel.run over the writer. A build reads the workbook, plans
+ * with the core, and applies the plan as one undo step where Excel supports merging (ExcelApi 1.20).
+ */
+import { PcnError } from "../core/errors";
+import { NEWEST_YEAR, YEAR_LABELS } from "../core/rates/book";
+import { buildPlan, checkRegister as coreCheckRegister, readWorkbookState, sheetCatalogue } from "../core/workbook/build";
+import type { WorkbookSnapshot } from "../core/workbook/plan";
+import type { Finding } from "../core/workbook/register";
+import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState } from "../pane/bridge";
+import { applyPlan, applySheetVisibility, BuildFailure, errorCode, readFailure, readSnapshot, SYNC_TIMEOUT_MS } from "./writer";
+
+type Batch<T> = (ctx: Excel.RequestContext) => Promise<T>;
+type Run = <T>(options: Excel.RunOptions | undefined, batch: Batch<T>) => Promise<T>;
+
+export interface ExcelBridgeOptions {
+  /** Excel.run (tests pass the fake's). */
+  run?: Run;
+  isSetSupported?: (name: string, version: string) => boolean;
+  syncTimeoutMs?: number;
+  /** Today's date (ISO) for "Check register"; default the real today. */
+  today?: () => string;
+}
+
+const defaultRun: Run = (options, batch) => (options ? Excel.run(options, batch) : Excel.run(batch));
+const defaultSupports = (name: string, version: string) => {
+  try {
+    return !!Office.context?.requirements?.isSetSupported(name, version);
+  } catch {
+    return false;
+  }
+};
+
+export class ExcelBridge implements Bridge {
+  private run: Run;
+  private supports: (name: string, version: string) => boolean;
+  private timeoutMs: number;
+  private busy = false;
+
+  constructor(private opts: ExcelBridgeOptions = {}) {
+    this.run = opts.run ?? defaultRun;
+    this.supports = opts.isSetSupported ?? defaultSupports;
+    this.timeoutMs = opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
+  }
+
+  /**
+   * Excel.run that gives up as soon as the batch fails: after a hung sync Excel.run's own clean-up can wait on
+   * the same stuck queue, and the pane must still get its answer.
+   */
+  private guarded<T>(options: Excel.RunOptions | undefined, batch: Batch<T>): Promise<T> {
+    let fail!: (e: unknown) => void;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    const p = this.run(options, async (ctx) => {
+      try {
+        return await batch(ctx);
+      } catch (e) {
+        fail(e);
+        throw e;
+      }
+    });
+    p.catch(() => undefined);
+    return Promise.race([p, failed]);
+  }
+
+  private snapshot(): Promise<WorkbookSnapshot> {
+    return this.guarded(undefined, (ctx) => readSnapshot(ctx, { syncTimeoutMs: this.timeoutMs })).catch((e) => {
+      throw readFailure(e);
+    });
+  }
+
+  async getState(): Promise<HostState> {
+    const snapshot = await this.snapshot();
+    const state = readWorkbookState(snapshot);
+    const names = new Set(snapshot.sheets.map((s) => s.name));
+    return {
+      host: "excel",
+      workbookYear: state.workbookYear,
+      years: [...YEAR_LABELS],
+      defaultYear: state.workbookYear ?? NEWEST_YEAR,
+      sheets: sheetCatalogue().map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
+      practices: state.practices,
+    };
+  }
+
+  async build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult> {
+    if (this.busy) throw new PcnError("A build is already running in this pane. Wait for it to finish.");
+    this.busy = true;
+    try {
+      const snapshot = await this.snapshot();
+      const year = req.year || readWorkbookState(snapshot).workbookYear || undefined;
+      const plan = buildPlan(snapshot, {
+        year,
+        sheets: req.sheets && req.sheets.length ? req.sheets : undefined,
+        practices: req.practices,
+        sample: req.sample,
+      });
+      const apply = (merge: boolean) =>
+        this.guarded(merge ? { mergeUndoGroup: true } : undefined, (ctx) =>
+          applyPlan(ctx, plan, onProgress, {
+            snapshot,
+            syncTimeoutMs: this.timeoutMs,
+            isSetSupported: this.supports,
+            deferVisibility: merge,
+            freshRun: (batch) => this.guarded(undefined, batch),
+          }),
+        );
+      // One undo step for the whole build where Excel can merge them (ExcelApi 1.20).
+      let merged = this.supports("ExcelApi", "1.20");
+      let result;
+      try {
+        result = await apply(merged);
+      } catch (e) {
+        // Something in the build cannot be undone as part of a group: it was rolled back, so build ungrouped.
+        if (!(merged && e instanceof BuildFailure && e.restored && errorCode(e.cause) === "UndoNotSupported")) throw e;
+        merged = false;
+        result = await apply(false);
+      }
+      const warnings = [...result.warnings];
+      if (merged) {
+        try {
+          await this.guarded(undefined, (ctx) => applySheetVisibility(ctx, plan, this.timeoutMs));
+        } catch {
+          warnings.push("The sheets were built, but Excel did not hide the helper sheets: you can hide them by hand.");
+        }
+      }
+      return { sheetsBuilt: result.sheetsBuilt, warnings };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async checkRegister(): Promise<Finding[]> {
+    const snapshot = await this.snapshot();
+    return coreCheckRegister(snapshot, this.opts.today?.());
+  }
+
+  async goTo(sheet: string, row: number, col?: number): Promise<void> {
+    const r = Math.max(1, Math.floor(Number(row) || 1));
+    const c = col === undefined || col === null || !(Number(col) >= 1) ? undefined : Math.floor(Number(col));
+    await this.guarded(undefined, async (ctx) => {
+      const ws = ctx.workbook.worksheets.getItemOrNullObject(sheet);
+      await ctx.sync();
+      if (ws.isNullObject) throw new PcnError(`There is no sheet named "${sheet}" in this workbook any more.`);
+      ws.activate();
+      // The whole row when no column is given, so the person lands on the record.
+      (c === undefined ? ws.getRange(`${r}:${r}`) : ws.getRangeByIndexes(r - 1, c - 1, 1, 1)).select();
+      await ctx.sync();
+    });
+  }
+}

@@ -1,0 +1,1239 @@
+/**
+ * A small, STRICT fake of the Excel JavaScript API surface the add-in uses.
+ *
+ * Like Office.js it is a proxy model: property sets and method calls are queued and only reach the workbook at
+ * `context.sync()`; reading a property that was not loaded and synced throws PropertyNotLoaded. It counts syncs
+ * and the bytes (UTF-8 JSON) of each sync's queued requests, enforces Excel on the web's 5 MB request and
+ * response limits, models how Excel coerces a typed string (formula, number, date, boolean, apostrophe text),
+ * and can fail or hang the Nth sync. No Node APIs: the pane's Playwright test bundles it for a browser page.
+ */
+
+// ---------------------------------------------------------------- errors
+
+export class FakeOfficeError extends Error {
+  code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "RichApi.Error";
+    this.code = code;
+  }
+}
+const err = (code: string, message: string) => new FakeOfficeError(code, message);
+
+// ---------------------------------------------------------------- geometry and A1
+
+export interface Rect { row: number; col: number; rows: number; cols: number }
+const MAX_ROWS = 1048576;
+const MAX_COLS = 16384;
+
+export function colName(col: number): string {
+  let s = "";
+  let n = col + 1;
+  while (n > 0) {
+    const m = (n - 1) % 26;
+    s = String.fromCharCode(65 + m) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+function colIndex(letters: string): number {
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n - 1;
+}
+function quoteName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) && !/^[A-Za-z]{1,3}[0-9]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
+}
+export function rectA1(r: Rect, sheet?: string, absolute = false): string {
+  const d = absolute ? "$" : "";
+  const tl = `${d}${colName(r.col)}${d}${r.row + 1}`;
+  const br = `${d}${colName(r.col + r.cols - 1)}${d}${r.row + r.rows}`;
+  const body = r.rows === 1 && r.cols === 1 ? tl : `${tl}:${br}`;
+  return sheet === undefined ? body : `${quoteName(sheet)}!${body}`;
+}
+/** "A1", "$A$1:B2", "Sheet!A1:B2", "'It''s'!A:A", "3:3". */
+export function parseA1(address: string): { sheet?: string; rect: Rect } {
+  let s = address.trim().replace(/^=/, "");
+  let sheet: string | undefined;
+  const bang = s.lastIndexOf("!");
+  if (bang >= 0) {
+    sheet = s.slice(0, bang);
+    s = s.slice(bang + 1);
+    if (sheet.startsWith("'") && sheet.endsWith("'")) sheet = sheet.slice(1, -1).replace(/''/g, "'");
+  }
+  s = s.replace(/\$/g, "");
+  const [a, b = a] = s.split(":");
+  const cell = /^([A-Za-z]{1,3})(\d+)$/;
+  const colOnly = /^([A-Za-z]{1,3})$/;
+  const rowOnly = /^(\d+)$/;
+  let m1: RegExpMatchArray | null, m2: RegExpMatchArray | null;
+  if ((m1 = a.match(cell)) && (m2 = b.match(cell))) {
+    const r1 = Number(m1[2]) - 1, r2 = Number(m2[2]) - 1, c1 = colIndex(m1[1]), c2 = colIndex(m2[1]);
+    return { sheet, rect: { row: Math.min(r1, r2), col: Math.min(c1, c2), rows: Math.abs(r2 - r1) + 1, cols: Math.abs(c2 - c1) + 1 } };
+  }
+  if ((m1 = a.match(colOnly)) && (m2 = b.match(colOnly))) {
+    const c1 = colIndex(m1[1]), c2 = colIndex(m2[1]);
+    return { sheet, rect: { row: 0, col: Math.min(c1, c2), rows: MAX_ROWS, cols: Math.abs(c2 - c1) + 1 } };
+  }
+  if ((m1 = a.match(rowOnly)) && (m2 = b.match(rowOnly))) {
+    const r1 = Number(m1[1]) - 1, r2 = Number(m2[1]) - 1;
+    return { sheet, rect: { row: Math.min(r1, r2), col: 0, rows: Math.abs(r2 - r1) + 1, cols: MAX_COLS } };
+  }
+  throw err("InvalidArgument", `The address "${address}" is not valid.`);
+}
+const intersects = (a: Rect, b: Rect) => a.row < b.row + b.rows && b.row < a.row + a.rows && a.col < b.col + b.cols && b.col < a.col + a.cols;
+const contains = (outer: Rect, inner: Rect) =>
+  inner.row >= outer.row && inner.col >= outer.col && inner.row + inner.rows <= outer.row + outer.rows && inner.col + inner.cols <= outer.col + outer.cols;
+/** a minus b, as up to four rectangles. */
+function subtract(a: Rect, b: Rect): Rect[] {
+  if (!intersects(a, b)) return [a];
+  const out: Rect[] = [];
+  const top = b.row - a.row;
+  if (top > 0) out.push({ row: a.row, col: a.col, rows: top, cols: a.cols });
+  const bottom = a.row + a.rows - (b.row + b.rows);
+  if (bottom > 0) out.push({ row: b.row + b.rows, col: a.col, rows: bottom, cols: a.cols });
+  const r0 = Math.max(a.row, b.row);
+  const r1 = Math.min(a.row + a.rows, b.row + b.rows);
+  const left = b.col - a.col;
+  if (left > 0) out.push({ row: r0, col: a.col, rows: r1 - r0, cols: left });
+  const right = a.col + a.cols - (b.col + b.cols);
+  if (right > 0) out.push({ row: r0, col: b.col + b.cols, rows: r1 - r0, cols: right });
+  return out;
+}
+
+// ---------------------------------------------------------------- how Excel reads a typed string
+
+export type CellValue = string | number | boolean;
+export interface CellModel { v: CellValue; f?: string; quote?: boolean; error?: boolean }
+
+const ERRORS = new Set(["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"]);
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const serialOf = (y: number, m: number, d: number) => {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+  const t = Date.UTC(y, m - 1, d);
+  if (new Date(t).getUTCDate() !== d) return null;
+  return Math.round((t - Date.UTC(1899, 11, 30)) / 86400000);
+};
+const year2 = (y: number) => (y < 30 ? 2000 + y : y < 100 ? 1900 + y : y);
+const monthOf = (s: string) => {
+  const i = MONTHS.indexOf(s.slice(0, 3).toLowerCase());
+  return i >= 0 && /^[a-z]+$/i.test(s) ? i + 1 : 0;
+};
+
+/** Number in any dress Excel (en-GB) accepts when typed: 1,234.5  (12)  £5  12%  1e5  .5 */
+function parseNumberish(t: string): number | null {
+  let s = t.trim();
+  if (s === "") return null;
+  let neg = false;
+  if (/^\(.*\)$/.test(s)) { neg = true; s = s.slice(1, -1).trim(); }
+  if (/^[+-]/.test(s)) { neg = neg !== s.startsWith("-"); s = s.slice(1).trim(); }
+  s = s.replace(/^[£$€]\s*/, "");
+  if (/^[+-]/.test(s)) { neg = neg !== s.startsWith("-"); s = s.slice(1).trim(); }
+  let pct = false;
+  if (s.endsWith("%")) { pct = true; s = s.slice(0, -1).trim(); }
+  if (!/^(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?$/.test(s) || !/\d/.test(s)) return null;
+  let n = Number(s.replace(/,/g, ""));
+  if (!Number.isFinite(n)) return null;
+  if (pct) n /= 100;
+  return neg ? -n : n;
+}
+/** Dates and times Excel (en-GB) turns into serial numbers when typed. */
+function parseDateish(t: string): number | null {
+  const s = t.trim();
+  let m: RegExpMatchArray | null;
+  if ((m = s.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/))) return serialOf(+m[1], +m[2], +m[3]);
+  if ((m = s.match(/^(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})$/))) return serialOf(year2(+m[3]), +m[2], +m[1]);
+  if ((m = s.match(/^(\d{1,2})[/-](\d{1,2})$/))) return serialOf(2025, +m[2], +m[1]);
+  if ((m = s.match(/^(\d{1,2})[\s-]([A-Za-z]+)(?:[\s-](\d{2,4}))?$/)) && monthOf(m[2])) return serialOf(m[3] ? year2(+m[3]) : 2025, monthOf(m[2]), +m[1]);
+  if ((m = s.match(/^([A-Za-z]+)[\s-](\d{2,4})$/)) && monthOf(m[1])) return serialOf(year2(+m[2]), monthOf(m[1]), 1);
+  if ((m = s.match(/^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]m)?$/i))) {
+    const h = +m[1] + (m[4] && /p/i.test(m[4]) && +m[1] < 12 ? 12 : 0);
+    if (h > 23 || +m[2] > 59) return null;
+    return (h * 3600 + +m[2] * 60 + (m[3] ? +m[3] : 0)) / 86400;
+  }
+  if ((m = s.match(/^(\d{1,2})\s*([ap]m)$/i))) return ((+m[1] % 12) + (/p/i.test(m[2]) ? 12 : 0)) / 24;
+  return null;
+}
+/** Excel refuses a formula it cannot parse; the fake checks what it cheaply can. */
+function checkFormula(f: string) {
+  if (f.length < 2) throw err("InvalidArgument", `"${f}" is not a valid formula.`);
+  let depth = 0;
+  let inStr = false;
+  let inSheet = false;
+  for (const ch of f) {
+    if (inStr) { if (ch === '"') inStr = false; continue; }
+    if (inSheet) { if (ch === "'") inSheet = false; continue; }
+    if (ch === '"') inStr = true;
+    else if (ch === "'") inSheet = true;
+    else if (ch === "(") depth++;
+    else if (ch === ")") { depth--; if (depth < 0) break; }
+  }
+  if (depth !== 0 || inStr || inSheet) throw err("InvalidArgument", `The formula "${f}" contains an error.`);
+}
+
+/**
+ * What a cell holds after `x` is written to it through `values` or `formulas` (null: unchanged).
+ * In a text-formatted ("@") cell a string is kept as typed.
+ */
+export function coerceInput(x: unknown, textFormat = false): CellModel | null | "clear" {
+  if (x === null || x === undefined) return null;
+  if (typeof x === "number") {
+    if (!Number.isFinite(x)) throw err("InvalidArgument", "A number in the input is not finite.");
+    return { v: x };
+  }
+  if (typeof x === "boolean") return { v: x };
+  if (typeof x !== "string") throw err("InvalidArgument", `Unsupported input value ${JSON.stringify(x)}.`);
+  if (x === "") return "clear";
+  if (x.length > 32767) throw err("InvalidArgument", "Text longer than 32,767 characters does not fit in a cell.");
+  if (x.startsWith("'")) return x.length === 1 ? "clear" : { v: x.slice(1), quote: true };
+  if (textFormat) return { v: x };
+  if (x.startsWith("=")) { checkFormula(x); return { v: 0, f: x }; }
+  const n = parseNumberish(x);
+  if (n !== null) return { v: n };
+  if (x.length > 1 && (x.startsWith("+") || x.startsWith("-"))) { const f = "=" + x; checkFormula(f); return { v: 0, f }; }
+  if (x.length > 1 && x.startsWith("@")) { const f = "=" + x.slice(1); checkFormula(f); return { v: 0, f }; }
+  const t = x.trim();
+  if (/^true$/i.test(t)) return { v: true };
+  if (/^false$/i.test(t)) return { v: false };
+  if (ERRORS.has(t.toUpperCase())) return { v: t.toUpperCase(), error: true };
+  const d = parseDateish(x);
+  if (d !== null) return { v: d };
+  return { v: x };
+}
+
+// ---------------------------------------------------------------- the workbook model
+
+export interface StyleModel { bold?: boolean; italic?: boolean; fontColor?: string; fill?: string; wrap?: boolean }
+export interface ValidationModel { rect: Rect; rule: any; errorAlert?: any }
+export interface CfModel { id: number; rect: Rect; type: string; formula?: string; fill?: string; font?: string }
+export interface SeriesModel { name: string; values?: string; xValues?: string; color?: string }
+export interface ChartModel { id: number; name: string; type: string; title?: string; series: SeriesModel[]; position?: { start: string; end?: string } }
+
+export class SheetModel {
+  cells = new Map<number, Map<number, CellModel>>();
+  formats = new Map<string, string>();
+  styles = new Map<string, StyleModel>();
+  colWidths = new Map<number, number>();
+  validations: ValidationModel[] = [];
+  cfs: CfModel[] = [];
+  freeze = { rows: 0, cols: 0 };
+  charts: ChartModel[] = [];
+  visibility: "Visible" | "Hidden" | "VeryHidden" = "Visible";
+  constructor(public id: number, public name: string) {}
+
+  get(r: number, c: number): CellModel | undefined {
+    return this.cells.get(r)?.get(c);
+  }
+  set(r: number, c: number, cell: CellModel | null) {
+    if (cell === null) {
+      const row = this.cells.get(r);
+      row?.delete(c);
+      if (row && row.size === 0) this.cells.delete(r);
+      return;
+    }
+    let row = this.cells.get(r);
+    if (!row) this.cells.set(r, (row = new Map()));
+    row.set(c, cell);
+  }
+  format(r: number, c: number): string {
+    return this.formats.get(`${r},${c}`) ?? "General";
+  }
+  /** Bounding box of cells holding something (valuesOnly) or also formats and styles. */
+  used(valuesOnly: boolean): Rect | null {
+    let r0 = Infinity, c0 = Infinity, r1 = -1, c1 = -1;
+    const take = (r: number, c: number) => {
+      if (r < r0) r0 = r;
+      if (r > r1) r1 = r;
+      if (c < c0) c0 = c;
+      if (c > c1) c1 = c;
+    };
+    for (const [r, row] of this.cells) for (const c of row.keys()) take(r, c);
+    if (!valuesOnly) for (const k of [...this.formats.keys(), ...this.styles.keys()]) { const [r, c] = k.split(",").map(Number); take(r, c); }
+    return r1 < 0 ? null : { row: r0, col: c0, rows: r1 - r0 + 1, cols: c1 - c0 + 1 };
+  }
+}
+
+export interface TableModel { id: number; name: string; sheet: SheetModel; rect: Rect }
+export interface NameModel { name: string; formula: string }
+
+export type FaultMode = "fail" | "partial" | "after" | "hang" | "hang-after";
+export interface Fault { at: number; mode: FaultMode }
+export interface SyncRecord { index: number; requestBytes: number; responseBytes: number; ops: number; merged: boolean; outcome: "ok" | "failed" | "hung" }
+
+export interface FakeWorkbookOptions {
+  /** "desktop" refuses Worksheet.visibility inside a merged undo group, as Excel on Windows and Mac do. */
+  platform?: "web" | "desktop";
+  /** Requirement sets the fake reports as supported, e.g. { ExcelApi: "1.20" }. */
+  apiSets?: Record<string, string>;
+  maxRequestBytes?: number;
+  maxResponseBytes?: number;
+  /** The computed value of a formula cell (default 0): the fake has no calculation engine. */
+  evaluate?: (sheet: string, row: number, col: number, formula: string) => CellValue;
+}
+
+const encoder = new TextEncoder();
+export const jsonBytes = (x: unknown) => encoder.encode(JSON.stringify(x) ?? "").length;
+
+export class FakeWorkbook {
+  sheets: SheetModel[] = [];
+  tables: TableModel[] = [];
+  names = new Map<string, NameModel>();
+  syncs: SyncRecord[] = [];
+  faults: Fault[] = [];
+  runs: { options?: unknown }[] = [];
+  /** Called as each sync reaches the workbook (1-based index), before it applies: lets a test act as a person. */
+  onSync?: (index: number) => void;
+  platform: "web" | "desktop";
+  apiSets: Record<string, string>;
+  maxRequestBytes: number;
+  maxResponseBytes: number;
+  evaluate?: FakeWorkbookOptions["evaluate"];
+  activeSheet?: SheetModel;
+  selection?: { sheet: string; address: string };
+  private nextId = 1;
+
+  constructor(opts: FakeWorkbookOptions = {}) {
+    this.platform = opts.platform ?? "web";
+    this.apiSets = opts.apiSets ?? { ExcelApi: "1.20" };
+    this.maxRequestBytes = opts.maxRequestBytes ?? 5 * 1024 * 1024;
+    this.maxResponseBytes = opts.maxResponseBytes ?? 5 * 1024 * 1024;
+    this.evaluate = opts.evaluate;
+  }
+
+  id() { return this.nextId++; }
+  get syncCount() { return this.syncs.length; }
+
+  /** Test setup, outside any sync: a sheet with literal values/formulas from A1 (strings starting "=" are formulas). */
+  addSheet(name: string, rows: (CellValue | null)[][] = []): SheetModel {
+    const s = this.insertSheet(name);
+    rows.forEach((row, r) => row.forEach((x, c) => {
+      if (x === null || x === "") return;
+      const cell = typeof x === "string" && x.startsWith("=") ? { v: this.valueOf(name, r, c, x), f: x } : { v: x };
+      s.set(r, c, cell);
+    }));
+    return s;
+  }
+  insertSheet(name?: string): SheetModel {
+    const n = name ?? this.freeSheetName();
+    if (n.length === 0 || n.length > 31 || /[[\]:*?/\\]/.test(n) || /^'|'$/.test(n)) throw err("InvalidArgument", `"${n}" is not a valid sheet name.`);
+    if (this.sheet(n)) throw err("ItemAlreadyExists", `A sheet named "${n}" already exists.`);
+    const s = new SheetModel(this.id(), n);
+    this.sheets.push(s);
+    if (!this.activeSheet) this.activeSheet = s;
+    return s;
+  }
+  private freeSheetName() {
+    for (let i = 1; ; i++) if (!this.sheet(`Sheet${i}`)) return `Sheet${i}`;
+  }
+  sheet(name: string): SheetModel | undefined {
+    const l = name.toLowerCase();
+    return this.sheets.find((s) => s.name.toLowerCase() === l);
+  }
+  deleteSheet(s: SheetModel) {
+    const visible = this.sheets.filter((x) => x.visibility === "Visible");
+    if (this.sheets.length === 1 || (visible.length === 1 && visible[0] === s)) throw err("InvalidOperation", "A workbook must keep at least one visible sheet.");
+    this.sheets = this.sheets.filter((x) => x !== s);
+    this.tables = this.tables.filter((t) => t.sheet !== s);
+    for (const n of this.names.values()) if (this.nameTargets(n, s)) n.formula = "=#REF!";
+    if (this.activeSheet === s) this.activeSheet = this.sheets.find((x) => x.visibility === "Visible");
+  }
+  private nameTargets(n: NameModel, s: SheetModel) {
+    try { const p = parseA1(n.formula); return p.sheet !== undefined && p.sheet.toLowerCase() === s.name.toLowerCase(); } catch { return false; }
+  }
+  valueOf(sheet: string, r: number, c: number, f: string): CellValue {
+    return this.evaluate ? this.evaluate(sheet, r, c, f) : 0;
+  }
+  isSetSupported(name: string, minVersion?: string): boolean {
+    const have = this.apiSets[name];
+    if (have === undefined) return false;
+    if (!minVersion) return true;
+    const a = have.split(".").map(Number), b = minVersion.split(".").map(Number);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+    return true;
+  }
+
+  /** Fails (or hangs) the `at`-th sync counted over the workbook's life (1-based). */
+  injectFault(at: number, mode: FaultMode = "fail") {
+    this.faults.push({ at, mode });
+  }
+
+  // ---- inspection helpers for tests (no sync involved)
+
+  /** Sheets with their cells: what "as it was" and "fully built" are compared on. */
+  state(): { name: string; visibility: string; cells: Record<string, { v: CellValue; f?: string }> }[] {
+    return this.sheets.map((s) => {
+      const cells: Record<string, { v: CellValue; f?: string }> = {};
+      const keys: [number, number][] = [];
+      for (const [r, row] of s.cells) for (const c of row.keys()) keys.push([r, c]);
+      keys.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const [r, c] of keys) {
+        const cell = s.get(r, c)!;
+        cells[rectA1({ row: r, col: c, rows: 1, cols: 1 })] = cell.f ? { v: cell.v, f: cell.f } : { v: cell.v };
+      }
+      return { name: s.name, visibility: s.visibility, cells };
+    });
+  }
+  /** A cell as a person sees it: the formula if it has one, else its value ("" when empty). */
+  cell(sheet: string, address: string): CellValue {
+    const s = this.sheet(sheet);
+    if (!s) throw new Error(`no sheet ${sheet}`);
+    const { rect } = parseA1(address);
+    const c = s.get(rect.row, rect.col);
+    return c ? (c.f ?? c.v) : "";
+  }
+  clone(): FakeWorkbook {
+    const w = new FakeWorkbook({ platform: this.platform, apiSets: { ...this.apiSets }, maxRequestBytes: this.maxRequestBytes, maxResponseBytes: this.maxResponseBytes, evaluate: this.evaluate });
+    const map = new Map<SheetModel, SheetModel>();
+    for (const s of this.sheets) {
+      const t = new SheetModel(s.id, s.name);
+      for (const [r, row] of s.cells) t.cells.set(r, new Map([...row].map(([c, v]) => [c, { ...v }])));
+      t.formats = new Map(s.formats);
+      t.styles = new Map([...s.styles].map(([k, v]) => [k, { ...v }]));
+      t.colWidths = new Map(s.colWidths);
+      t.validations = s.validations.map((v) => ({ ...v, rect: { ...v.rect } }));
+      t.cfs = s.cfs.map((v) => ({ ...v, rect: { ...v.rect } }));
+      t.freeze = { ...s.freeze };
+      t.charts = s.charts.map((c) => ({ ...c, series: c.series.map((x) => ({ ...x })) }));
+      t.visibility = s.visibility;
+      w.sheets.push(t);
+      map.set(s, t);
+    }
+    w.tables = this.tables.map((t) => ({ ...t, rect: { ...t.rect }, sheet: map.get(t.sheet)! }));
+    w.names = new Map([...this.names].map(([k, v]) => [k, { ...v }]));
+    w.nextId = this.nextId;
+    w.activeSheet = this.activeSheet ? map.get(this.activeSheet) : undefined;
+    return w;
+  }
+}
+
+// ---------------------------------------------------------------- the request context
+
+interface Op {
+  desc: unknown;
+  apply: () => void;
+  /** APIs Excel cannot put in a merged undo group: "all" platforms, or "desktop" only. */
+  undo?: "all" | "desktop";
+}
+
+type Resolver<M> = () => M | null;
+
+export class FakeRequestContext {
+  readonly workbook: FakeWorkbookObject;
+  private queue: Op[] = [];
+  private hung = false;
+  /** Loads that become readable once the sync that carried them completes. */
+  private landing: (() => void)[] = [];
+  syncs = 0;
+  constructor(readonly model: FakeWorkbook, readonly options: { mergeUndoGroup?: boolean } = {}) {
+    this.workbook = new FakeWorkbookObject(this);
+  }
+  get application() { return this.workbook.application; }
+
+  /** @internal */ enqueue(op: Op) { this.queue.push(op); }
+  /** @internal */ land(fn: () => void) { this.landing.push(fn); }
+
+  async sync(): Promise<void> {
+    const wb = this.model;
+    const ops = this.queue;
+    this.queue = [];
+    this.landing = [];
+    this.syncs++;
+    const rec: SyncRecord = { index: wb.syncs.length + 1, requestBytes: 0, responseBytes: 0, ops: ops.length, merged: !!this.options.mergeUndoGroup, outcome: "ok" };
+    rec.requestBytes = ops.reduce((n, o) => n + jsonBytes(o.desc), 0);
+    wb.syncs.push(rec);
+    await Promise.resolve();
+    if (this.hung) { rec.outcome = "hung"; return new Promise<void>(() => {}); }
+    wb.onSync?.(rec.index);
+    const fault = wb.faults.find((f) => f.at === rec.index);
+    const fail = (e: unknown) => { rec.outcome = "failed"; throw e; };
+    if (rec.requestBytes > wb.maxRequestBytes) fail(err("RequestPayloadSizeLimitExceeded", `The request payload size (${rec.requestBytes} bytes) has exceeded the limit.`));
+    if (this.options.mergeUndoGroup) {
+      const bad = ops.find((o) => o.undo === "all" || (o.undo === "desktop" && wb.platform === "desktop"));
+      if (bad) fail(err("UndoNotSupported", `${JSON.stringify(bad.desc)} cannot be part of a merged undo group.`));
+    }
+    const upto = !fault ? ops.length : fault.mode === "fail" || fault.mode === "hang" ? 0 : fault.mode === "partial" ? Math.floor(ops.length / 2) : ops.length;
+    let response = 0;
+    const before = responseCounter.bytes;
+    try {
+      for (let i = 0; i < upto; i++) ops[i].apply();
+    } catch (e) {
+      fail(e);
+    } finally {
+      response = responseCounter.bytes - before;
+    }
+    rec.responseBytes = response;
+    if (fault) {
+      if (fault.mode === "hang" || fault.mode === "hang-after") { this.hung = true; rec.outcome = "hung"; return new Promise<void>(() => {}); }
+      fail(err("GeneralException", `Injected failure at sync ${rec.index} (${fault.mode}).`));
+    }
+    if (response > wb.maxResponseBytes) fail(err("ResponsePayloadSizeLimitExceeded", `The response payload size (${response} bytes) has exceeded the limit.`));
+    const landing = this.landing;
+    this.landing = [];
+    for (const l of landing) l();
+  }
+}
+
+/** Counts the bytes loads put in the response (module-level: one sync runs at a time). */
+const responseCounter = { bytes: 0 };
+
+// ---------------------------------------------------------------- client objects
+
+abstract class ClientObject<M> {
+  protected loaded = new Map<string, unknown>();
+  private nullState: boolean | undefined;
+  constructor(readonly context: FakeRequestContext, protected path: string, protected resolve: Resolver<M>, protected orNull = false) {
+    if (orNull) {
+      context.enqueue({
+        desc: { probe: path },
+        apply: () => {
+          const m = this.tryResolve();
+          context.land(() => (this.nullState = m === null));
+        },
+      });
+    }
+  }
+  get isNullObject(): boolean {
+    if (!this.orNull) return false;
+    if (this.nullState === undefined) throw err("PropertyNotLoaded", `isNullObject of ${this.path} is not available before context.sync().`);
+    return this.nullState;
+  }
+  protected tryResolve(): M | null {
+    try { return this.resolve(); } catch { return null; }
+  }
+  /** The model at sync time; a missing object fails the sync as Excel does. */
+  protected model(): M {
+    const m = this.resolve();
+    if (m === null) throw err("ItemNotFound", `${this.path} does not exist.`);
+    return m;
+  }
+  protected read<T>(prop: string): T {
+    if (!this.loaded.has(prop)) throw err("PropertyNotLoaded", `The property '${prop}' of ${this.path} is not available. Call load() and context.sync() before reading it.`);
+    if (this.orNull && this.nullState) throw err("InvalidObjectPath", `${this.path} is a null object.`);
+    return this.loaded.get(prop) as T;
+  }
+  protected write(prop: string, value: unknown, apply: (m: M) => void, undo?: Op["undo"]) {
+    this.context.enqueue({ desc: { set: this.path, prop, value }, apply: () => apply(this.model()), undo });
+  }
+  protected call(method: string, args: unknown[], apply: (m: M) => void, undo?: Op["undo"]) {
+    this.context.enqueue({ desc: { call: this.path, method, args }, apply: () => apply(this.model()), undo });
+  }
+  /** Names this object can load and how to read each from the model. */
+  protected abstract props(): Record<string, (m: M) => unknown>;
+
+  load(what?: string | string[]): this {
+    const list = (what === undefined ? Object.keys(this.props()) : Array.isArray(what) ? what : what.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const getters = this.props();
+    for (const p of list) if (!(p in getters) && !p.startsWith("items/")) throw err("PropertyNotFound", `${this.path} has no property '${p}'.`);
+    this.context.enqueue({
+      desc: { load: this.path, props: list },
+      apply: () => {
+        const m = this.orNull ? this.tryResolve() : this.model();
+        if (m === null) return;
+        const got = list.map((p) => [p, getters[p](m)] as const);
+        responseCounter.bytes += jsonBytes(Object.fromEntries(got));
+        this.context.land(() => { for (const [p, v] of got) this.loaded.set(p, v); });
+      },
+    });
+    return this;
+  }
+}
+
+const clone2d = <T>(m: T[][]) => m.map((r) => [...r]);
+
+class FakeApplication {
+  constructor(private ctx: FakeRequestContext) {}
+  suspendApiCalculationUntilNextSync() {
+    this.ctx.enqueue({ desc: { call: "application", method: "suspendApiCalculationUntilNextSync" }, apply: () => {} });
+  }
+}
+
+export class FakeWorkbookObject extends ClientObject<FakeWorkbook> {
+  readonly worksheets: FakeWorksheetCollection;
+  readonly names: FakeNamedItemCollection;
+  readonly tables: FakeTableCollection;
+  readonly application: FakeApplication;
+  constructor(ctx: FakeRequestContext) {
+    super(ctx, "workbook", () => ctx.model);
+    this.worksheets = new FakeWorksheetCollection(ctx);
+    this.names = new FakeNamedItemCollection(ctx);
+    this.tables = new FakeTableCollection(ctx, "workbook.tables", () => ctx.model.tables);
+    this.application = new FakeApplication(ctx);
+  }
+  protected props() { return {}; }
+}
+
+// ---- worksheets
+
+export class FakeWorksheetCollection extends ClientObject<FakeWorkbook> {
+  constructor(ctx: FakeRequestContext) {
+    super(ctx, "worksheets", () => ctx.model);
+  }
+  protected props() { return {}; }
+  get items(): FakeWorksheet[] { return this.read<FakeWorksheet[]>("items"); }
+  load(what?: string | string[]): this {
+    const list = (Array.isArray(what) ? what : (what ?? "items/name").split(",")).map((s) => s.trim().replace(/^items\//, ""));
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { load: this.path, props: list },
+      apply: () => {
+        const items = ctx.model.sheets.map((s) => {
+          const ws = new FakeWorksheet(ctx, `worksheets[${s.id}]`, () => (ctx.model.sheets.includes(s) ? s : null));
+          ws.preload(list.filter(Boolean), s);
+          return ws;
+        });
+        responseCounter.bytes += jsonBytes(ctx.model.sheets.map((s) => s.name));
+        ctx.land(() => this.loaded.set("items", items));
+      },
+    });
+    return this;
+  }
+  getItem(name: string): FakeWorksheet {
+    return new FakeWorksheet(this.context, `worksheets.getItem(${JSON.stringify(name)})`, () => this.context.model.sheet(name) ?? null);
+  }
+  getItemOrNullObject(name: string): FakeWorksheet {
+    return new FakeWorksheet(this.context, `worksheets.getItemOrNullObject(${JSON.stringify(name)})`, () => this.context.model.sheet(name) ?? null, true);
+  }
+  getActiveWorksheet(): FakeWorksheet {
+    return new FakeWorksheet(this.context, "worksheets.getActiveWorksheet()", () => this.context.model.activeSheet ?? null);
+  }
+  add(name?: string): FakeWorksheet {
+    let made: SheetModel | null = null;
+    this.context.enqueue({ desc: { call: "worksheets", method: "add", args: [name] }, apply: () => (made = this.context.model.insertSheet(name)) });
+    return new FakeWorksheet(this.context, `worksheets.add(${JSON.stringify(name)})`, () => (made && this.context.model.sheets.includes(made) ? made : null));
+  }
+}
+
+export class FakeWorksheet extends ClientObject<SheetModel> {
+  protected props() {
+    return {
+      name: (s: SheetModel) => s.name,
+      id: (s: SheetModel) => String(s.id),
+      visibility: (s: SheetModel) => s.visibility,
+      position: (s: SheetModel) => this.context.model.sheets.indexOf(s),
+    };
+  }
+  /** @internal collection items arrive with their loaded properties. */
+  preload(props: string[], s: SheetModel) {
+    const g = this.props() as Record<string, (s: SheetModel) => unknown>;
+    for (const p of props) if (g[p]) this.loaded.set(p, g[p](s));
+  }
+  get name(): string { return this.read("name"); }
+  set name(v: string) { this.write("name", v, (s) => { const o = this.context.model.sheet(v); if (o && o !== s) throw err("ItemAlreadyExists", `A sheet named "${v}" already exists.`); s.name = v; }); }
+  get visibility(): string { return this.read("visibility"); }
+  set visibility(v: string) {
+    this.write("visibility", v, (s) => {
+      if (v !== "Visible" && v !== "Hidden" && v !== "VeryHidden") throw err("InvalidArgument", `Bad visibility ${v}.`);
+      if (v !== "Visible" && this.context.model.sheets.filter((x) => x.visibility === "Visible" && x !== s).length === 0) throw err("InvalidOperation", "The last visible sheet cannot be hidden.");
+      s.visibility = v;
+    }, "desktop");
+  }
+  get position(): number { return this.read("position"); }
+  get id(): string { return this.read("id"); }
+  get freezePanes() { return new FakeFreezePanes(this.context, `${this.path}.freezePanes`, () => this.tryResolve()); }
+  get tables() { return new FakeTableCollection(this.context, `${this.path}.tables`, () => { const s = this.tryResolve(); return s ? this.context.model.tables.filter((t) => t.sheet === s) : null; }, () => this.model()); }
+  get charts() { return new FakeChartCollection(this.context, `${this.path}.charts`, () => this.tryResolve()); }
+  get names() { return new FakeNamedItemCollection(this.context); }
+
+  delete() { this.call("delete", [], (s) => this.context.model.deleteSheet(s), "all"); }
+  activate() { this.call("activate", [], (s) => { if (s.visibility !== "Visible") throw err("InvalidOperation", "A hidden sheet cannot be activated."); this.context.model.activeSheet = s; }); }
+
+  getRange(address?: string): FakeRange {
+    const rect = address === undefined ? { row: 0, col: 0, rows: MAX_ROWS, cols: MAX_COLS } : parseA1(address).rect;
+    return new FakeRange(this.context, `${this.path}.getRange(${JSON.stringify(address ?? "")})`, () => { const s = this.tryResolve(); return s ? { sheet: s, rect } : null; });
+  }
+  getRangeByIndexes(row: number, col: number, rows: number, cols: number): FakeRange {
+    const rect = { row, col, rows, cols };
+    return new FakeRange(this.context, `${this.path}.getRangeByIndexes(${row},${col},${rows},${cols})`, () => {
+      if (row < 0 || col < 0 || rows < 1 || cols < 1 || row + rows > MAX_ROWS || col + cols > MAX_COLS) throw err("InvalidArgument", `Bad range indexes ${row},${col},${rows},${cols}.`);
+      const s = this.tryResolve();
+      return s ? { sheet: s, rect } : null;
+    });
+  }
+  getUsedRangeOrNullObject(valuesOnly = false): FakeRange {
+    return new FakeRange(this.context, `${this.path}.getUsedRangeOrNullObject(${valuesOnly})`, () => {
+      const s = this.tryResolve();
+      const u = s?.used(valuesOnly);
+      return s && u ? { sheet: s, rect: u } : null;
+    }, true);
+  }
+}
+
+class FakeFreezePanes extends ClientObject<SheetModel> {
+  protected props() { return {}; }
+  freezeRows(n = 1) { this.call("freezeRows", [n], (s) => (s.freeze = { rows: n, cols: 0 })); }
+  freezeColumns(n = 1) { this.call("freezeColumns", [n], (s) => (s.freeze = { rows: 0, cols: n })); }
+  freezeAt(range: FakeRange | string) {
+    const target = typeof range === "string" ? () => parseA1(range).rect : () => range.rectNow();
+    this.call("freezeAt", [typeof range === "string" ? range : range.describe()], (s) => {
+      const r = target();
+      if (r.row !== 0 || r.col !== 0) throw err("InvalidArgument", "freezeAt needs a range starting at A1.");
+      s.freeze = { rows: r.rows, cols: r.cols };
+    });
+  }
+  unfreeze() { this.call("unfreeze", [], (s) => (s.freeze = { rows: 0, cols: 0 })); }
+}
+
+// ---- ranges
+
+interface RangeModel { sheet: SheetModel; rect: Rect }
+
+export class FakeRange extends ClientObject<RangeModel> {
+  protected props() {
+    const cells = (r: RangeModel, pick: (c: CellModel | undefined, row: number, col: number) => unknown) => {
+      const out: unknown[][] = [];
+      for (let i = 0; i < r.rect.rows; i++) {
+        const row: unknown[] = [];
+        for (let j = 0; j < r.rect.cols; j++) row.push(pick(r.sheet.get(r.rect.row + i, r.rect.col + j), r.rect.row + i, r.rect.col + j));
+        out.push(row);
+      }
+      return out;
+    };
+    return {
+      address: (r: RangeModel) => rectA1(r.rect, r.sheet.name),
+      rowIndex: (r: RangeModel) => r.rect.row,
+      columnIndex: (r: RangeModel) => r.rect.col,
+      rowCount: (r: RangeModel) => r.rect.rows,
+      columnCount: (r: RangeModel) => r.rect.cols,
+      cellCount: (r: RangeModel) => r.rect.rows * r.rect.cols,
+      values: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (c ? c.v : "")); },
+      // As Office.js does, a text cell's leading apostrophe is not returned.
+      formulas: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (c ? (c.f ?? c.v) : "")); },
+      numberFormat: (r: RangeModel) => { guardSize(r.rect); return cells(r, (_c, row, col) => r.sheet.format(row, col)); },
+      text: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (c ? String(c.v) : "")); },
+      valueTypes: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (!c ? "Empty" : c.error ? "Error" : typeof c.v === "number" ? "Double" : typeof c.v === "boolean" ? "Boolean" : "String")); },
+      hasSpill: () => false,
+    };
+  }
+  /** @internal */ describe() { return this.path; }
+  /** @internal the range's rectangle at sync time. */
+  rectNow(): Rect { return this.model().rect; }
+  /** @internal */ modelNow(): RangeModel { return this.model(); }
+
+  get address(): string { return this.read("address"); }
+  get rowIndex(): number { return this.read("rowIndex"); }
+  get columnIndex(): number { return this.read("columnIndex"); }
+  get rowCount(): number { return this.read("rowCount"); }
+  get columnCount(): number { return this.read("columnCount"); }
+  get values(): CellValue[][] { return clone2d(this.read("values")); }
+  set values(v: unknown[][]) { this.writeCells("values", v); }
+  get formulas(): CellValue[][] { return clone2d(this.read("formulas")); }
+  set formulas(v: unknown[][]) { this.writeCells("formulas", v); }
+  get valueTypes(): string[][] { return clone2d(this.read("valueTypes")); }
+  get numberFormat(): string[][] { return clone2d(this.read("numberFormat")); }
+  set numberFormat(v: unknown[][] | string) {
+    this.write("numberFormat", v, (r) => {
+      const m = matrixFor(r.rect, v, true);
+      eachCell(r.rect, (row, col, i, j) => {
+        const f = m(i, j);
+        if (f === null || f === undefined) return;
+        if (typeof f !== "string") throw err("InvalidArgument", "A number format must be text.");
+        if (f === "General") r.sheet.formats.delete(`${row},${col}`);
+        else r.sheet.formats.set(`${row},${col}`, f);
+      });
+    });
+  }
+  get format() { return new FakeRangeFormat(this.context, `${this.path}.format`, () => this.tryResolve()); }
+  get dataValidation() { return new FakeDataValidation(this.context, `${this.path}.dataValidation`, () => this.tryResolve()); }
+  get conditionalFormats() { return new FakeConditionalFormatCollection(this.context, `${this.path}.conditionalFormats`, () => this.tryResolve()); }
+  get worksheet() { return new FakeWorksheet(this.context, `${this.path}.worksheet`, () => this.tryResolve()?.sheet ?? null); }
+
+  private writeCells(prop: string, v: unknown[][]) {
+    this.write(prop, v, (r) => {
+      if (!Array.isArray(v) || v.length !== r.rect.rows || v.some((row) => !Array.isArray(row) || row.length !== r.rect.cols)) {
+        throw err("InvalidArgument", `The number of rows or columns in the input array doesn't match the size or dimensions of the range (${rectA1(r.rect)}).`);
+      }
+      guardSize(r.rect);
+      const wb = this.context.model;
+      eachCell(r.rect, (row, col, i, j) => {
+        const c = coerceInput(v[i][j], r.sheet.format(row, col) === "@");
+        if (c === null) return;
+        if (c === "clear") return r.sheet.set(row, col, null);
+        if (c.f) c.v = wb.valueOf(r.sheet.name, row, col, c.f);
+        r.sheet.set(row, col, c);
+      });
+    });
+  }
+  clear(applyTo: string = "All") {
+    this.call("clear", [applyTo], (r) => {
+      const all = applyTo === "All";
+      guardSize(r.rect);
+      if (all || applyTo === "Contents") eachStored(r, (row, col) => r.sheet.set(row, col, null));
+      if (all || applyTo === "Formats") {
+        for (const k of [...r.sheet.formats.keys(), ...r.sheet.styles.keys()]) {
+          const [row, col] = k.split(",").map(Number);
+          if (intersects(r.rect, { row, col, rows: 1, cols: 1 })) { r.sheet.formats.delete(k); r.sheet.styles.delete(k); }
+        }
+      }
+    });
+  }
+  select() { this.call("select", [], (r) => { if (r.sheet !== this.context.model.activeSheet) throw err("InvalidSelection", "Select works on the active sheet."); this.context.model.selection = { sheet: r.sheet.name, address: rectA1(r.rect) }; }); }
+  getTables(fullyContained = false): FakeTableCollection {
+    return new FakeTableCollection(this.context, `${this.path}.getTables(${fullyContained})`, () => {
+      const r = this.tryResolve();
+      if (!r) return null;
+      return this.context.model.tables.filter((t) => t.sheet === r.sheet && (fullyContained ? contains(r.rect, t.rect) : intersects(r.rect, t.rect)));
+    });
+  }
+}
+
+/** Excel builds the whole value matrix of a range; the fake refuses absurd sizes rather than exhaust memory. */
+function guardSize(r: Rect) {
+  if (r.rows * r.cols > 5_000_000) throw err("InvalidArgument", `The range ${rectA1(r)} is too large to read or write cell by cell.`);
+}
+function eachCell(r: Rect, fn: (row: number, col: number, i: number, j: number) => void) {
+  for (let i = 0; i < r.rows; i++) for (let j = 0; j < r.cols; j++) fn(r.row + i, r.col + j, i, j);
+}
+function eachStored(r: RangeModel, fn: (row: number, col: number) => void) {
+  const hits: [number, number][] = [];
+  for (const [row, cells] of r.sheet.cells) {
+    if (row < r.rect.row || row >= r.rect.row + r.rect.rows) continue;
+    for (const col of cells.keys()) if (col >= r.rect.col && col < r.rect.col + r.rect.cols) hits.push([row, col]);
+  }
+  for (const [row, col] of hits) fn(row, col);
+}
+/** A full matrix, or (for formats) one value for every cell as a scalar or 1x1 matrix. */
+function matrixFor(r: Rect, v: unknown, broadcast: boolean): (i: number, j: number) => unknown {
+  if (!Array.isArray(v)) {
+    if (!broadcast) throw err("InvalidArgument", "Expected a two-dimensional array.");
+    return () => v;
+  }
+  if (broadcast && v.length === 1 && Array.isArray(v[0]) && v[0].length === 1) return () => v[0][0];
+  if (v.length !== r.rows || v.some((row) => !Array.isArray(row) || row.length !== r.cols)) {
+    throw err("InvalidArgument", `The number of rows or columns in the input array doesn't match the size or dimensions of the range (${rectA1(r)}).`);
+  }
+  return (i, j) => v[i][j];
+}
+
+class FakeRangeFormat extends ClientObject<RangeModel> {
+  protected props() { return {}; }
+  get font() { return new FakeStylePart(this.context, `${this.path}.font`, this.resolve, { bold: "bold", italic: "italic", color: "fontColor" }); }
+  get fill() { return new FakeStylePart(this.context, `${this.path}.fill`, this.resolve, { color: "fill" }); }
+  set wrapText(v: boolean) { this.write("wrapText", v, (r) => styleEach(r, { wrap: v })); }
+  set columnWidth(v: number) {
+    this.write("columnWidth", v, (r) => {
+      if (!(v >= 0 && v <= 255 * 7.5)) throw err("InvalidArgument", `Column width ${v} is out of range.`);
+      for (let c = r.rect.col; c < r.rect.col + r.rect.cols; c++) r.sheet.colWidths.set(c, v);
+    });
+  }
+  get wrapText(): boolean { return this.read("wrapText"); }
+  get columnWidth(): number { return this.read("columnWidth"); }
+}
+function styleEach(r: RangeModel, patch: Partial<StyleModel>) {
+  guardSize(r.rect);
+  eachCell(r.rect, (row, col) => {
+    const k = `${row},${col}`;
+    r.sheet.styles.set(k, { ...r.sheet.styles.get(k), ...patch });
+  });
+}
+const COLOUR = /^(#[0-9A-Fa-f]{6}|[a-z]+)$/;
+class FakeStylePart extends ClientObject<RangeModel> {
+  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<RangeModel>, map: Record<string, keyof StyleModel>) {
+    super(ctx, path, resolve);
+    for (const [prop, key] of Object.entries(map)) {
+      Object.defineProperty(this, prop, {
+        get: () => this.read(prop),
+        set: (v: unknown) =>
+          this.write(prop, v, (r) => {
+            if (key === "fill" || key === "fontColor") { if (typeof v !== "string" || !COLOUR.test(v)) throw err("InvalidArgument", `"${String(v)}" is not a colour.`); }
+            else if (typeof v !== "boolean") throw err("InvalidArgument", `${prop} must be true or false.`);
+            styleEach(r, { [key]: v });
+          }),
+      });
+    }
+  }
+  protected props() { return {}; }
+  clear() { this.call("clear", [], (r) => styleEach(r, { fill: undefined })); }
+}
+
+// ---- data validation and conditional formats
+
+const RULE_KINDS = ["list", "wholeNumber", "decimal", "date", "time", "textLength", "custom"];
+class FakeDataValidation extends ClientObject<RangeModel> {
+  protected props() { return {}; }
+  clear() {
+    this.call("clear", [], (r) => {
+      r.sheet.validations = r.sheet.validations.flatMap((v) => subtract(v.rect, r.rect).map((rect) => ({ ...v, rect })));
+    });
+  }
+  set rule(rule: any) {
+    this.write("rule", rule, (r) => {
+      const kinds = Object.keys(rule ?? {}).filter((k) => rule[k] !== undefined);
+      if (kinds.length !== 1 || !RULE_KINDS.includes(kinds[0])) throw err("InvalidArgument", "A data validation rule needs exactly one kind.");
+      const k = kinds[0];
+      const body = rule[k];
+      if (k === "list") {
+        if (typeof body.source !== "string" || body.source === "") throw err("InvalidArgument", "A list rule needs a source.");
+        if (!body.source.startsWith("=") && body.source.length > 255) throw err("InvalidArgument", "A list of choices is limited to 255 characters.");
+      } else if (k !== "custom") {
+        if (typeof body.operator !== "string" || body.formula1 === undefined) throw err("InvalidArgument", `A ${k} rule needs an operator and formula1.`);
+        if (/^(Between|NotBetween)$/.test(body.operator) && body.formula2 === undefined) throw err("InvalidArgument", "Between needs formula2.");
+      }
+      if (r.sheet.validations.some((v) => intersects(v.rect, r.rect))) throw err("InvalidOperation", "Cells already have a data validation rule: clear it first.");
+      r.sheet.validations.push({ rect: { ...r.rect }, rule: JSON.parse(JSON.stringify(rule)) });
+    });
+  }
+  set errorAlert(alert: any) {
+    this.write("errorAlert", alert, (r) => {
+      if (typeof alert?.message === "string" && alert.message.length > 225) throw err("InvalidArgument", "An error message is limited to 225 characters.");
+      if (typeof alert?.title === "string" && alert.title.length > 32) throw err("InvalidArgument", "An error title is limited to 32 characters.");
+      const hit = r.sheet.validations.filter((v) => contains(r.rect, v.rect) || contains(v.rect, r.rect));
+      if (hit.length === 0) throw err("InvalidOperation", "No data validation rule to attach the alert to.");
+      for (const v of hit) v.errorAlert = { ...alert };
+    });
+  }
+  set ignoreBlanks(v: boolean) { this.write("ignoreBlanks", v, () => {}); }
+  set prompt(v: unknown) { this.write("prompt", v, () => {}); }
+  get rule(): unknown { return this.read("rule"); }
+}
+
+class FakeConditionalFormatCollection extends ClientObject<RangeModel> {
+  protected props() { return {}; }
+  add(type: string): FakeConditionalFormat {
+    let made: CfModel | null = null;
+    this.context.enqueue({
+      desc: { call: this.path, method: "add", args: [type] },
+      apply: () => {
+        const r = this.model();
+        made = { id: this.context.model.id(), rect: { ...r.rect }, type };
+        r.sheet.cfs.push(made);
+      },
+    });
+    return new FakeConditionalFormat(this.context, `${this.path}.add(${type})`, () => made);
+  }
+  clearAll() {
+    this.call("clearAll", [], (r) => {
+      r.sheet.cfs = r.sheet.cfs.flatMap((c) => subtract(c.rect, r.rect).map((rect, i) => ({ ...c, rect, id: i === 0 ? c.id : this.context.model.id() })));
+    });
+  }
+}
+class FakeConditionalFormat extends ClientObject<CfModel> {
+  protected props() { return { type: (c: CfModel) => c.type }; }
+  get custom() {
+    const ctx = this.context;
+    const cf = () => { const c = this.model(); if (c.type !== "Custom") throw err("InvalidOperation", "Not a custom conditional format."); return c; };
+    const part = (path: string, set: (c: CfModel, v: any) => void) => ({ path, set });
+    const setter = (p: { path: string; set: (c: CfModel, v: any) => void }, prop: string) => ({
+      set(v: any) { ctx.enqueue({ desc: { set: p.path, prop, value: v }, apply: () => p.set(cf(), v) }); },
+    });
+    const fill = part(`${this.path}.custom.format.fill`, (c, v) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); c.fill = v; });
+    const font = part(`${this.path}.custom.format.font`, (c, v) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); c.font = v; });
+    const rule = part(`${this.path}.custom.rule`, (c, v) => { if (typeof v !== "string" || !v.startsWith("=")) throw err("InvalidArgument", "A rule formula starts with '='."); checkFormula(v); c.formula = v; });
+    const obj = (p: { path: string; set: (c: CfModel, v: any) => void }, prop: string) => {
+      const o = {};
+      Object.defineProperty(o, prop, { set: setter(p, prop).set, get: () => { throw err("PropertyNotLoaded", `${p.path}.${prop} is not loaded.`); } });
+      return o;
+    };
+    return { rule: obj(rule, "formula"), format: { fill: obj(fill, "color"), font: obj(font, "color") } };
+  }
+  delete() { this.call("delete", [], (c) => { for (const s of this.context.model.sheets) s.cfs = s.cfs.filter((x) => x !== c); }); }
+}
+
+// ---- tables
+
+export class FakeTableCollection extends ClientObject<TableModel[]> {
+  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<TableModel[]>, private sheetOf?: () => SheetModel) {
+    super(ctx, path, resolve);
+  }
+  protected props() { return {}; }
+  get items(): FakeTable[] { return this.read("items"); }
+  get count(): number { return this.read("count"); }
+  load(what?: string | string[]): this {
+    const list = (Array.isArray(what) ? what : (what ?? "items/name").split(",")).map((s) => s.trim().replace(/^items\//, "")).filter(Boolean);
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { load: this.path, props: list },
+      apply: () => {
+        const ts = this.model();
+        const items = ts.map((t) => {
+          const x = new FakeTable(ctx, `tables[${t.id}]`, () => (ctx.model.tables.includes(t) ? t : null));
+          x.preload(list, t);
+          return x;
+        });
+        responseCounter.bytes += jsonBytes(ts.map((t) => t.name));
+        ctx.land(() => { this.loaded.set("items", items); this.loaded.set("count", items.length); });
+      },
+    });
+    return this;
+  }
+  add(address: string | FakeRange, hasHeaders: boolean): FakeTable {
+    let made: TableModel | null = null;
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { call: this.path, method: "add", args: [typeof address === "string" ? address : address.describe(), hasHeaders] },
+      apply: () => {
+        let sheet: SheetModel;
+        let rect: Rect;
+        if (typeof address === "string") {
+          const p = parseA1(address);
+          const s = p.sheet !== undefined ? ctx.model.sheet(p.sheet) : this.sheetOf?.();
+          if (!s) throw err("ItemNotFound", `No sheet for table address ${address}.`);
+          sheet = s;
+          rect = p.rect;
+        } else {
+          const m = address.modelNow();
+          sheet = m.sheet;
+          rect = m.rect;
+        }
+        if (ctx.model.tables.some((t) => t.sheet === sheet && intersects(t.rect, rect))) throw err("InvalidOperation", "A table cannot overlap another table.");
+        let n = 1;
+        while (ctx.model.tables.some((t) => t.name.toLowerCase() === `table${n}`)) n++;
+        made = { id: ctx.model.id(), name: `Table${n}`, sheet, rect: { ...rect } };
+        ctx.model.tables.push(made);
+      },
+    });
+    return new FakeTable(ctx, `${this.path}.add(...)`, () => made);
+  }
+  getItemOrNullObject(name: string): FakeTable {
+    return new FakeTable(this.context, `${this.path}.getItemOrNullObject(${JSON.stringify(name)})`, () => this.context.model.tables.find((t) => t.name.toLowerCase() === name.toLowerCase()) ?? null, true);
+  }
+}
+
+export class FakeTable extends ClientObject<TableModel> {
+  protected props() { return { name: (t: TableModel) => t.name, id: (t: TableModel) => String(t.id) }; }
+  /** @internal */
+  preload(props: string[], t: TableModel) {
+    const g = this.props() as Record<string, (t: TableModel) => unknown>;
+    for (const p of props) if (g[p]) this.loaded.set(p, g[p](t));
+  }
+  get name(): string { return this.read("name"); }
+  set name(v: string) {
+    this.write("name", v, (t) => {
+      if (!/^[A-Za-z_\\][A-Za-z0-9_.\\]*$/.test(v) || /^[A-Za-z]{1,3}\d+$/.test(v) || /^[RrCc]$/.test(v)) throw err("InvalidArgument", `"${v}" is not a valid table name.`);
+      const l = v.toLowerCase();
+      if (this.context.model.tables.some((o) => o !== t && o.name.toLowerCase() === l) || this.context.model.names.has(l)) throw err("ItemAlreadyExists", `The name "${v}" is already used.`);
+      t.name = v;
+    });
+  }
+  set style(_v: string) { this.write("style", _v, () => {}); }
+  set showBandedRows(_v: boolean) { this.write("showBandedRows", _v, () => {}); }
+  resize(address: string | FakeRange) {
+    this.call("resize", [typeof address === "string" ? address : address.describe()], (t) => {
+      const rect = typeof address === "string" ? parseA1(address).rect : address.rectNow();
+      if (rect.row !== t.rect.row) throw err("InvalidArgument", "A table's header row must stay where it is.");
+      if (this.context.model.tables.some((o) => o !== t && o.sheet === t.sheet && intersects(o.rect, rect))) throw err("InvalidOperation", "A table cannot overlap another table.");
+      t.rect = { ...rect };
+    });
+  }
+  getRange() {
+    return new FakeRange(this.context, `${this.path}.getRange()`, () => { const t = this.tryResolve(); return t ? { sheet: t.sheet, rect: t.rect } : null; });
+  }
+  convertToRange() { this.call("convertToRange", [], (t) => (this.context.model.tables = this.context.model.tables.filter((x) => x !== t))); }
+  delete() {
+    this.call("delete", [], (t) => {
+      this.context.model.tables = this.context.model.tables.filter((x) => x !== t);
+      eachStored({ sheet: t.sheet, rect: t.rect }, (row, col) => t.sheet.set(row, col, null));
+    });
+  }
+}
+
+// ---- names
+
+export class FakeNamedItemCollection extends ClientObject<FakeWorkbook> {
+  constructor(ctx: FakeRequestContext) {
+    super(ctx, "names", () => ctx.model);
+  }
+  protected props() { return {}; }
+  get items(): FakeNamedItem[] { return this.read("items"); }
+  load(what?: string | string[]): this {
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { load: this.path, props: what ?? "items/name" },
+      apply: () => {
+        const items = [...ctx.model.names.values()].map((n) => { const x = new FakeNamedItem(ctx, `names[${n.name}]`, () => ctx.model.names.get(n.name.toLowerCase()) ?? null); x.preload(n); return x; });
+        responseCounter.bytes += jsonBytes([...ctx.model.names.values()]);
+        ctx.land(() => this.loaded.set("items", items));
+      },
+    });
+    return this;
+  }
+  add(name: string, reference: FakeRange | string, _comment?: string): FakeNamedItem {
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { call: "names", method: "add", args: [name, typeof reference === "string" ? reference : reference.describe()] },
+      apply: () => {
+        if (!/^[\p{L}_\\][\p{L}\p{N}_.\\]*$/u.test(name) || /^[A-Za-z]{1,3}\d+$/.test(name) || /^(R|C|R\d*C\d*)$/i.test(name) || name.length > 255) throw err("InvalidArgument", `"${name}" is not a valid name.`);
+        const l = name.toLowerCase();
+        if (ctx.model.names.has(l) || ctx.model.tables.some((t) => t.name.toLowerCase() === l)) throw err("ItemAlreadyExists", `The name "${name}" already exists.`);
+        let formula: string;
+        if (typeof reference === "string") {
+          // Excel on Windows stores a plain string reference as a text constant (office-js#2283).
+          formula = reference.startsWith("=") ? reference : `="${reference}"`;
+        } else {
+          const m = reference.modelNow();
+          formula = "=" + rectA1(m.rect, m.sheet.name, true);
+        }
+        ctx.model.names.set(l, { name, formula });
+      },
+    });
+    return new FakeNamedItem(ctx, `names[${name}]`, () => ctx.model.names.get(name.toLowerCase()) ?? null);
+  }
+  getItemOrNullObject(name: string): FakeNamedItem {
+    return new FakeNamedItem(this.context, `names.getItemOrNullObject(${JSON.stringify(name)})`, () => this.context.model.names.get(name.toLowerCase()) ?? null, true);
+  }
+  getItem(name: string): FakeNamedItem {
+    return new FakeNamedItem(this.context, `names.getItem(${JSON.stringify(name)})`, () => this.context.model.names.get(name.toLowerCase()) ?? null);
+  }
+}
+export class FakeNamedItem extends ClientObject<NameModel> {
+  protected props() { return { name: (n: NameModel) => n.name, formula: (n: NameModel) => n.formula, type: () => "Range" }; }
+  /** @internal */ preload(n: NameModel) { this.loaded.set("name", n.name); this.loaded.set("formula", n.formula); }
+  get name(): string { return this.read("name"); }
+  get formula(): string { return this.read("formula"); }
+  set formula(v: string) { this.write("formula", v, (n) => { if (!v.startsWith("=")) throw err("InvalidArgument", "A name's formula starts with '='."); checkFormula(v); n.formula = v; }); }
+  delete() { this.call("delete", [], (n) => this.context.model.names.delete(n.name.toLowerCase())); }
+}
+
+// ---- charts
+
+class FakeChartCollection extends ClientObject<SheetModel> {
+  protected props() { return {}; }
+  get items(): FakeChart[] { return this.read("items"); }
+  load(what?: string | string[]): this {
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { load: this.path, props: what ?? "items/name" },
+      apply: () => {
+        const s = this.model();
+        const items = s.charts.map((c) => { const x = new FakeChart(ctx, `charts[${c.id}]`, () => (s.charts.includes(c) ? c : null), s); x.preload(c); return x; });
+        responseCounter.bytes += jsonBytes(s.charts.map((c) => c.name));
+        ctx.land(() => this.loaded.set("items", items));
+      },
+    });
+    return this;
+  }
+  add(type: string, source: FakeRange, seriesBy: string = "Auto"): FakeChart {
+    let made: ChartModel | null = null;
+    let sheet: SheetModel | null = null;
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { call: this.path, method: "add", args: [type, source.describe(), seriesBy] },
+      apply: () => {
+        sheet = this.model();
+        const m = source.modelNow();
+        const byRows = seriesBy === "Rows" || (seriesBy === "Auto" && m.rect.cols > m.rect.rows);
+        const series: SeriesModel[] = [];
+        const n = byRows ? m.rect.rows : m.rect.cols;
+        for (let i = 0; i < n; i++) {
+          const r = byRows ? { ...m.rect, row: m.rect.row + i, rows: 1 } : { ...m.rect, col: m.rect.col + i, cols: 1 };
+          series.push({ name: `Series${i + 1}`, values: rectA1(r, m.sheet.name, true) });
+        }
+        made = { id: ctx.model.id(), name: `Chart ${sheet.charts.length + 1}`, type, series };
+        sheet.charts.push(made);
+      },
+    });
+    return new FakeChart(ctx, `${this.path}.add(...)`, () => made, null, () => sheet);
+  }
+}
+export class FakeChart extends ClientObject<ChartModel> {
+  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<ChartModel>, private home: SheetModel | null, private homeLater?: () => SheetModel | null) {
+    super(ctx, path, resolve);
+  }
+  protected props() { return { name: (c: ChartModel) => c.name }; }
+  /** @internal */ preload(c: ChartModel) { this.loaded.set("name", c.name); }
+  get name(): string { return this.read("name"); }
+  set name(v: string) { this.write("name", v, (c) => (c.name = v)); }
+  get title() {
+    const self = this;
+    return { set text(v: string) { self.write("title.text", v, (c) => (c.title = v)); }, get text(): string { throw err("PropertyNotLoaded", "title.text is not loaded."); } };
+  }
+  get legend() {
+    const self = this;
+    return { set position(v: string) { self.write("legend.position", v, () => {}); }, set visible(v: boolean) { self.write("legend.visible", v, () => {}); } };
+  }
+  get series() { return new FakeSeriesCollection(this.context, `${this.path}.series`, () => this.tryResolve()); }
+  setPosition(start: string | FakeRange, end?: string | FakeRange) {
+    const d = (x: string | FakeRange) => (typeof x === "string" ? x : x.describe());
+    this.call("setPosition", [d(start), end === undefined ? undefined : d(end)], (c) => {
+      const addr = (x: string | FakeRange) => (typeof x === "string" ? (parseA1(x), x) : rectA1(x.rectNow()));
+      c.position = { start: addr(start), end: end === undefined ? undefined : addr(end) };
+    });
+  }
+  delete() {
+    this.call("delete", [], (c) => {
+      const s = this.home ?? this.homeLater?.() ?? this.context.model.sheets.find((x) => x.charts.includes(c));
+      if (s) s.charts = s.charts.filter((x) => x !== c);
+    });
+  }
+}
+class FakeSeriesCollection extends ClientObject<ChartModel> {
+  protected props() { return {}; }
+  getItemAt(i: number): FakeSeries {
+    return new FakeSeries(this.context, `${this.path}.getItemAt(${i})`, () => { const c = this.tryResolve(); return c ? c.series[i] ?? null : null; });
+  }
+  add(name?: string): FakeSeries {
+    let made: SeriesModel | null = null;
+    this.context.enqueue({ desc: { call: this.path, method: "add", args: [name] }, apply: () => { const c = this.model(); made = { name: name ?? `Series${c.series.length + 1}` }; c.series.push(made); } });
+    return new FakeSeries(this.context, `${this.path}.add(${JSON.stringify(name)})`, () => made);
+  }
+}
+class FakeSeries extends ClientObject<SeriesModel> {
+  protected props() { return { name: (s: SeriesModel) => s.name }; }
+  set name(v: string) { this.write("name", v, (s) => (s.name = v)); }
+  get name(): string { return this.read("name"); }
+  setValues(r: FakeRange) { this.call("setValues", [r.describe()], (s) => { const m = r.modelNow(); s.values = rectA1(m.rect, m.sheet.name, true); }); }
+  setXAxisValues(r: FakeRange) { this.call("setXAxisValues", [r.describe()], (s) => { const m = r.modelNow(); s.xValues = rectA1(m.rect, m.sheet.name, true); }); }
+  get format() {
+    const self = this;
+    return { line: { set color(v: string) { self.write("format.line.color", v, (s) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); s.color = v; }); } } };
+  }
+}
+
+// ---------------------------------------------------------------- globals
+
+export type FakeBatch<T> = (ctx: FakeRequestContext) => Promise<T>;
+export interface FakeRun {
+  <T>(batch: FakeBatch<T>): Promise<T>;
+  <T>(options: { mergeUndoGroup?: boolean; delayForCellEdit?: boolean }, batch: FakeBatch<T>): Promise<T>;
+}
+export interface FakeExcelGlobal {
+  run: FakeRun;
+  [k: string]: unknown;
+}
+
+/** `Excel.run(batch)` / `Excel.run(options, batch)` over the fake workbook: a new request context each time. */
+export function fakeRun(wb: FakeWorkbook): FakeRun {
+  return (async <T>(a: unknown, b?: unknown): Promise<T> => {
+    const options = typeof a === "function" ? {} : ((a ?? {}) as { mergeUndoGroup?: boolean });
+    const batch = (typeof a === "function" ? a : b) as FakeBatch<T>;
+    wb.runs.push({ options });
+    return batch(new FakeRequestContext(wb, options));
+  }) as FakeRun;
+}
+
+/**
+ * Sets global `Office` (onReady resolves at once, requirements from the workbook) and `Excel` (run + the
+ * enums the add-in names). Works in Node and in a browser page.
+ */
+export function installFakeOffice(g: any, wb: FakeWorkbook): { Office: any; Excel: FakeExcelGlobal } {
+  const info = { host: "Excel", platform: wb.platform === "web" ? "OfficeOnline" : "PC" };
+  const Office = {
+    HostType: { Excel: "Excel" },
+    PlatformType: { OfficeOnline: "OfficeOnline", PC: "PC", Mac: "Mac" },
+    onReady(cb?: (i: typeof info) => void) {
+      if (cb) queueMicrotask(() => cb(info));
+      return Promise.resolve(info);
+    },
+    context: { host: "Excel", requirements: { isSetSupported: (name: string, v?: string) => wb.isSetSupported(name, v) } },
+  };
+  const Excel: FakeExcelGlobal = {
+    run: fakeRun(wb),
+    ChartType: { line: "Line" },
+    ChartSeriesBy: { auto: "Auto", rows: "Rows", columns: "Columns" },
+    ClearApplyTo: { all: "All", formats: "Formats", contents: "Contents" },
+    ConditionalFormatType: { custom: "Custom" },
+    SheetVisibility: { visible: "Visible", hidden: "Hidden", veryHidden: "VeryHidden" },
+    DataValidationOperator: { between: "Between", greaterThanOrEqualTo: "GreaterThanOrEqualTo", lessThanOrEqualTo: "LessThanOrEqualTo" },
+    DataValidationAlertStyle: { stop: "Stop" },
+    ErrorCodes: { itemNotFound: "ItemNotFound", propertyNotLoaded: "PropertyNotLoaded" },
+  };
+  g.Office = Office;
+  g.Excel = Excel;
+  return { Office, Excel };
+}
+
+/** The fake context typed as Office.js's, for code under test. */
+export function asExcelContext(ctx: FakeRequestContext): Excel.RequestContext {
+  return ctx as unknown as Excel.RequestContext;
+}
