@@ -1,0 +1,315 @@
+/**
+ * The one task pane both hosts show (Excel task pane, Google Sheets sidebar). Talks to the workbook only
+ * through `Bridge`; builds its DOM with createElement/textContent so workbook text can never become markup.
+ */
+import type { Bridge, BuildProgress, BuildResult, HostState } from "./bridge";
+import type { Finding } from "../core/workbook/register";
+import { h, replaceContent, toText } from "./escape";
+import { injectStyles } from "./styles";
+import { PracticesTable, SheetList, findingPlace, renderFindings } from "./view";
+
+let paneCount = 0;
+
+const HOST_NAMES: Record<string, string> = { excel: "Excel", sheets: "Google Sheets", test: "Test host" };
+
+/** Error text for people: the thrown message without a leading "Error: " (Apps Script adds one). */
+export function errorText(err: unknown): string {
+  const raw = err instanceof Error ? err.message : typeof err === "object" && err && "message" in err ? toText((err as { message: unknown }).message) : toText(err);
+  return raw.replace(/^((\w*Error|Exception):\s*)+/, "").trim() || "Something went wrong, with no further detail.";
+}
+
+/**
+ * "Building Funding (3 of 11)". `done` counts finished sheets and `label` names the one in hand (as the Sheets
+ * bridge reports), so the sheet in hand is number done + 1.
+ */
+export function progressText(p: BuildProgress): string {
+  const total = Math.max(0, Math.floor(Number(p.total) || 0));
+  const done = Math.max(0, Math.floor(Number(p.done) || 0));
+  const label = toText(p.label).trim();
+  if (total === 0) return label ? `Building ${label}` : "Building…";
+  if (done >= total) return `Finishing up (${total} of ${total} built)`;
+  return label ? `Building ${label} (${done + 1} of ${total})` : `Building sheet ${done + 1} of ${total}`;
+}
+
+export function mountPane(root: HTMLElement, bridge: Bridge): void {
+  const doc = root.ownerDocument;
+  injectStyles(doc);
+  const id = `pcn${++paneCount}-`;
+  let state: HostState | undefined;
+  let busy = true;
+
+  // ---- Header and page-level messages
+  const subtitle = h(doc, "p", { className: "subtitle" }, "Loading the workbook…");
+  const loadMsg = h(doc, "div");
+
+  // ---- Year
+  const yearSelect = h(doc, "select", { id: `${id}year` });
+  const yearNote = h(doc, "div", { id: `${id}year-note`, "aria-live": "polite" });
+  const yearSection = h(doc, "section", { "aria-labelledby": `${id}year-h` },
+    h(doc, "h2", { id: `${id}year-h` }, "Financial year"),
+    h(doc, "label", { for: `${id}year` }, "Build for the year"),
+    yearSelect,
+    yearNote,
+  );
+
+  // ---- Practices
+  const practices = new PracticesTable(doc, id);
+  const practicesSection = h(doc, "section", { "aria-labelledby": `${id}prac-h` },
+    h(doc, "h2", { id: `${id}prac-h` }, "Practice populations"),
+    h(doc, "p", { className: "hint" }, "Check each member practice's list sizes (as at 1 January). What you confirm here is written to the Funding sheet; a field left blank keeps the sheet's figure."),
+    practices.el,
+  );
+
+  // ---- Sheets and build
+  const sheets = new SheetList(doc, id, `${id}sheets-h`);
+  const selectAll = h(doc, "button", { type: "button", className: "subtle" }, "Select all");
+  const selectNone = h(doc, "button", { type: "button", className: "subtle" }, "Clear");
+  const sample = h(doc, "input", { type: "checkbox", id: `${id}sample`, "aria-describedby": `${id}sample-hint` });
+  const buildSelected = h(doc, "button", { type: "button" }, "Build selected");
+  const buildAll = h(doc, "button", { type: "button", className: "primary" }, "Build all sheets");
+  const progressBar = h(doc, "progress", { max: 1, value: 0, "aria-label": "Build progress" });
+  const progressText_ = h(doc, "div", { className: "progress-text", role: "status", "aria-live": "polite" });
+  const progressBox = h(doc, "div", { className: "progress", hidden: true }, progressBar, progressText_);
+  // Live regions exist from the start: screen readers miss regions that appear with their message.
+  const buildMsg = h(doc, "div", { role: "status", "aria-live": "polite" });
+  const sheetsSection = h(doc, "section", { "aria-labelledby": `${id}sheets-h` },
+    h(doc, "h2", { id: `${id}sheets-h` }, "Sheets"),
+    h(doc, "div", { className: "list-tools" }, selectAll, selectNone),
+    sheets.el,
+    h(doc, "div", { className: "sample" },
+      h(doc, "label", { className: "check", for: `${id}sample` }, sample, h(doc, "span", {}, "Fill new sheets with the fictional sample network")),
+      h(doc, "p", { className: "hint", id: `${id}sample-hint` }, "Made-up practices and staff for trying the toolkit out. Sheets already in the workbook keep their data."),
+    ),
+    h(doc, "div", { className: "actions" }, buildAll, buildSelected),
+    progressBox,
+    buildMsg,
+  );
+
+  // ---- Register check
+  const checkButton = h(doc, "button", { type: "button" }, "Check register");
+  const registerMsg = h(doc, "div");
+  const registerStatus = h(doc, "p", { className: "summary", role: "status", "aria-live": "polite" });
+  const findingsHost = h(doc, "div");
+  let findingButtons: HTMLButtonElement[] = [];
+  const registerSection = h(doc, "section", { "aria-labelledby": `${id}reg-h` },
+    h(doc, "h2", { id: `${id}reg-h` }, "Check register"),
+    h(doc, "p", { className: "hint" }, "Looks for notice dates within 90 days, overdue reviews, missing governance or contacts, and ARRS headroom or underspend."),
+    h(doc, "div", { className: "actions" }, checkButton),
+    registerMsg,
+    registerStatus,
+    findingsHost,
+  );
+
+  const pane = h(doc, "div", { className: "pcn-pane" },
+    h(doc, "header", {}, h(doc, "h1", {}, "PCN Toolkit"), subtitle),
+    loadMsg,
+    yearSection,
+    practicesSection,
+    sheetsSection,
+    registerSection,
+  );
+  replaceContent(root, pane);
+
+  // ---- Messages: a fresh role=alert element per error so screen readers announce it
+  function showError(host: HTMLElement, title: string, err: unknown): void {
+    const alert = h(doc, "div", { className: "msg error", role: "alert" }, h(doc, "strong", {}, title), " ", errorText(err));
+    replaceContent(host, alert);
+    alert.scrollIntoView?.({ block: "nearest" });
+  }
+  function showMsg(host: HTMLElement, kind: "ok" | "warn" | "note", ...content: (Node | string)[]): void {
+    replaceContent(host, h(doc, "div", { className: `msg ${kind}` }, ...content));
+  }
+
+  function yearMismatch(): string | undefined {
+    const wy = state?.workbookYear;
+    return wy && yearSelect.value && yearSelect.value !== wy ? wy : undefined;
+  }
+
+  function renderYearNote(): void {
+    const wy = state?.workbookYear;
+    const other = yearMismatch();
+    if (other) {
+      replaceContent(yearNote, h(doc, "div", { className: "msg warn" },
+        `This workbook was built for ${other}. A workbook holds one year, so building ${yearSelect.value} needs a new workbook: open a blank workbook and build it there. Choose ${other} to refresh this one.`));
+    } else if (wy) {
+      replaceContent(yearNote, h(doc, "p", { className: "hint" }, `This workbook was built for ${wy}.`));
+    } else {
+      replaceContent(yearNote, h(doc, "p", { className: "hint" }, "A new workbook: it will be built for this year."));
+    }
+  }
+
+  function refreshControls(): void {
+    const ready = !busy && !!state;
+    const blocked = !!yearMismatch();
+    yearSelect.disabled = !ready;
+    practices.setDisabled(!ready);
+    sheets.setDisabled(!ready);
+    sample.disabled = !ready;
+    selectAll.disabled = selectNone.disabled = !ready;
+    const n = sheets.selected().length;
+    buildSelected.textContent = `Build selected (${n})`;
+    buildSelected.disabled = !ready || blocked || n === 0;
+    buildAll.disabled = !ready || blocked;
+    checkButton.disabled = !ready;
+    for (const b of findingButtons) b.disabled = !ready;
+    pane.setAttribute("aria-busy", busy ? "true" : "false");
+  }
+  sheets.onChange = refreshControls;
+
+  function setBusy(b: boolean): void {
+    busy = b;
+    refreshControls();
+  }
+
+  /** Disabling the focused button drops focus to <body>; put it back for keyboard users. */
+  function restoreFocus(el: HTMLElement): void {
+    const active = doc.activeElement;
+    if ((!active || active === doc.body || (active as HTMLButtonElement).disabled) && !(el as HTMLButtonElement).disabled) el.focus();
+  }
+
+  function applyState(s: HostState, opts: { keepYear?: boolean; resetPractices: boolean }): void {
+    state = s;
+    subtitle.textContent = `${HOST_NAMES[s.host] ?? toText(s.host)} · partnerships, funding, ARRS, budget and KPIs`;
+    const chosen = opts.keepYear ? yearSelect.value : "";
+    const years = [...(s.years ?? []).map(toText)];
+    if (s.workbookYear && !years.includes(s.workbookYear)) years.push(toText(s.workbookYear));
+    replaceContent(yearSelect, ...years.map((y) => h(doc, "option", { value: y }, y)));
+    const preferred = chosen && years.includes(chosen) ? chosen : toText(s.workbookYear ?? s.defaultYear);
+    if (years.includes(preferred)) yearSelect.value = preferred;
+    renderYearNote();
+    if (opts.resetPractices) practices.set(Array.isArray(s.practices) ? s.practices : []);
+    sheets.set(Array.isArray(s.sheets) ? s.sheets : []);
+  }
+
+  async function load(): Promise<void> {
+    setBusy(true);
+    replaceContent(loadMsg);
+    try {
+      applyState(await bridge.getState(), { resetPractices: true });
+    } catch (err) {
+      subtitle.textContent = "Could not read the workbook.";
+      const retry = h(doc, "button", { type: "button" }, "Try again");
+      retry.addEventListener("click", () => void load());
+      showError(loadMsg, "Couldn't read the workbook.", err);
+      loadMsg.firstElementChild?.appendChild(h(doc, "div", { className: "actions" }, retry));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function build(all: boolean, trigger: HTMLButtonElement): Promise<void> {
+    if (busy || !state) return;
+    replaceContent(buildMsg);
+    const checked = practices.collect();
+    if (checked.errorCount > 0) {
+      showError(buildMsg, "Check the practice figures.", `${checked.errorCount === 1 ? "One field needs" : `${checked.errorCount} fields need`} fixing before building.`);
+      checked.firstInvalid?.focus();
+      return;
+    }
+    const keys = all ? [] : sheets.selected();
+    const titles = new Map(state.sheets.map((s) => [toText(s.key), toText(s.title)]));
+    const total = all ? state.sheets.length : keys.length;
+    setBusy(true);
+    progressBox.hidden = false;
+    progressBar.max = Math.max(1, total);
+    progressBar.value = 0;
+    progressText_.textContent = "Starting the build…";
+    let result: BuildResult;
+    try {
+      result = await bridge.build(
+        { year: yearSelect.value, sheets: keys, practices: checked.practices, sample: sample.checked },
+        (p) => {
+          if (Number(p.total) > 0) progressBar.max = Number(p.total);
+          progressBar.value = Math.max(0, Math.min(Number(p.done) || 0, progressBar.max));
+          progressText_.textContent = progressText(p);
+        },
+      );
+    } catch (err) {
+      progressBox.hidden = true;
+      progressText_.textContent = "";
+      showError(buildMsg, "The build stopped.", err);
+      setBusy(false);
+      restoreFocus(trigger);
+      return;
+    }
+    progressBar.value = progressBar.max;
+    progressText_.textContent = "Reading the workbook back…";
+    // The sheet list and practices update before the result shows, so both agree when the message appears.
+    let reread: unknown;
+    try {
+      applyState(await bridge.getState(), { keepYear: true, resetPractices: true });
+    } catch (err) {
+      reread = err;
+    }
+    progressText_.textContent = "";
+    progressBox.hidden = true;
+    // Hosts may also report hidden helper sheets the list does not show: count those rather than name them.
+    const shown = new Set([...titles.keys(), ...titles.values()]);
+    const reported = (result?.sheetsBuilt ?? []).map(toText);
+    const built = reported.filter((k) => shown.has(k)).map((k) => titles.get(k) || k);
+    const helpers = reported.length - built.length;
+    const warnings = (result?.warnings ?? []).map(toText).filter(Boolean);
+    const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+    const done =
+      reported.length === 0
+        ? "Nothing needed building."
+        : (built.length ? `Built ${plural(built.length, "sheet")}: ${built.join(", ")}.` : "Built.") +
+          (helpers > 0 ? ` Also refreshed ${plural(helpers, "helper sheet")}.` : "");
+    if (warnings.length) {
+      showMsg(buildMsg, "warn", h(doc, "strong", {}, done), h(doc, "div", {}, `${warnings.length === 1 ? "One thing" : `${warnings.length} things`} to check:`),
+        h(doc, "ul", {}, ...warnings.map((w) => h(doc, "li", {}, w))));
+    } else {
+      showMsg(buildMsg, "ok", done);
+    }
+    if (reread !== undefined) showError(loadMsg, "Built, but couldn't re-read the workbook.", reread);
+    setBusy(false);
+    restoreFocus(trigger);
+  }
+
+  async function goTo(f: Finding, button: HTMLButtonElement): Promise<void> {
+    if (busy) return;
+    try {
+      await bridge.goTo(toText(f.sheet), Number(f.row), typeof f.col === "number" ? f.col : undefined);
+    } catch (err) {
+      showError(registerMsg, `Couldn't go to ${findingPlace(f)}.`, err);
+      button.focus();
+    }
+  }
+
+  async function check(): Promise<void> {
+    if (busy) return;
+    replaceContent(registerMsg);
+    setBusy(true);
+    replaceContent(findingsHost);
+    registerStatus.className = "summary";
+    registerStatus.textContent = "Checking the register…";
+    try {
+      const findings = await bridge.checkRegister();
+      const { el, buttons, summary } = renderFindings(doc, id, Array.isArray(findings) ? findings : [], (f, b) => void goTo(f, b));
+      findingButtons = buttons;
+      replaceContent(findingsHost, el);
+      registerStatus.className = buttons.length ? "summary" : "msg ok";
+      registerStatus.textContent = summary;
+    } catch (err) {
+      findingButtons = [];
+      replaceContent(findingsHost);
+      registerStatus.textContent = "";
+      showError(registerMsg, "Couldn't check the register.", err);
+    }
+    setBusy(false);
+    restoreFocus(checkButton);
+  }
+
+  yearSelect.addEventListener("change", () => {
+    renderYearNote();
+    refreshControls();
+  });
+  selectAll.addEventListener("click", () => sheets.setAll(true));
+  selectNone.addEventListener("click", () => sheets.setAll(false));
+  buildAll.addEventListener("click", () => void build(true, buildAll));
+  buildSelected.addEventListener("click", () => void build(false, buildSelected));
+  checkButton.addEventListener("click", () => void check());
+
+  refreshControls();
+  void load();
+}

@@ -1,0 +1,26 @@
+/**
+ * What the test serves as https://appsforoffice.microsoft.com/lib/1/hosted/office.js: the strict fake Office/Excel
+ * over an empty workbook (one blank Sheet1, as Excel opens), exposed as window.__wb for assertions.
+ */
+import { FakeWorkbook, installFakeOffice } from "../fakes/fakeExcel";
+
+const wb = new FakeWorkbook();
+wb.addSheet("Sheet1");
+installFakeOffice(window, wb);
+const w = window as unknown as Record<string, unknown>;
+w.__wb = wb;
+// The hosted office.js also defines CustomFunctions in the shared runtime (functions.js registers on load).
+const associated: string[] = [];
+w.__customFunctions = associated;
+w.CustomFunctions = {
+  associate(id: string | Record<string, unknown>, _fn?: unknown) {
+    if (typeof id === "string") associated.push(id);
+    else associated.push(...Object.keys(id));
+  },
+  Error: class CustomFunctionsError extends Error {
+    constructor(public code: string, message?: string) {
+      super(message ?? code);
+    }
+  },
+  ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A", divisionByZero: "#DIV/0!", invalidNumber: "#NUM!", nullReference: "#NULL!", invalidName: "#NAME?", invalidReference: "#REF!" },
+};

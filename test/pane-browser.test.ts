@@ -1,0 +1,224 @@
+/**
+ * The BUILT host pages in headless Chromium, with nothing reaching the network:
+ *  - Excel: taskpane.html + taskpane.js from the excel webpack target, Office.js answered by the strict fake
+ *    (test/fakes/fakeExcel.ts) over an empty workbook;
+ *  - Google Sheets: the one-file Sidebar.html from the sheets target, google.script.run stubbed with canned answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import type { HostState } from "../pane/bridge";
+import type { Finding } from "../core/workbook/register";
+import { bundle } from "./browser/bundle";
+import { foreignRequests, launch, type Browser } from "./browser/chromium";
+import { installGasStub } from "./browser/gasStub";
+import { recordProgress } from "./browser/recorder";
+import { blockAll, OFFICE_JS, serveDir, serveText } from "./browser/serve";
+import { builtTarget, removeBuilt } from "./browser/webpack";
+
+const XSS = `<img src=x onerror=alert(1)>`;
+const EXCEL_ORIGIN = "https://localhost:3000";
+const OFFICE_ORIGIN = new URL(OFFICE_JS).origin;
+const SIDEBAR_ORIGIN = "https://sidebar.test";
+
+let excelDir = "";
+let sheetsDir = "";
+let officeStub = "";
+const browsers: Browser[] = [];
+
+beforeAll(async () => {
+  // Both targets at once: each takes ~15 s of ts-loader type checking on two cores.
+  [excelDir, sheetsDir, officeStub] = await Promise.all([
+    builtTarget("excel", "dist/excel-addin", "taskpane.html"),
+    builtTarget("sheets", "dist/sheets-addon", "Sidebar.html"),
+    bundle(join(__dirname, "browser/officeStub.ts")),
+  ]);
+}, 180_000);
+
+afterAll(async () => {
+  for (const b of browsers) await b.close();
+  removeBuilt(excelDir);
+  removeBuilt(sheetsDir);
+});
+
+async function open(): Promise<Browser> {
+  const b = await launch({ width: 320, height: 900 });
+  browsers.push(b);
+  await blockAll(b.context);
+  await b.page.addInitScript(recordProgress);
+  return b;
+}
+
+/** Waits for the pane to have read the workbook (it marks itself busy until then). */
+async function ready(page: Page): Promise<void> {
+  await page.getByLabel("Build for the year").waitFor();
+  await page.waitForFunction(() => document.querySelector(".pcn-pane")?.getAttribute("aria-busy") === "false");
+  expect(await page.getByRole("alert").count()).toBe(0);
+}
+
+async function addPractice(page: Page, i: number, values: Record<string, string>): Promise<void> {
+  await page.getByRole("button", { name: "+ Add practice" }).click();
+  for (const [label, v] of Object.entries(values)) await page.getByLabel(label, { exact: true }).nth(i).fill(v);
+}
+
+const progressSeen = (page: Page) => page.evaluate(() => (window as unknown as { __progressSeen: string[] }).__progressSeen);
+
+describe("Excel task pane (built), fake Office.js", () => {
+  it("builds all sheets with progress, checks the register safely, and goes to a finding", async () => {
+    const b = await open();
+    const { page, context, requests, dialogs, errors } = b;
+    await serveDir(context, EXCEL_ORIGIN, excelDir);
+    await serveText(context, OFFICE_JS, officeStub); // last: newest route wins
+    await page.goto(`${EXCEL_ORIGIN}/taskpane.html`);
+    await ready(page);
+
+    const years = await page.getByLabel("Build for the year").locator("option").allTextContents();
+    expect(years.length).toBeGreaterThan(0);
+    expect(await page.getByLabel("Build for the year").inputValue()).toBe(years[years.length - 1]);
+    const sheetBoxes = page.locator(".sheet-list input[type=checkbox]");
+    const nSheets = await sheetBoxes.count();
+    expect(nSheets).toBeGreaterThan(0);
+    expect(await page.locator(".sheet-list .status.exists").count()).toBe(0);
+
+    await addPractice(page, 0, { "Practice name": "Riverside Surgery", "ODS code": "A81001", "Registered list": "10,234", "Weighted list": "11020.5", "Adjusted population": "10500", "Care-home beds": "40" });
+    await addPractice(page, 1, { "Practice name": "Hillside Medical Centre", "ODS code": "A81002", "Registered list": "8000" });
+    await page.getByLabel("Fill new sheets with the fictional sample network").check();
+    await page.getByRole("button", { name: "Build all sheets" }).click();
+
+    const done = page.getByRole("status").filter({ hasText: /^Built \d+ sheets?/ });
+    await done.waitFor({ timeout: 20_000 });
+    const seen = await progressSeen(page);
+    expect(seen.length, JSON.stringify(seen)).toBeGreaterThan(1);
+    // The plan may hold helper sheets the list does not show, so the total can exceed the checkboxes.
+    const steps = seen.map((t) => t.match(/^Building .+ \((\d+) of (\d+)\)$/)).filter((m) => m !== null);
+    expect(steps.map((m) => Number(m![1])), JSON.stringify(seen)).toEqual(steps.map((_, i) => i + 1));
+    expect(Number(steps[0]![2])).toBeGreaterThanOrEqual(nSheets);
+    // Every sheet exists in the workbook now, and the pane says so.
+    expect(await page.locator(".sheet-list .status.exists").count()).toBe(nSheets);
+    const titles = await page.locator(".sheet-list .name").allTextContents();
+    const wbSheets = await page.evaluate(() => (window as any).__wb.sheets.map((s: { name: string }) => s.name) as string[]);
+    for (const t of titles) expect(wbSheets).toContain(t);
+    // The practices typed in the pane reached the workbook.
+    const allText = await page.evaluate(() => JSON.stringify((window as any).__wb.state()));
+    expect(allText).toContain("Riverside Surgery");
+
+    // A partnership named like markup, typed straight into the Partner column.
+    const written = await page.evaluate((xss) => {
+      const wb = (window as any).__wb;
+      const s = wb.sheet("Partnerships");
+      if (!s) return 0;
+      for (let r = 0; r < 10; r++) {
+        for (let c = 0; c < 40; c++) {
+          if (!/^Partner( organisation)?$/i.test(String(s.get(r, c)?.v ?? "").trim())) continue;
+          let n = 0;
+          for (let rr = r + 1; rr < r + 200; rr++) if (s.get(rr, 0)) (s.set(rr, c, { v: xss }), n++);
+          return n;
+        }
+      }
+      return 0;
+    }, XSS);
+    expect(written).toBeGreaterThan(0);
+
+    await page.getByRole("button", { name: "Check register" }).click();
+    await page.locator(".findings, [role=alert]").first().waitFor({ timeout: 10_000 });
+    expect(await page.getByRole("alert").allTextContents()).toEqual([]);
+    const findings = page.locator("button.finding");
+    expect(await findings.count()).toBeGreaterThan(0);
+    expect(await page.locator(".findings").textContent()).toContain(XSS);
+    expect(await page.locator("img").count()).toBe(0);
+    // Severity in words beside the colour.
+    for (const t of await page.locator(".finding .badge").allTextContents()) expect(["Red", "Amber", "Info"]).toContain(t);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // What a person sees: the top of the pane, and the findings scrolled into view.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: "/tmp/pane.png" });
+    await page.getByRole("heading", { name: "Check register" }).evaluate((e) => e.scrollIntoView());
+    await page.screenshot({ path: "/tmp/pane-findings.png" });
+    await page.getByRole("region", { name: "Sheets" }).screenshot({ path: "/tmp/pane-sheets.png" });
+
+    const where = (await findings.first().locator(".where").textContent())!;
+    const [, sheet, row] = where.match(/^Go to (.+), row (\d+)$/)!;
+    await findings.first().click();
+    await expect.poll(() => page.evaluate(() => (window as any).__wb.selection)).toMatchObject({ sheet });
+    const sel = await page.evaluate(() => (window as any).__wb.selection as { address: string });
+    expect(sel.address).toMatch(new RegExp(`(^|[^0-9])${row}($|[^0-9])`));
+
+    // Keyboard: Tab from the top to "Build all sheets", Enter refreshes.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    let reached = false;
+    for (let i = 0; i < 80 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = (await page.evaluate(() => document.activeElement?.textContent)) === "Build all sheets";
+    }
+    expect(reached).toBe(true);
+    const before = (await progressSeen(page)).length;
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      (n) => (window as any).__progressSeen.length > n && document.querySelector(".pcn-pane")?.getAttribute("aria-busy") === "false",
+      before,
+      { timeout: 15_000 },
+    );
+    expect(await page.getByRole("alert").count()).toBe(0);
+    await done.waitFor();
+
+    await page.waitForTimeout(100);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(requests.some((u) => u === OFFICE_JS)).toBe(true);
+    expect(foreignRequests(requests, [EXCEL_ORIGIN, OFFICE_ORIGIN])).toEqual([]);
+    expect(requests.filter((u) => u.startsWith(OFFICE_ORIGIN))).toEqual([OFFICE_JS]);
+  }, 30_000);
+});
+
+const SHEETS = ["Partnerships", "Funding", "ARRS", "Budget", "KPIs", "Contacts", "Governance", "DES", "IIF", "Notices", "Dashboard"];
+const SHEETS_STATE: HostState = {
+  host: "sheets",
+  years: ["2024-25", "2025-26"],
+  defaultYear: "2025-26",
+  sheets: SHEETS.map((t) => ({ key: t.toLowerCase(), title: t, exists: false })),
+  practices: [{ name: XSS, odsCode: "A81001", registered: 9000 }],
+};
+const SHEETS_FINDINGS: Finding[] = [
+  { severity: "red", sheet: "Partnerships", row: 7, col: 5, ref: XSS, message: "Notice date within 90 days" },
+  { severity: "info", sheet: "ARRS", row: 3, ref: "ARRS", message: "Headroom unclaimed" },
+];
+
+describe("Google Sheets sidebar (built), stubbed google.script.run", () => {
+  it("renders, builds one sheet per call with progress, and checks the register", async () => {
+    const b = await open();
+    const { page, context, requests, dialogs, errors } = b;
+    await page.addInitScript(installGasStub, { state: SHEETS_STATE, findings: SHEETS_FINDINGS, delay: 20 });
+    await serveDir(context, SIDEBAR_ORIGIN, sheetsDir);
+    await page.goto(`${SIDEBAR_ORIGIN}/Sidebar.html`);
+    await ready(page);
+
+    expect(await page.getByLabel("Build for the year").inputValue()).toBe("2025-26");
+    expect(await page.getByLabel("Practice name").inputValue()).toBe(XSS);
+    expect(await page.locator(".sheet-list input[type=checkbox]").count()).toBe(SHEETS.length);
+
+    await page.getByRole("button", { name: "Build all sheets" }).click();
+    expect(await page.getByRole("button", { name: "Check register" }).isDisabled()).toBe(true);
+    await page.getByRole("status").filter({ hasText: `Built ${SHEETS.length} sheets` }).waitFor({ timeout: 20_000 });
+    const seen = await progressSeen(page);
+    expect(seen.filter((t) => t.startsWith("Building "))).toEqual(SHEETS.map((t, i) => `Building ${t} (${i + 1} of ${SHEETS.length})`));
+    const calls = await page.evaluate(() => (window as any).__gas.calls as [string, any[]][]);
+    const builds = calls.filter(([n]) => n === "buildSheets").map(([, [req]]) => req);
+    expect(builds.map((r) => r.sheets)).toEqual(SHEETS.map((t) => [t.toLowerCase()]));
+    expect(builds[0]).toMatchObject({ year: "2025-26", practices: [{ name: XSS, odsCode: "A81001", registered: 9000 }], sample: false });
+    expect(await page.locator(".sheet-list .status.exists").count()).toBe(SHEETS.length);
+
+    await page.getByRole("button", { name: "Check register" }).click();
+    const red = page.getByRole("list", { name: /Red/ }).getByRole("button");
+    await red.waitFor();
+    expect(await red.textContent()).toContain(XSS);
+    await red.click();
+    await expect.poll(() => page.evaluate(() => (window as any).__gas.calls.filter((c: [string]) => c[0] === "goTo").map((c: [string, unknown[]]) => c[1]))).toEqual([["Partnerships", 7, 5]]);
+    await page.screenshot({ path: "/tmp/sidebar.png", fullPage: true });
+
+    await page.waitForTimeout(100);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(foreignRequests(requests, [SIDEBAR_ORIGIN])).toEqual([]);
+  }, 30_000);
+});
