@@ -70,7 +70,7 @@ async function main() {
       ` * @return {${f.returns === "number" ? "number" : "string"}} ${f.returns === "number" ? "The result (an array for ranges)." : "The text (an array for ranges)."}`,
       " * @customfunction",
       " */",
-      `global.PCN_${f.name} = function (${args.join(", ")}) {`,
+      `global.PCN_${f.name} = function (${args.map((a) => `${a}: unknown`).join(", ")}) {`,
       `  return run("${f.name}", Array.prototype.slice.call(arguments));`,
       "};",
       "",

@@ -207,6 +207,25 @@ describe("rebuilds keep what people typed", () => {
     expect(ws.getColumn(1).values.filter((v) => v === "B-001")).toHaveLength(1);
   });
 
+  it("builds only the sheets asked for, plus those they need that are missing", () => {
+    const wb = new ExcelJS.Workbook();
+    const first = buildPlan(snapshotOf(wb), { sheets: ["budget"], today });
+    expect(first.sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["budget"]);
+    applyPlan(wb, first);
+    const arrs = buildPlan(snapshotOf(wb), { sheets: ["arrs"], today });
+    expect(arrs.sheets.map((s) => s.key).filter((k) => !k.startsWith("_")).sort()).toEqual(["arrs", "arrsRates", "arrsShares", "funding", "rates"]);
+    applyPlan(wb, arrs);
+    expect(buildPlan(snapshotOf(wb), { sheets: ["arrs"], today }).sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["arrs"]);
+    expect(() => buildPlan(snapshotOf(wb), { sheets: ["nonsense"] })).toThrow(/Unknown sheet nonsense/);
+  });
+
+  it("remembers the network's name for later builds", () => {
+    const wb = new ExcelJS.Workbook();
+    applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
+    applyPlan(wb, buildPlan(snapshotOf(wb), { today }));
+    expect(String(wb.getWorksheet("About")!.getCell("A1").value)).toContain("Riverbend Primary Care Network");
+  });
+
   it("refuses to build another year into a workbook built for one", () => {
     const wb = new ExcelJS.Workbook();
     applyPlan(wb, buildPlan(snapshotOf(wb), { year: "2025/26", today }));

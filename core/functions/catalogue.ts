@@ -214,7 +214,7 @@ export const CATALOGUE: FunctionSpec[] = [
       { name: "weights", type: "number", whole: true, description: "A column (or row) of weights, e.g. weighted lists; blanks count as 0." },
     ],
     returns: "number",
-    example: { args: `1000, {1;1;1}`, result: "333.34, 333.33, 333.33 (a column)" },
+    example: { args: `1000, {1;1;1}`, result: "333.33, 333.34, 333.33 (a column)" },
     impl: (amount: number, weights: unknown[][]) => {
       const flat: number[] = [];
       weights.forEach((row, i) =>

@@ -53,6 +53,16 @@ export function sheetCatalogue(): { key: string; title: string }[] {
   return SHEETS.map((s) => ({ ...s }));
 }
 
+/** What each sheet's formulas, names or dropdowns need from other sheets. */
+const NEEDS: Record<string, string[]> = {
+  summary: ["partnerships"],
+  funding: ["rates"],
+  arrs: ["funding", "rates", "arrsRates", "arrsShares"],
+  arrsShares: ["arrs", "funding"],
+  kpis: ["partnerships"],
+  kpiCharts: ["kpis"],
+};
+
 const todayIso = () => new Date().toISOString().slice(0, 10);
 
 /** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
@@ -71,6 +81,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
     year,
     sheetName: (k) => resolved.get(k)!.name,
     data,
+    pcnName: data?.pcn.name ?? meta.pcn,
     kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, resolved.get("kpis")!.name, meta) ?? 12,
   };
   const today = isoToSerial(opts.today ?? todayIso());
@@ -103,12 +114,21 @@ function kpiMonthsOf(snapshot: WorkbookSnapshot, name: string, meta: ReturnType<
 /** Turns specs + data + what the workbook already holds into the write plan every host applies. Throws PcnError with a sentence on refusal. */
 export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): WritePlan {
   const warnings: string[] = [];
-  const { specs, year } = workbookSpecs(snapshot, opts, warnings);
+  const { specs, year, data } = workbookSpecs(snapshot, opts, warnings);
   const meta = readMeta(snapshot);
   const unknownKeys = (opts.sheets ?? []).filter((k) => !SHEETS.some((s) => s.key === k));
   if (unknownKeys.length) throw new PcnError(`Unknown sheet ${unknownKeys.join(", ")}. Sheets: ${SHEETS.map((s) => s.key).join(", ")}.`);
-  const only = opts.sheets && opts.sheets.length ? new Set(opts.sheets) : undefined;
-  const { sheets, names } = runEngine({ year, specs, only, snapshot }, meta, warnings);
+  let only: Set<string> | undefined;
+  if (opts.sheets && opts.sheets.length) {
+    // Requested sheets, plus any sheet they need that the workbook does not have yet.
+    const have = (k: string) => { const m = meta.sheets.find((x) => x.key === k); return !!m && snapshot.sheets.some((s) => s.name === m.name); };
+    only = new Set(opts.sheets);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const k of [...only]) for (const d of NEEDS[k] ?? []) if (!only.has(d) && !have(d)) { only.add(d); grew = true; }
+    }
+  }
+  const { sheets, names } = runEngine({ year, pcn: data?.pcn.name, specs, only, snapshot }, meta, warnings);
   return { year, sheets, names, warnings: [...new Set(warnings)] };
 }
 

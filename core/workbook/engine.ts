@@ -19,7 +19,7 @@ export const LISTS_SHEET = "PCN_Lists";
 const META_VERSION = 1;
 
 export interface SheetMeta { key: string; name: string; layout: string[]; capacity: number }
-export interface WorkbookMeta { year?: string; sheets: SheetMeta[] }
+export interface WorkbookMeta { year?: string; pcn?: string; sheets: SheetMeta[] }
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
 
@@ -29,6 +29,7 @@ export function readMeta(snap: WorkbookSnapshot): WorkbookMeta {
   if (!s) return meta;
   for (const row of s.values) {
     if (row[0] === "year" && !isEmpty(row[1])) meta.year = String(row[1]);
+    if (row[0] === "pcn" && !isEmpty(row[1])) meta.pcn = String(row[1]);
     if (row[0] === "sheet" && !isEmpty(row[1])) {
       let layout: string[] = [];
       try { layout = JSON.parse(String(row[3] ?? "[]")); } catch { layout = []; }
@@ -340,6 +341,8 @@ function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | 
 
 export interface EngineInput {
   year: string;
+  /** The network's name, remembered for later builds. */
+  pcn?: string;
   specs: SheetSpec[];
   /** Keys to (re)build; others are left as they are. */
   only?: Set<string>;
@@ -378,10 +381,12 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     plan.hidden = spec.hidden;
     plan.freeze = spec.freeze ?? { rows: spec.table ? 1 : 0, cols: 0 };
     const rebuild = !input.only || input.only.has(spec.key);
+    // Neither asked for nor there yet: leave it for a later build (the caller adds what requested sheets need).
+    if (!rebuild && !ours) continue;
     let capacity = old?.capacity ?? 0;
     let layout = old?.layout ?? [];
     if (spec.table) {
-      if (rebuild || !ours) {
+      if (rebuild) {
         const r = planTable(plan, spec, spec.table, ours ? existing : undefined, ours ? old : undefined, names, warnings);
         capacity = r.capacity;
         layout = r.layout;
@@ -395,12 +400,12 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
       if (spec.table.rowNames) addRowNames(spec, spec.table, ours ? existing : undefined, capacity, names);
     }
     for (const rep of spec.reports ?? []) {
-      if (rebuild || !ours) planReport(plan, rep, ours ? existing : undefined, names, warnings);
+      if (rebuild) planReport(plan, rep, ours ? existing : undefined, names, warnings);
       else rep.rows.forEach((row, r) => row.forEach((rc, c) => rc?.name && names.push({ name: rc.name, sheet: spec.name, range: { row: r, col: rep.col + c, rows: 1, cols: 1 } })));
     }
     plan.charts = spec.charts ?? [];
     newMeta.push({ key: spec.key, name: spec.name, layout, capacity });
-    if (rebuild || !ours) sheets.push(plan);
+    if (rebuild) sheets.push(plan);
   }
   // Dropdown lists too long for an inline list (Excel's limit is 255 characters) go on a hidden lists sheet.
   const lists: string[][] = [];
@@ -427,6 +432,7 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     ["PCN Toolkit workbook settings: please do not edit this sheet.", null, null, null, null],
     ["version", META_VERSION, null, null, null],
     ["year", input.year, null, null, null],
+    ["pcn", input.pcn ?? meta.pcn ?? null, null, null, null],
     ...newMeta.map((m) => ["sheet", m.key, m.name, JSON.stringify(m.layout), m.capacity] as PlanCell[]),
   ];
   const oldMetaRows = snapshot.sheets.find((s) => s.name === META_SHEET)?.values.length ?? 0;

@@ -8,6 +8,8 @@ export interface SpecCtx {
   /** Sheet name (as resolved) of a spec key. */
   sheetName(key: string): string;
   data?: NetworkData;
+  /** The network's name (from the data, or remembered from an earlier build). */
+  pcnName?: string;
   kpiMonths: number;
 }
 

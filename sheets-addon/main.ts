@@ -1,0 +1,111 @@
+/** @OnlyCurrentDoc */
+/*
+ * Apps Script entry points. Apps Script only calls top-level functions, so every entry point is a
+ * `global.name = function` assignment: gas-webpack-plugin turns each into a top-level declaration in Code.js.
+ * The annotation above limits the add-on to the spreadsheet it runs in (spreadsheets.currentonly).
+ */
+import "./generated/functions";
+import { errorMessage, runBuild, runCheckRegister, server } from "./bridge-server";
+import type { Finding } from "../core/workbook/register";
+
+declare const global: any;
+
+const TITLE = "PCN Toolkit";
+
+function escapeHtml(v: unknown): string {
+  return String(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+function findingsHtml(findings: Finding[]): string {
+  if (findings.length === 0) return "<p>Nothing needs attention.</p>";
+  const label = { red: "Act now", amber: "Soon", info: "Note" } as const;
+  const rows = findings
+    .map((f) => `<tr><td>${escapeHtml(label[f.severity] ?? f.severity)}</td><td>${escapeHtml(f.sheet)} row ${escapeHtml(f.row)}</td><td>${escapeHtml(f.ref)}</td><td>${escapeHtml(f.message)}</td></tr>`)
+    .join("");
+  return (
+    `<style>body{font:13px Arial,sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px;text-align:left;vertical-align:top}</style>` +
+    `<table><tr><th>Severity</th><th>Where</th><th>Reference</th><th>Finding</th></tr>${rows}</table>`
+  );
+}
+
+/**
+ * Adds the add-on menu (Extensions > PCN Toolkit). Runs in AuthMode.NONE for add-ons, so it only builds the menu.
+ * @param {Object} e The open event.
+ */
+global.onOpen = function (e?: unknown) {
+  SpreadsheetApp.getUi()
+    .createAddonMenu()
+    .addItem("Open sidebar", "showSidebar")
+    .addItem("Build all sheets", "menuBuildAll")
+    .addItem("Check register", "menuCheckRegister")
+    .addToUi();
+};
+
+/**
+ * Installing the add-on from the editor: the menu appears without reopening the spreadsheet.
+ * @param {Object} e The install event.
+ */
+global.onInstall = function (e?: unknown) {
+  global.onOpen(e);
+};
+
+/** Opens the PCN Toolkit sidebar. */
+global.showSidebar = function () {
+  const html = HtmlService.createHtmlOutputFromFile("Sidebar").setTitle(TITLE);
+  SpreadsheetApp.getUi().showSidebar(html);
+};
+
+/** Menu: builds or refreshes every sheet for the workbook's year. */
+global.menuBuildAll = function () {
+  const ui = SpreadsheetApp.getUi();
+  const book = SpreadsheetApp.getActiveSpreadsheet();
+  try {
+    const res = runBuild({ year: "", sheets: [] }, (p) => {
+      if (p.done < p.total) book.toast(`Building ${p.label} (${p.done + 1} of ${p.total})`, TITLE, 5);
+    });
+    const lines = [`Built ${res.sheetsBuilt.length} sheet(s).`, ...res.warnings];
+    ui.alert(TITLE, lines.join("\n"), ui.ButtonSet.OK);
+  } catch (e) {
+    ui.alert(TITLE, errorMessage(e), ui.ButtonSet.OK);
+  }
+};
+
+/** Menu: lists what in the register needs attention in a dialog. */
+global.menuCheckRegister = function () {
+  const ui = SpreadsheetApp.getUi();
+  try {
+    const findings = runCheckRegister();
+    const out = HtmlService.createHtmlOutput(findingsHtml(findings)).setWidth(720).setHeight(420);
+    ui.showModalDialog(out, `Check register: ${findings.length} finding(s)`);
+  } catch (e) {
+    ui.alert(TITLE, errorMessage(e), ui.ButtonSet.OK);
+  }
+};
+
+/** Sidebar: the spreadsheet's state (year, sheets, practices). */
+global.getState = function () {
+  return server.getState();
+};
+
+/**
+ * Sidebar: builds the requested sheet keys (the sidebar sends one key per call to show progress).
+ * @param {Object} request BuildRequest: year, sheets, practices, sample.
+ */
+global.buildSheets = function (request: unknown) {
+  return server.buildSheets(request);
+};
+
+/** Sidebar: the register findings. */
+global.checkRegister = function () {
+  return server.checkRegister();
+};
+
+/**
+ * Sidebar: selects a finding's cell.
+ * @param {string} sheet Sheet name.
+ * @param {number} row 1-based row.
+ * @param {number} col 1-based column (optional).
+ */
+global.goTo = function (sheet: unknown, row: unknown, col?: unknown) {
+  return server.goTo(sheet, row, col);
+};

@@ -1,0 +1,1205 @@
+/**
+ * A small, strict fake of the Apps Script services the Sheets add-on uses (SpreadsheetApp, HtmlService,
+ * LockService, Charts, the Ui). It stores values, formulas and number formats, mimics how Sheets reads a
+ * written string (leading "=" / "+" / "-" make a formula, a leading apostrophe makes literal text, numbers,
+ * booleans and dates are parsed unless the cell is formatted "@"), returns dates as Date objects the way
+ * getValues() does, and COUNTS every service call by "Class.method" (and by sheet).
+ *
+ * `createFakeGas().globals` can be spread into a node:vm context to run the built Code.js as it is.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+
+// ---------------------------------------------------------------- call log
+
+export class CallLog {
+  readonly byMethod = new Map<string, number>();
+  readonly bySheet = new Map<string, number>();
+  total = 0;
+  record(method: string, sheet: string | undefined) {
+    this.total++;
+    this.byMethod.set(method, (this.byMethod.get(method) ?? 0) + 1);
+    const s = sheet ?? "(workbook)";
+    this.bySheet.set(s, (this.bySheet.get(s) ?? 0) + 1);
+  }
+  reset() {
+    this.byMethod.clear();
+    this.bySheet.clear();
+    this.total = 0;
+  }
+  count(method: string): number {
+    return this.byMethod.get(method) ?? 0;
+  }
+  /** Calls to spreadsheet objects only (not HtmlService, LockService, Ui). */
+  spreadsheetCalls(): number {
+    let n = 0;
+    for (const [m, c] of this.byMethod) if (!/^(HtmlService|HtmlOutput|LockService|Lock|Ui|Menu)\./.test(m)) n += c;
+    return n;
+  }
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...this.byMethod].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+// ---------------------------------------------------------------- counting proxies
+
+const RAW = Symbol("raw");
+const proxies = new WeakMap<object, object>();
+
+/** Every fake class extends this: `klass` names it in the call log, `sheetName` attributes the call. */
+abstract class Fake {
+  abstract readonly klass: string;
+  constructor(readonly gas: FakeGas) {}
+  get sheetName(): string | undefined {
+    return undefined;
+  }
+}
+
+function wrap<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(wrap) as unknown as T;
+  if (!(v instanceof Fake)) return v;
+  let p = proxies.get(v);
+  if (!p) {
+    const target = v;
+    p = new Proxy(target, {
+      get(t, prop, recv) {
+        if (prop === RAW) return t;
+        const val = Reflect.get(t, prop, t);
+        if (typeof val !== "function" || typeof prop !== "string" || prop === "constructor") return val;
+        return (...args: unknown[]) => {
+          t.gas.calls.record(`${t.klass}.${prop}`, t.sheetName);
+          return wrap(val.apply(t, args.map(unwrap)));
+        };
+      },
+    });
+    proxies.set(v, p);
+  }
+  return p as T;
+}
+
+function unwrap<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(unwrap) as unknown as T;
+  if (v && typeof v === "object" && (v as any)[RAW]) return (v as any)[RAW];
+  return v;
+}
+
+// ---------------------------------------------------------------- A1 and serials
+
+export interface Rect { row: number; col: number; rows: number; cols: number } // 1-based row/col
+
+export function colToNumber(letters: string): number {
+  return [...letters.toUpperCase()].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
+}
+export function numberToCol(n: number): string {
+  let s = "";
+  for (; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
+const MAX_ROWS = 1000000;
+/** "'My sheet'!$A$2:$B9", "A1", "A:A", "2:3". */
+export function parseA1(ref: string): { sheet?: string; rect: Rect } {
+  let sheet: string | undefined;
+  let body = ref.trim();
+  const m = /^(?:'((?:[^']|'')+)'|([^'!]+))!(.*)$/.exec(body);
+  if (m) {
+    sheet = m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2];
+    body = m[3];
+  }
+  const parts = body.replace(/\$/g, "").toUpperCase().split(":");
+  const pt = (p: string) => {
+    const mm = /^([A-Z]*)(\d*)$/.exec(p);
+    if (!mm || (mm[1] === "" && mm[2] === "")) throw new Error(`Range not found: ${ref}`);
+    return { col: mm[1] ? colToNumber(mm[1]) : undefined, row: mm[2] ? Number(mm[2]) : undefined };
+  };
+  const a = pt(parts[0]);
+  const b = parts[1] !== undefined ? pt(parts[1]) : a;
+  const row = a.row ?? 1;
+  const col = a.col ?? 1;
+  const rowEnd = b.row ?? MAX_ROWS;
+  const colEnd = b.col ?? 702;
+  return { sheet, rect: { row, col, rows: rowEnd - row + 1, cols: colEnd - col + 1 } };
+}
+
+export function rectA1(r: Rect): string {
+  const tl = `${numberToCol(r.col)}${r.row}`;
+  return r.rows === 1 && r.cols === 1 ? tl : `${tl}:${numberToCol(r.col + r.cols - 1)}${r.row + r.rows - 1}`;
+}
+
+const EPOCH = Date.UTC(1899, 11, 30);
+
+/** Offset (ms) of a time zone at an instant. */
+function tzOffset(t: number, timeZone: string): number {
+  const f = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    hour12: false,
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(t))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+}
+
+/** As getValues() does: the instant whose wall-clock time in the spreadsheet's zone is the serial. */
+export function serialToDate(serial: number, timeZone: string): Date {
+  const wall = EPOCH + Math.round(serial * 86400000);
+  let t = wall - tzOffset(wall, timeZone);
+  t = wall - tzOffset(t, timeZone);
+  return new Date(t);
+}
+export function dateToSerial(d: Date, timeZone: string): number {
+  const t = d.getTime();
+  return Math.round(((t + tzOffset(t, timeZone) - EPOCH) / 86400000) * 1e9) / 1e9;
+}
+
+/** A number format that shows a date or time (quoted text and [colour] sections ignored). */
+export function isDateFormat(fmt: string | undefined): boolean {
+  if (!fmt) return false;
+  const bare = fmt.replace(/"[^"]*"/g, "").replace(/\[[^\]]*\]/g, "").replace(/\\./g, "");
+  return /[dy]/i.test(bare) || /h|s/i.test(bare);
+}
+
+// ---------------------------------------------------------------- cells
+
+export type CellValue = number | string | boolean | null;
+export interface Cell { value: CellValue; formula: string | null }
+
+const NUMBER_RE = /^\s*([+-]?)(?:[£$€]\s*)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?\s*(%?)\s*$/i;
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/** What Sheets makes of a typed / setValues string in a cell that is not plain text (a good-enough subset). */
+export function parseTyped(s: string): { value: CellValue; formula: string | null; dateFormat?: string } {
+  if (s.startsWith("'")) return { value: s.slice(1), formula: null };
+  if (s.startsWith("=")) return { value: null, formula: s };
+  const n = NUMBER_RE.exec(s);
+  if (n) {
+    let v = Number(n[2].replace(/,/g, "")) * (n[3] ? 10 ** Number(n[3]) : 1);
+    if (n[1] === "-") v = -v;
+    if (n[4]) v /= 100;
+    return { value: v, formula: null };
+  }
+  // "+x" / "-x" are read as formulas, as Sheets does when they are typed.
+  if (/^[+-]/.test(s)) return { value: null, formula: `=${s}` };
+  if (/^\s*(true|false)\s*$/i.test(s)) return { value: /true/i.test(s), formula: null };
+  let m = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$/.exec(s);
+  if (m) return { value: (Date.UTC(+m[1], +m[2] - 1, +m[3]) - EPOCH) / 86400000, formula: null, dateFormat: "yyyy-mm-dd" };
+  m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{2,4})\s*$/.exec(s);
+  if (m) {
+    const y = m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
+    return { value: (Date.UTC(y, +m[2] - 1, +m[1]) - EPOCH) / 86400000, formula: null, dateFormat: "dd/mm/yyyy" };
+  }
+  m = /^\s*([a-z]{3})[a-z]*[\s-](\d{2,4})\s*$/i.exec(s);
+  if (m && MONTHS.includes(m[1].toLowerCase())) {
+    const y = m[2].length === 2 ? 2000 + Number(m[2]) : Number(m[2]);
+    return { value: (Date.UTC(y, MONTHS.indexOf(m[1].toLowerCase()), 1) - EPOCH) / 86400000, formula: null, dateFormat: "mmm-yy" };
+  }
+  return { value: s, formula: null };
+}
+
+// ---------------------------------------------------------------- spreadsheet objects
+
+export class FakeSpreadsheet extends Fake {
+  readonly klass = "Spreadsheet";
+  sheets: FakeSheet[] = [];
+  namedRanges: FakeNamedRange[] = [];
+  toasts: string[] = [];
+  active?: FakeSheet;
+  timeZone: string;
+  private nextId = 1;
+  constructor(gas: FakeGas, timeZone: string) {
+    super(gas);
+    this.timeZone = timeZone;
+  }
+  getSpreadsheetTimeZone() {
+    return this.timeZone;
+  }
+  getId() {
+    return "fake-spreadsheet";
+  }
+  getName() {
+    return "Fake spreadsheet";
+  }
+  getSheets() {
+    return [...this.sheets];
+  }
+  getNumSheets() {
+    return this.sheets.length;
+  }
+  getSheetByName(name: string) {
+    return this.sheets.find((s) => s.name === name) ?? null;
+  }
+  getActiveSheet() {
+    return this.active ?? this.sheets[0];
+  }
+  insertSheet(name?: string, index?: number) {
+    const n = name ?? `Sheet${this.sheets.length + 1}`;
+    if (this.sheets.some((s) => s.name.toLowerCase() === n.toLowerCase())) {
+      throw new Error(`A sheet with the name "${n}" already exists. Please enter another name.`);
+    }
+    const sh = new FakeSheet(this.gas, this, n, this.nextId++);
+    if (index === undefined) this.sheets.push(sh);
+    else this.sheets.splice(index, 0, sh);
+    this.active = sh;
+    return sh;
+  }
+  deleteSheet(sheet: FakeSheet) {
+    this.sheets = this.sheets.filter((s) => s !== sheet);
+  }
+  getRange(a1: string) {
+    const { sheet, rect } = parseA1(a1);
+    const sh = sheet === undefined ? this.getActiveSheet() : this.getSheetByName(sheet);
+    if (!sh) throw new Error(`Range not found: ${a1}`);
+    return new FakeRange(this.gas, sh, rect);
+  }
+  getRangeByName(name: string) {
+    return this.namedRanges.find((n) => n.name.toLowerCase() === name.toLowerCase())?.range ?? null;
+  }
+  getNamedRanges() {
+    return [...this.namedRanges];
+  }
+  setNamedRange(name: string, range: FakeRange) {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) || /^[A-Za-z]{1,3}\d+$/.test(name)) throw new Error(`Invalid named range name: ${name}`);
+    if (this.namedRanges.some((n) => n.name.toLowerCase() === name.toLowerCase())) {
+      throw new Error(`A named range with the name "${name}" already exists.`);
+    }
+    this.namedRanges.push(new FakeNamedRange(this.gas, this, name, range));
+  }
+  removeNamedRange(name: string) {
+    this.namedRanges = this.namedRanges.filter((n) => n.name !== name);
+  }
+  toast(msg: string) {
+    this.toasts.push(msg);
+  }
+}
+
+export class FakeNamedRange extends Fake {
+  readonly klass = "NamedRange";
+  constructor(gas: FakeGas, readonly ss: FakeSpreadsheet, public name: string, public range: FakeRange) {
+    super(gas);
+  }
+  getName() {
+    return this.name;
+  }
+  getRange() {
+    return this.range;
+  }
+  setRange(r: FakeRange) {
+    this.range = r;
+    return this;
+  }
+  remove() {
+    this.ss.namedRanges = this.ss.namedRanges.filter((n) => n !== this);
+  }
+}
+
+export interface StyleOp { a1: string; prop: string; value: unknown }
+
+export class FakeSheet extends Fake {
+  readonly klass = "Sheet";
+  cells = new Map<string, Cell>();
+  formats = new Map<string, string>();
+  styleOps: StyleOp[] = [];
+  /** By range (a later rule on the same range replaces the earlier one). */
+  validationMap = new Map<string, { rect: Rect; validation: FakeDataValidation }>();
+  get validations(): { rect: Rect; validation: FakeDataValidation }[] {
+    return [...this.validationMap.values()];
+  }
+  cfRules: FakeConditionalFormatRule[] = [];
+  charts: FakeChart[] = [];
+  columnWidths = new Map<number, number>();
+  frozenRows = 0;
+  frozenCols = 0;
+  hidden = false;
+  filter: FakeFilter | null = null;
+  private chartIds = 1;
+  constructor(gas: FakeGas, readonly ss: FakeSpreadsheet, public name: string, readonly id: number) {
+    super(gas);
+  }
+  override get sheetName() {
+    return this.name;
+  }
+
+  // --- internal helpers (not counted: called on the raw object)
+  cell(row: number, col: number): Cell | undefined {
+    return this.cells.get(`${row},${col}`);
+  }
+  put(row: number, col: number, c: Cell | null) {
+    const k = `${row},${col}`;
+    if (!c || (c.formula === null && (c.value === null || c.value === ""))) this.cells.delete(k);
+    else this.cells.set(k, c);
+  }
+  /** Writes one value the way setValue/setValues do. */
+  write(row: number, col: number, v: unknown) {
+    const fmt = this.formats.get(`${row},${col}`);
+    if (v === null || v === undefined || v === "") return this.put(row, col, null);
+    if (typeof v === "number" || typeof v === "boolean") return this.put(row, col, { value: v, formula: null });
+    if (Object.prototype.toString.call(v) === "[object Date]") {
+      if (!isDateFormat(fmt)) this.formats.set(`${row},${col}`, "yyyy-mm-dd");
+      return this.put(row, col, { value: dateToSerial(v as Date, this.ss.timeZone), formula: null });
+    }
+    const s = String(v);
+    if (fmt === "@") return this.put(row, col, { value: s, formula: null });
+    const p = parseTyped(s);
+    if (p.dateFormat && !isDateFormat(fmt)) this.formats.set(`${row},${col}`, p.dateFormat);
+    this.put(row, col, { value: p.value, formula: p.formula });
+  }
+  /** Last row and column holding content (what getDataRange covers). */
+  extent(): { rows: number; cols: number } {
+    let rows = 0;
+    let cols = 0;
+    for (const k of this.cells.keys()) {
+      const [r, c] = k.split(",").map(Number);
+      if (r > rows) rows = r;
+      if (c > cols) cols = c;
+    }
+    return { rows, cols };
+  }
+  /** Display-free read of a value, as getValues gives it. */
+  read(row: number, col: number): unknown {
+    const c = this.cell(row, col);
+    if (!c) return "";
+    if (c.formula !== null) {
+      const v = this.gas.formulaValue ? this.gas.formulaValue(this.name, row, col, c.formula) : null;
+      return v === null || v === undefined ? "" : v;
+    }
+    if (typeof c.value === "number" && isDateFormat(this.formats.get(`${row},${col}`))) return serialToDate(c.value, this.ss.timeZone);
+    return c.value ?? "";
+  }
+
+  // --- Apps Script API
+  getName() {
+    return this.name;
+  }
+  setName(n: string) {
+    this.name = n;
+    return this;
+  }
+  getSheetId() {
+    return this.id;
+  }
+  getParent() {
+    return this.ss;
+  }
+  getRange(a: number | string, col?: number, rows = 1, cols = 1) {
+    if (typeof a === "string") return new FakeRange(this.gas, this, parseA1(a).rect);
+    if (!(a >= 1) || !(col! >= 1) || !(rows >= 1) || !(cols >= 1)) throw new Error(`The coordinates of the range are outside the dimensions of the sheet.`);
+    return new FakeRange(this.gas, this, { row: a, col: col!, rows, cols });
+  }
+  getRangeList(a1s: string[]) {
+    if (!Array.isArray(a1s) || a1s.length === 0) throw new Error("getRangeList needs at least one range");
+    return new FakeRangeList(this.gas, this, a1s.map((a) => new FakeRange(this.gas, this, parseA1(a).rect)));
+  }
+  getDataRange() {
+    const { rows, cols } = this.extent();
+    return new FakeRange(this.gas, this, { row: 1, col: 1, rows: Math.max(1, rows), cols: Math.max(1, cols) });
+  }
+  getLastRow() {
+    return this.extent().rows;
+  }
+  getLastColumn() {
+    return this.extent().cols;
+  }
+  getMaxRows() {
+    return Math.max(1000, this.extent().rows);
+  }
+  getMaxColumns() {
+    return Math.max(26, this.extent().cols);
+  }
+  setFrozenRows(n: number) {
+    this.frozenRows = n;
+  }
+  setFrozenColumns(n: number) {
+    this.frozenCols = n;
+  }
+  getFrozenRows() {
+    return this.frozenRows;
+  }
+  getFrozenColumns() {
+    return this.frozenCols;
+  }
+  setColumnWidth(col: number, px: number) {
+    this.columnWidths.set(col, px);
+    return this;
+  }
+  setColumnWidths(start: number, n: number, px: number) {
+    for (let i = 0; i < n; i++) this.columnWidths.set(start + i, px);
+    return this;
+  }
+  getColumnWidth(col: number) {
+    return this.columnWidths.get(col) ?? 100;
+  }
+  getConditionalFormatRules() {
+    return [...this.cfRules];
+  }
+  setConditionalFormatRules(rules: FakeConditionalFormatRule[]) {
+    this.cfRules = [...rules];
+  }
+  getCharts() {
+    return [...this.charts];
+  }
+  newChart() {
+    return new FakeChartBuilder(this.gas, this);
+  }
+  insertChart(c: FakeChart) {
+    c.id = this.chartIds++;
+    this.charts.push(c);
+  }
+  removeChart(c: FakeChart) {
+    this.charts = this.charts.filter((x) => x !== c);
+  }
+  updateChart(c: FakeChart) {
+    this.charts = this.charts.map((x) => (x.id === c.id ? c : x));
+  }
+  hideSheet() {
+    if (this.ss.sheets.filter((s) => !s.hidden && s !== this).length === 0) throw new Error("You can't hide all the sheets in a document.");
+    this.hidden = true;
+    return this;
+  }
+  showSheet() {
+    this.hidden = false;
+    return this;
+  }
+  isSheetHidden() {
+    return this.hidden;
+  }
+  activate() {
+    this.ss.active = this;
+    return this;
+  }
+  getFilter() {
+    return this.filter;
+  }
+  clear() {
+    this.cells.clear();
+    this.formats.clear();
+    return this;
+  }
+}
+
+export class FakeRange extends Fake {
+  readonly klass = "Range";
+  constructor(gas: FakeGas, readonly sheet: FakeSheet, readonly rect: Rect) {
+    super(gas);
+  }
+  override get sheetName() {
+    return this.sheet.name;
+  }
+  private each(fn: (row: number, col: number, i: number, j: number) => void) {
+    const { row, col, rows, cols } = this.rect;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) fn(row + i, col + j, i, j);
+  }
+  private matrix<T>(fn: (row: number, col: number) => T): T[][] {
+    const { row, col, rows, cols } = this.rect;
+    const out: T[][] = [];
+    for (let i = 0; i < rows; i++) {
+      const line: T[] = [];
+      for (let j = 0; j < cols; j++) line.push(fn(row + i, col + j));
+      out.push(line);
+    }
+    return out;
+  }
+  private checkShape(values: unknown[][]) {
+    if (!Array.isArray(values) || values.length !== this.rect.rows) {
+      throw new Error(`The number of rows in the data does not match the number of rows in the range. The data has ${Array.isArray(values) ? values.length : 0} but the range has ${this.rect.rows}.`);
+    }
+    for (const r of values) {
+      if (!Array.isArray(r) || r.length !== this.rect.cols) {
+        throw new Error(`The number of columns in the data does not match the number of columns in the range. The data has ${Array.isArray(r) ? r.length : 0} but the range has ${this.rect.cols}.`);
+      }
+    }
+  }
+  getSheet() {
+    return this.sheet;
+  }
+  getRow() {
+    return this.rect.row;
+  }
+  getColumn() {
+    return this.rect.col;
+  }
+  getNumRows() {
+    return this.rect.rows;
+  }
+  getNumColumns() {
+    return this.rect.cols;
+  }
+  getLastRow() {
+    return this.rect.row + this.rect.rows - 1;
+  }
+  getLastColumn() {
+    return this.rect.col + this.rect.cols - 1;
+  }
+  getA1Notation() {
+    return rectA1(this.rect);
+  }
+  getValues() {
+    return this.matrix((r, c) => this.sheet.read(r, c));
+  }
+  getValue() {
+    return this.sheet.read(this.rect.row, this.rect.col);
+  }
+  getFormulas() {
+    return this.matrix((r, c) => this.sheet.cell(r, c)?.formula ?? "");
+  }
+  getFormula() {
+    return this.sheet.cell(this.rect.row, this.rect.col)?.formula ?? "";
+  }
+  getNumberFormats() {
+    return this.matrix((r, c) => this.sheet.formats.get(`${r},${c}`) ?? "General");
+  }
+  getNumberFormat() {
+    return this.sheet.formats.get(`${this.rect.row},${this.rect.col}`) ?? "General";
+  }
+  setValues(values: unknown[][]) {
+    this.checkShape(values);
+    this.each((r, c, i, j) => this.sheet.write(r, c, values[i][j]));
+    return this;
+  }
+  setValue(v: unknown) {
+    this.each((r, c) => this.sheet.write(r, c, v));
+    return this;
+  }
+  setFormulas(f: string[][]) {
+    this.checkShape(f);
+    this.each((r, c, i, j) => this.sheet.put(r, c, f[i][j] ? { value: null, formula: f[i][j].startsWith("=") ? f[i][j] : `=${f[i][j]}` } : null));
+    return this;
+  }
+  setFormula(f: string) {
+    this.each((r, c) => this.sheet.put(r, c, { value: null, formula: f.startsWith("=") ? f : `=${f}` }));
+    return this;
+  }
+  clearContent() {
+    this.each((r, c) => this.sheet.put(r, c, null));
+    return this;
+  }
+  setNumberFormat(fmt: string) {
+    this.each((r, c) => this.sheet.formats.set(`${r},${c}`, fmt));
+    return this;
+  }
+  private style(prop: string, value: unknown) {
+    this.sheet.styleOps.push({ a1: this.getA1Notation(), prop, value });
+    return this;
+  }
+  setFontWeight(v: string) {
+    return this.style("fontWeight", v);
+  }
+  setFontStyle(v: string) {
+    return this.style("fontStyle", v);
+  }
+  setBackground(v: string) {
+    return this.style("background", v);
+  }
+  setFontColor(v: string) {
+    return this.style("fontColor", v);
+  }
+  setWrap(v: boolean) {
+    return this.style("wrap", v);
+  }
+  setDataValidation(v: FakeDataValidation | null) {
+    const key = rectA1(this.rect);
+    if (v) this.sheet.validationMap.set(key, { rect: this.rect, validation: v });
+    else this.sheet.validationMap.delete(key);
+    return this;
+  }
+  activate() {
+    this.sheet.ss.active = this.sheet;
+    this.gas.selection = { sheet: this.sheet.name, a1: this.getA1Notation() };
+    return this;
+  }
+  createFilter() {
+    if (this.sheet.filter) throw new Error("You can't create a filter in a sheet that already has a filter.");
+    this.sheet.filter = new FakeFilter(this.gas, this);
+    return this.sheet.filter;
+  }
+}
+
+
+export class FakeRangeList extends Fake {
+  readonly klass = "RangeList";
+  constructor(gas: FakeGas, readonly sheet: FakeSheet, readonly ranges: FakeRange[]) {
+    super(gas);
+  }
+  override get sheetName() {
+    return this.sheet.name;
+  }
+  getRanges() {
+    return [...this.ranges];
+  }
+  private all(fn: (r: FakeRange) => void) {
+    this.ranges.forEach(fn);
+    return this;
+  }
+  clearContent() {
+    return this.all((r) => r.clearContent());
+  }
+  setNumberFormat(f: string) {
+    return this.all((r) => r.setNumberFormat(f));
+  }
+  setFontWeight(v: string) {
+    return this.all((r) => r.setFontWeight(v));
+  }
+  setFontStyle(v: string) {
+    return this.all((r) => r.setFontStyle(v));
+  }
+  setBackground(v: string) {
+    return this.all((r) => r.setBackground(v));
+  }
+  setFontColor(v: string) {
+    return this.all((r) => r.setFontColor(v));
+  }
+  setWrap(v: boolean) {
+    return this.all((r) => r.setWrap(v));
+  }
+}
+
+export class FakeFilter extends Fake {
+  readonly klass = "Filter";
+  constructor(gas: FakeGas, readonly range: FakeRange) {
+    super(gas);
+  }
+  getRange() {
+    return this.range;
+  }
+  remove() {
+    this.range.sheet.filter = null;
+  }
+}
+
+// ---------------------------------------------------------------- builders
+
+export interface Criteria { type: string; args: unknown[] }
+
+export class FakeDataValidation extends Fake {
+  readonly klass = "DataValidation";
+  constructor(gas: FakeGas, readonly criteria: Criteria, readonly helpText: string, readonly allowInvalid: boolean) {
+    super(gas);
+  }
+  getCriteriaType() {
+    return this.criteria.type;
+  }
+  getCriteriaValues() {
+    return this.criteria.args;
+  }
+  getHelpText() {
+    return this.helpText;
+  }
+  getAllowInvalid() {
+    return this.allowInvalid;
+  }
+}
+
+export class FakeDataValidationBuilder extends Fake {
+  readonly klass = "DataValidationBuilder";
+  criteria?: Criteria;
+  helpText = "";
+  allowInvalid = true;
+  private req(type: string, ...args: unknown[]) {
+    this.criteria = { type, args };
+    return this;
+  }
+  requireValueInList(list: string[], show = true) {
+    if (!Array.isArray(list) || list.length === 0) throw new Error("requireValueInList needs a list");
+    return this.req("VALUE_IN_LIST", list, show);
+  }
+  requireValueInRange(range: FakeRange, show = true) {
+    if (!(range instanceof FakeRange)) throw new Error("requireValueInRange needs a Range");
+    return this.req("VALUE_IN_RANGE", range, show);
+  }
+  requireNumberBetween(a: number, b: number) {
+    return this.req("NUMBER_BETWEEN", a, b);
+  }
+  requireNumberGreaterThanOrEqualTo(a: number) {
+    return this.req("NUMBER_GREATER_THAN_OR_EQUAL_TO", a);
+  }
+  requireNumberLessThanOrEqualTo(a: number) {
+    return this.req("NUMBER_LESS_THAN_OR_EQUAL_TO", a);
+  }
+  requireFormulaSatisfied(f: string) {
+    if (!String(f).startsWith("=")) throw new Error("requireFormulaSatisfied: formula must start with =");
+    return this.req("CUSTOM_FORMULA", f);
+  }
+  requireDate() {
+    return this.req("DATE_IS_VALID_DATE");
+  }
+  setHelpText(t: string) {
+    this.helpText = t;
+    return this;
+  }
+  setAllowInvalid(b: boolean) {
+    this.allowInvalid = b;
+    return this;
+  }
+  build() {
+    if (!this.criteria) throw new Error("A data validation needs a criterion");
+    return new FakeDataValidation(this.gas, this.criteria, this.helpText, this.allowInvalid);
+  }
+}
+
+export class FakeBooleanCondition extends Fake {
+  readonly klass = "BooleanCondition";
+  constructor(gas: FakeGas, readonly formula: string, readonly background?: string, readonly fontColor?: string) {
+    super(gas);
+  }
+  getCriteriaType() {
+    return "CUSTOM_FORMULA";
+  }
+  getCriteriaValues() {
+    return [this.formula];
+  }
+  getBackground() {
+    return this.background ?? null;
+  }
+  getFontColor() {
+    return this.fontColor ?? null;
+  }
+}
+
+export class FakeConditionalFormatRule extends Fake {
+  readonly klass = "ConditionalFormatRule";
+  constructor(gas: FakeGas, readonly condition: FakeBooleanCondition, readonly ranges: FakeRange[]) {
+    super(gas);
+  }
+  getBooleanCondition() {
+    return this.condition;
+  }
+  getRanges() {
+    return [...this.ranges];
+  }
+}
+
+export class FakeConditionalFormatRuleBuilder extends Fake {
+  readonly klass = "ConditionalFormatRuleBuilder";
+  formula?: string;
+  background?: string;
+  fontColor?: string;
+  ranges: FakeRange[] = [];
+  whenFormulaSatisfied(f: string) {
+    if (!String(f).startsWith("=")) throw new Error("whenFormulaSatisfied: formula must start with =");
+    this.formula = f;
+    return this;
+  }
+  setBackground(c: string) {
+    this.background = c;
+    return this;
+  }
+  setFontColor(c: string) {
+    this.fontColor = c;
+    return this;
+  }
+  setRanges(r: FakeRange[]) {
+    this.ranges = [...r];
+    return this;
+  }
+  build() {
+    if (!this.formula || this.ranges.length === 0) throw new Error("A conditional format rule needs a condition and ranges");
+    return new FakeConditionalFormatRule(this.gas, new FakeBooleanCondition(this.gas, this.formula, this.background, this.fontColor), this.ranges);
+  }
+}
+
+export class FakeChart extends Fake {
+  readonly klass = "EmbeddedChart";
+  id = 0;
+  constructor(
+    gas: FakeGas,
+    readonly type: string,
+    readonly ranges: FakeRange[],
+    readonly options: Map<string, unknown>,
+    readonly position: { row: number; col: number },
+    readonly mergeStrategy: string,
+    readonly transpose: boolean,
+    readonly numHeaders: number,
+  ) {
+    super(gas);
+  }
+  getOptions() {
+    return new FakeChartOptions(this.gas, this.options);
+  }
+  getContainerInfo() {
+    return new FakeContainerInfo(this.gas, this.position);
+  }
+  getRanges() {
+    return [...this.ranges];
+  }
+  getChartId() {
+    return this.id;
+  }
+}
+
+export class FakeChartOptions extends Fake {
+  readonly klass = "ChartOptions";
+  constructor(gas: FakeGas, readonly options: Map<string, unknown>) {
+    super(gas);
+  }
+  get(key: string) {
+    return this.options.get(key) ?? null;
+  }
+}
+
+export class FakeContainerInfo extends Fake {
+  readonly klass = "ContainerInfo";
+  constructor(gas: FakeGas, readonly pos: { row: number; col: number }) {
+    super(gas);
+  }
+  getAnchorRow() {
+    return this.pos.row;
+  }
+  getAnchorColumn() {
+    return this.pos.col;
+  }
+  getOffsetX() {
+    return 0;
+  }
+  getOffsetY() {
+    return 0;
+  }
+}
+
+export class FakeChartBuilder extends Fake {
+  readonly klass = "EmbeddedChartBuilder";
+  type = "";
+  ranges: FakeRange[] = [];
+  options = new Map<string, unknown>();
+  position = { row: 1, col: 1 };
+  merge = "MERGE_COLUMNS";
+  transpose = false;
+  numHeaders = -1;
+  constructor(gas: FakeGas, readonly sheet: FakeSheet) {
+    super(gas);
+  }
+  override get sheetName() {
+    return this.sheet.name;
+  }
+  asLineChart() {
+    this.type = "LINE";
+    return this;
+  }
+  addRange(r: FakeRange) {
+    if (!(r instanceof FakeRange)) throw new Error("addRange needs a Range");
+    this.ranges.push(r);
+    return this;
+  }
+  setMergeStrategy(m: string) {
+    this.merge = m;
+    return this;
+  }
+  setTransposeRowsAndColumns(t: boolean) {
+    this.transpose = t;
+    return this;
+  }
+  setNumHeaders(n: number) {
+    this.numHeaders = n;
+    return this;
+  }
+  setTitle(t: string) {
+    this.options.set("title", t);
+    return this;
+  }
+  setOption(k: string, v: unknown) {
+    this.options.set(k, v);
+    return this;
+  }
+  setPosition(row: number, col: number) {
+    this.position = { row, col };
+    return this;
+  }
+  build() {
+    if (!this.type || this.ranges.length === 0) throw new Error("A chart needs a type and at least one range");
+    return new FakeChart(this.gas, this.type, this.ranges, new Map(this.options), this.position, this.merge, this.transpose, this.numHeaders);
+  }
+}
+
+// ---------------------------------------------------------------- Ui, HtmlService, LockService
+
+export class FakeHtmlOutput extends Fake {
+  readonly klass = "HtmlOutput";
+  title = "";
+  width = 0;
+  height = 0;
+  constructor(gas: FakeGas, readonly content: string, readonly file?: string) {
+    super(gas);
+  }
+  setTitle(t: string) {
+    this.title = t;
+    return this;
+  }
+  getTitle() {
+    return this.title;
+  }
+  setWidth(w: number) {
+    this.width = w;
+    return this;
+  }
+  setHeight(h: number) {
+    this.height = h;
+    return this;
+  }
+  getContent() {
+    return this.content;
+  }
+}
+
+export class FakeHtmlService extends Fake {
+  readonly klass = "HtmlService";
+  createHtmlOutputFromFile(name: string) {
+    const content = this.gas.htmlFiles[name];
+    if (content === undefined) throw new Error(`No HTML file named ${name} was found.`);
+    return new FakeHtmlOutput(this.gas, content, name);
+  }
+  createHtmlOutput(html = "") {
+    return new FakeHtmlOutput(this.gas, html);
+  }
+}
+
+export class FakeMenu extends Fake {
+  readonly klass = "Menu";
+  items: { caption: string; fn: string }[] = [];
+  constructor(gas: FakeGas, readonly name: string) {
+    super(gas);
+  }
+  addItem(caption: string, fn: string) {
+    this.items.push({ caption, fn });
+    return this;
+  }
+  addSeparator() {
+    return this;
+  }
+  addToUi() {
+    this.gas.menus.push({ name: this.name, items: [...this.items] });
+  }
+}
+
+export class FakeUi extends Fake {
+  readonly klass = "Ui";
+  readonly ButtonSet = { OK: "OK", OK_CANCEL: "OK_CANCEL", YES_NO: "YES_NO", YES_NO_CANCEL: "YES_NO_CANCEL" };
+  readonly Button = { OK: "OK", CANCEL: "CANCEL", YES: "YES", NO: "NO", CLOSE: "CLOSE" };
+  createAddonMenu() {
+    return new FakeMenu(this.gas, this.gas.addonName);
+  }
+  createMenu(name: string) {
+    return new FakeMenu(this.gas, name);
+  }
+  alert(a: string, b?: string) {
+    this.gas.alerts.push(b === undefined ? { title: "", message: a } : { title: a, message: b });
+    return "OK";
+  }
+  showSidebar(out: FakeHtmlOutput) {
+    this.gas.sidebars.push(out);
+  }
+  showModalDialog(out: FakeHtmlOutput, title: string) {
+    this.gas.dialogs.push({ title, html: out.getContent() });
+  }
+  showModelessDialog(out: FakeHtmlOutput, title: string) {
+    this.gas.dialogs.push({ title, html: out.getContent() });
+  }
+}
+
+export class FakeLock extends Fake {
+  readonly klass = "Lock";
+  held = false;
+  waitLock(ms: number) {
+    if (this.gas.lockHeldElsewhere) throw new Error(`Lock timeout: another process was holding the lock for too long (waited ${ms} ms).`);
+    this.held = true;
+  }
+  tryLock() {
+    if (this.gas.lockHeldElsewhere) return false;
+    this.held = true;
+    return true;
+  }
+  hasLock() {
+    return this.held;
+  }
+  releaseLock() {
+    this.held = false;
+  }
+}
+
+export class FakeLockService extends Fake {
+  readonly klass = "LockService";
+  readonly lock = new FakeLock(this.gas);
+  getDocumentLock() {
+    return this.lock;
+  }
+  getScriptLock() {
+    return this.lock;
+  }
+}
+
+export class FakeSpreadsheetApp extends Fake {
+  readonly klass = "SpreadsheetApp";
+  readonly DataValidationCriteria = {
+    VALUE_IN_LIST: "VALUE_IN_LIST",
+    VALUE_IN_RANGE: "VALUE_IN_RANGE",
+    NUMBER_BETWEEN: "NUMBER_BETWEEN",
+    DATE_IS_VALID_DATE: "DATE_IS_VALID_DATE",
+    CUSTOM_FORMULA: "CUSTOM_FORMULA",
+  };
+  readonly BooleanCriteria = { CUSTOM_FORMULA: "CUSTOM_FORMULA" };
+  getActiveSpreadsheet() {
+    return this.gas.ss;
+  }
+  getActive() {
+    return this.gas.ss;
+  }
+  getUi() {
+    return this.gas.ui;
+  }
+  newDataValidation() {
+    return new FakeDataValidationBuilder(this.gas);
+  }
+  newConditionalFormatRule() {
+    return new FakeConditionalFormatRuleBuilder(this.gas);
+  }
+  flush() {}
+}
+
+// ---------------------------------------------------------------- the whole fake
+
+export interface FakeOptions {
+  timeZone?: string;
+  /** HTML files HtmlService.createHtmlOutputFromFile can serve, by name without ".html". */
+  htmlFiles?: Record<string, string>;
+  /** Sheets to start with: name -> rows of values (strings parsed as if typed). */
+  sheets?: Record<string, unknown[][]>;
+}
+
+export class FakeGas {
+  readonly calls = new CallLog();
+  readonly ss: FakeSpreadsheet;
+  readonly ui: FakeUi;
+  readonly addonName = "PCN Toolkit";
+  menus: { name: string; items: { caption: string; fn: string }[] }[] = [];
+  alerts: { title: string; message: string }[] = [];
+  sidebars: FakeHtmlOutput[] = [];
+  dialogs: { title: string; html: string }[] = [];
+  selection?: { sheet: string; a1: string };
+  htmlFiles: Record<string, string>;
+  lockHeldElsewhere = false;
+  /** What getValues returns for a formula cell (the fake does not calculate); "" by default. */
+  formulaValue?: (sheet: string, row: number, col: number, formula: string) => unknown;
+  readonly SpreadsheetApp: FakeSpreadsheetApp;
+  readonly HtmlService: FakeHtmlService;
+  readonly LockService: FakeLockService;
+
+  constructor(opts: FakeOptions = {}) {
+    this.ss = new FakeSpreadsheet(this, opts.timeZone ?? "Europe/London");
+    this.ui = new FakeUi(this);
+    this.htmlFiles = opts.htmlFiles ?? {};
+    this.SpreadsheetApp = new FakeSpreadsheetApp(this);
+    this.HtmlService = new FakeHtmlService(this);
+    this.LockService = new FakeLockService(this);
+    const start = opts.sheets ?? { Sheet1: [] };
+    for (const [name, rows] of Object.entries(start)) {
+      const sh = this.ss.insertSheet(name);
+      rows.forEach((r, i) => r.forEach((v, j) => sh.write(i + 1, j + 1, v)));
+    }
+    this.ss.active = this.ss.sheets[0];
+  }
+
+  /** Globals for a node:vm context (or globalThis) running Apps Script code. */
+  get globals(): Record<string, unknown> {
+    return {
+      SpreadsheetApp: wrap(this.SpreadsheetApp),
+      HtmlService: wrap(this.HtmlService),
+      LockService: wrap(this.LockService),
+      Charts: { ChartMergeStrategy: { MERGE_COLUMNS: "MERGE_COLUMNS", MERGE_ROWS: "MERGE_ROWS" }, ChartType: { LINE: "LINE" } },
+      Logger: { log: () => undefined },
+    };
+  }
+
+  /** A sheet by name, for assertions (uncounted). */
+  sheet(name: string): FakeSheet {
+    const s = this.ss.sheets.find((x) => x.name === name);
+    if (!s) throw new Error(`No sheet "${name}" (have: ${this.ss.sheets.map((x) => x.name).join(", ")})`);
+    return s;
+  }
+
+  /** A person typing into a cell (uncounted): same parsing as setValue. */
+  type(sheet: string, a1: string, v: unknown) {
+    const { rect } = parseA1(a1);
+    this.sheet(sheet).write(rect.row, rect.col, v);
+  }
+}
+
+export function createFakeGas(opts: FakeOptions = {}): FakeGas {
+  return new FakeGas(opts);
+}
+
+/** Loads a built Code.js into a fresh node:vm context with the fake's globals; returns the context. */
+export async function loadCode(gas: FakeGas, codePath: string): Promise<Record<string, any>> {
+  const vm = await import("node:vm");
+  const ctx = vm.createContext({ ...gas.globals, console });
+  vm.runInContext(readFileSync(codePath, "utf8"), ctx, { filename: codePath });
+  return ctx as Record<string, any>;
+}
+
+// ---------------------------------------------------------------- the built add-on
+
+/** Newest modification time under the given paths (files or directories). */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const visit = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(p)) if (f !== "node_modules" && !f.startsWith(".")) visit(`${p}/${f}`);
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  paths.forEach(visit);
+  return newest;
+}
+
+/**
+ * dist/sheets-addon as `npx webpack --mode production --config-name sheets` makes it. Rebuilt (through
+ * webpack's API, same config) when missing or older than its sources; a lock directory keeps parallel test
+ * files from building at once.
+ */
+export async function ensureSheetsBuild(root: string): Promise<string> {
+  const { existsSync, mkdirSync, rmdirSync } = await import("node:fs");
+  const { createRequire } = await import("node:module");
+  const dist = `${root}/dist/sheets-addon`;
+  const outputs = ["Code.js", "Sidebar.html", "appsscript.json"].map((f) => `${dist}/${f}`);
+  const sources = ["sheets-addon", "core", "pane", "webpack.config.js"].map((p) => `${root}/${p}`);
+  const fresh = () => outputs.every(existsSync) && Math.min(...outputs.map((o) => statSync(o).mtimeMs)) >= newestMtime(sources);
+  if (fresh()) return dist;
+  mkdirSync(`${root}/dist`, { recursive: true });
+  const lock = `${root}/dist/.sheets-build-lock`;
+  for (const start = Date.now(); ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - start > 180000) throw new Error(`Timed out waiting for ${lock}`);
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180000) rmdirSync(lock);
+      } catch {}
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (fresh()) return dist;
+    const req = createRequire(`${root}/package.json`);
+    const webpack = req("webpack");
+    const configs = req(`${root}/webpack.config.js`) as ((env: unknown, argv: unknown) => any)[];
+    const sheets = configs.find((c) => c.name === "sheets");
+    if (!sheets) throw new Error("webpack.config.js exports no `sheets` config");
+    const config = { ...sheets({}, { mode: "production" }), mode: "production" };
+    await new Promise<void>((resolve, reject) =>
+      webpack(config, (err: Error | null, stats: any) => {
+        if (err) return reject(err);
+        if (stats.hasErrors()) return reject(new Error(stats.toString({ all: false, errors: true })));
+        resolve();
+      }),
+    );
+    return dist;
+  } finally {
+    rmdirSync(lock);
+  }
+}
