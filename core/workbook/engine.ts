@@ -264,6 +264,34 @@ function planTable(
   return { capacity, layout };
 }
 
+/**
+ * Merges rules that differ only by sitting in side-by-side columns of the same rows (seven governance
+ * dropdowns, twelve money columns), so every host makes one call where it would make many.
+ */
+export function mergeAdjacent<T extends { range: RangeRef }>(rules: T[]): T[] {
+  const keyOf = (r: T) => {
+    const { range, ...rest } = r;
+    return `${range.row}|${range.rows}|${JSON.stringify(rest)}`;
+  };
+  const groups = new Map<string, T[]>();
+  for (const r of rules) {
+    const k = keyOf(r);
+    const g = groups.get(k);
+    if (g) g.push(r); else groups.set(k, [r]);
+  }
+  const out: T[] = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => a.range.col - b.range.col);
+    let cur = { ...g[0], range: { ...g[0].range } };
+    for (const r of g.slice(1)) {
+      if (r.range.col === cur.range.col + cur.range.cols) cur.range.cols += r.range.cols;
+      else { out.push(cur); cur = { ...r, range: { ...r.range } }; }
+    }
+    out.push(cur);
+  }
+  return out;
+}
+
 function defaultWidth(c: ColumnSpec): number {
   switch (c.type) {
     case "longtext": return 36;
@@ -404,6 +432,9 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
       else rep.rows.forEach((row, r) => row.forEach((rc, c) => rc?.name && names.push({ name: rc.name, sheet: spec.name, range: { row: r, col: rep.col + c, rows: 1, cols: 1 } })));
     }
     plan.charts = spec.charts ?? [];
+    plan.formats = mergeAdjacent(plan.formats);
+    plan.styles = mergeAdjacent(plan.styles);
+    plan.validations = mergeAdjacent(plan.validations);
     newMeta.push({ key: spec.key, name: spec.name, layout, capacity });
     if (rebuild) sheets.push(plan);
   }
