@@ -50,7 +50,7 @@ function callOne(spec: FunctionSpec, args: unknown[]): CellResult | CellResult[]
     const checked = spec.params.map((p, i) => (p.whole ? args[i] : coerceArg(p, args[i])));
     for (let i = spec.params.length - 1; i >= 0 && checked[i] === undefined; i--) checked.pop();
     const out = spec.impl(...checked);
-    if (typeof out === "number" && !Number.isFinite(out)) return new CellError("The result is not a finite number.");
+    if (typeof out === "number" && !Number.isFinite(out)) return new CellError("The result is too large to compute.");
     return out as CellResult | CellResult[][];
   } catch (e) {
     if (e instanceof PcnError) return new CellError(e.message);
@@ -88,7 +88,7 @@ export function invoke(spec: FunctionSpec, args: unknown[]): InvokeResult {
     const scalars = norm.map((v, i) => (spec.params[i].whole ? v : shapeOf(v) ? (v as unknown[][])[0][0] : v));
     if (shape) return { matrix: false, value: new CellError(`${spec.params.find((p) => !p.whole)!.name} must be a single value.`) };
     const out = callOne(spec, scalars);
-    if (Array.isArray(out)) return { matrix: true, cells: out };
+    if (Array.isArray(out)) return { matrix: true, cells: out.map((row) => row.map((v) => (typeof v === "number" && !Number.isFinite(v) ? new CellError("The result is too large to compute.") : v))) };
     return { matrix: true, cells: (norm[spec.params.findIndex((p) => p.whole)] as unknown[][]).map((r) => r.map(() => out)) };
   }
   if (!anyArray) {

@@ -15,7 +15,7 @@ export function splitPence(amount: number, weights: number[]): number[] {
   let prev = 0;
   return weights.map((w) => {
     run += w;
-    const upTo = round2((amount * run) / total);
+    const upTo = round2(amount * (run / total)); // the ratio first: no overflow, and the workbook formula does the same
     const share = round2(upTo - prev) || 0; // no -0
     prev = upTo;
     return share;

@@ -145,7 +145,7 @@ export function fundingSpec(ctx: SpecCtx): SheetSpec {
       (c) => {
         const kv = colLetter(7);
         const run = `SUM(${kv}$2:${kv}${c.row})`;
-        return `=IF(${c.ref("name")}="","",IF(SUM(${P}KeyValue)=0,0,ROUND(Funding_SplitAmount*${run}/SUM(${P}KeyValue),2)-ROUND(Funding_SplitAmount*(${run}-N(${c.ref("keyValue")}))/SUM(${P}KeyValue),2)))`;
+        return `=IF(${c.ref("name")}="","",IF(SUM(${P}KeyValue)=0,0,ROUND(ROUND(Funding_SplitAmount*(${run}/SUM(${P}KeyValue)),2)-ROUND(Funding_SplitAmount*((${run}-N(${c.ref("keyValue")}))/SUM(${P}KeyValue)),2),2)))`;
       },
       (r, env) => {
         if (blank(r.name)) return "";
@@ -154,7 +154,7 @@ export function fundingSpec(ctx: SpecCtx): SheetSpec {
         if (total === 0) return 0;
         const amount = num(env.cell("Funding_SplitAmount"));
         const run = sumNums(kv.slice(0, (r.__index as number) + 1));
-        return xround(amount * run / total, 2) - xround(amount * (run - num(kv[r.__index as number])) / total, 2);
+        return xround(xround(amount * (run / total), 2) - xround(amount * ((run - num(kv[r.__index as number])) / total), 2), 2);
       }, { name: "Share", width: 15 }),
     calc("participation", "Participation payment (£, to the practice)", "money",
       (c) => `=IF(${c.ref("name")}="","",IF(Rate_participation="","Rate unknown",ROUND(N(${c.ref("weighted")})*Rate_participation,2)))`,
