@@ -1,4 +1,5 @@
 import { ACCOUNTABLE, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "../data";
+import { colLetter } from "../plan";
 import { COLOURS, FORMATS, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import { blank, calc, countIf, eqText, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
 
@@ -114,8 +115,6 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
       tableName: "PCN_Partnerships",
       conditionalFormats: (col) => {
         const s = col("status");
-        const top = `${String.fromCharCode(0)}`; // placeholder never used
-        void top;
         const ref = (k: string) => {
           const r = col(k);
           return colRef(r.col) + (r.row + 1);
@@ -139,12 +138,7 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
   };
 }
 
-const colRef = (c: number) => {
-  let s = "";
-  let n = c + 1;
-  while (n > 0) { const m = (n - 1) % 26; s = String.fromCharCode(65 + m) + s; n = Math.floor((n - 1) / 26); }
-  return "$" + s;
-};
+const colRef = (c: number) => "$" + colLetter(c);
 
 export const UPCOMING_ROWS = 10;
 
