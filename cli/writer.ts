@@ -120,9 +120,10 @@ export function applyPlan(wb: ExcelJS.Workbook, plan: WritePlan, progress?: Appl
     if (sp.hidden) ws.state = "hidden";
   });
   // Names: replace ours, keep the person's.
-  const dn = wb.definedNames as unknown as { add(ref: string, name: string): void; remove(ref: string, name: string): void; getRanges(name: string): { ranges: string[] } };
+  // exceljs 4.4's remove() leaves multi-cell ranges behind (a moved name would become a union): drop the whole entry.
+  const dn = wb.definedNames as unknown as { add(ref: string, name: string): void; matrixMap: Record<string, unknown> };
   for (const n of plan.names) {
-    for (const ref of dn.getRanges(n.name)?.ranges ?? []) dn.remove(ref, n.name);
+    delete dn.matrixMap[n.name];
     dn.add(a1(n.range, { sheet: n.sheet, absolute: true }), n.name);
   }
   progress?.(plan.sheets.length, plan.sheets.length, "");

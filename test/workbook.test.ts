@@ -209,11 +209,11 @@ describe("rebuilds keep what people typed", () => {
 
   it("builds only the sheets asked for, plus those they need that are missing", () => {
     const wb = new ExcelJS.Workbook();
-    const first = buildPlan(snapshotOf(wb), { sheets: ["budget"], today });
-    expect(first.sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["budget"]);
+    const first = buildPlan(snapshotOf(wb), { sheets: ["partnerships"], today });
+    expect(first.sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["partnerships"]);
     applyPlan(wb, first);
     const arrs = buildPlan(snapshotOf(wb), { sheets: ["arrs"], today });
-    expect(arrs.sheets.map((s) => s.key).filter((k) => !k.startsWith("_")).sort()).toEqual(["arrs", "arrsRates", "arrsShares", "funding", "rates"]);
+    expect(arrs.sheets.map((s) => s.key).filter((k) => !k.startsWith("_")).sort()).toEqual(["arrs", "arrsRates", "arrsShares", "funding", "practices", "rates"]);
     applyPlan(wb, arrs);
     expect(buildPlan(snapshotOf(wb), { sheets: ["arrs"], today }).sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["arrs"]);
     expect(() => buildPlan(snapshotOf(wb), { sheets: ["nonsense"] })).toThrow(/Unknown sheet nonsense/);
@@ -223,7 +223,7 @@ describe("rebuilds keep what people typed", () => {
     const wb = new ExcelJS.Workbook();
     applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
     applyPlan(wb, buildPlan(snapshotOf(wb), { today }));
-    expect(String(wb.getWorksheet("About")!.getCell("A1").value)).toContain("Riverbend Primary Care Network");
+    expect(String(wb.getWorksheet("About")!.getCell("A2").value)).toContain("Riverbend Primary Care Network");
   });
 
   it("refuses to build another year into a workbook built for one", () => {

@@ -4,16 +4,16 @@
 import { PcnError } from "../errors";
 import { getYear } from "../rates/book";
 import { validateNetwork, type NetworkData, type PracticeInput } from "./data";
-import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET } from "./engine";
+import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
 import { sampleNetwork } from "./sample";
 import type { SheetSpec } from "./spec";
 import { aboutSpec } from "./sheets/about";
-import { arrsSpec, sharesSpec } from "./sheets/arrs";
-import { budgetSpec } from "./sheets/budget";
+import { arrsSpec, arrsSummarySpec, sharesSpec } from "./sheets/arrs";
+import { budgetSpec, budgetSummarySpec } from "./sheets/budget";
 import type { SpecCtx } from "./sheets/common";
-import { arrsRatesSpec, fundingSpec, ratesSpec } from "./sheets/funding";
+import { arrsRatesSpec, fundingSpec, practicesSpec, ratesSpec } from "./sheets/funding";
 import { kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
@@ -39,12 +39,15 @@ export const SHEETS: { key: string; title: string }[] = [
   { key: "about", title: "About" },
   { key: "partnerships", title: "Partnerships" },
   { key: "summary", title: "Register Summary" },
+  { key: "practices", title: "Practices" },
   { key: "funding", title: "Funding" },
   { key: "rates", title: "Rates" },
   { key: "arrsRates", title: "ARRS Rates" },
   { key: "arrs", title: "ARRS Workforce" },
+  { key: "arrsSummary", title: "ARRS Summary" },
   { key: "arrsShares", title: "ARRS Shares" },
   { key: "budget", title: "Budget" },
+  { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
   { key: "kpiCharts", title: "KPI Charts" },
 ];
@@ -56,9 +59,13 @@ export function sheetCatalogue(): { key: string; title: string }[] {
 /** What each sheet's formulas, names or dropdowns need from other sheets. */
 const NEEDS: Record<string, string[]> = {
   summary: ["partnerships"],
-  funding: ["rates"],
-  arrs: ["funding", "rates", "arrsRates", "arrsShares"],
-  arrsShares: ["arrs", "funding"],
+  practices: ["funding"],
+  funding: ["practices", "rates"],
+  arrs: ["practices", "rates", "arrsRates", "arrsShares"],
+  arrsSummary: ["arrs", "funding"],
+  arrsShares: ["arrs", "practices"],
+  budget: ["budgetSummary"],
+  budgetSummary: ["budget"],
   kpis: ["partnerships"],
   kpiCharts: ["kpis"],
 };
@@ -66,7 +73,7 @@ const NEEDS: Record<string, string[]> = {
 const todayIso = () => new Date().toISOString().slice(0, 10);
 
 /** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
-export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): { specs: SheetSpec[]; year: string; data?: NetworkData } {
+export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): { specs: SheetSpec[]; year: string; data?: NetworkData; meta: WorkbookMeta } {
   const meta = readMeta(snapshot);
   let data: NetworkData | undefined;
   if (opts.data !== undefined) {
@@ -76,37 +83,55 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   } else if (opts.sample) data = sampleNetwork(getYear(opts.year ?? meta.year).year, opts.today ?? todayIso());
   const year = getYear(opts.year ?? data?.year ?? meta.year);
   refuseOtherYear(meta, year.year);
-  const resolved = resolveNames(SHEETS.map((s) => ({ key: s.key, name: s.title })), snapshot, meta, warnings);
+  // Header rows do not depend on sheet names: a first pass with default names gives them, for adopting sheets.
+  const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, data, kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, meta) ?? 12 };
+  // A table is recognised by its header row, a report sheet by its title cell.
+  const probes = [
+    aboutSpec(probe), partnershipsSpec(probe, 0), summarySpec(probe, 0), practicesSpec(probe), fundingSpec(probe), ratesSpec(probe), arrsRatesSpec(probe),
+    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
+  ];
+  const resolved = resolveNames(
+    SHEETS.map((s) => {
+      const p = probes.find((x) => x.key === s.key)!;
+      const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
+      return p.table
+        ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header) }
+        : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
+    }),
+    snapshot, meta, warnings,
+  );
   const ctx: SpecCtx = {
     year,
     sheetName: (k) => resolved.get(k)!.name,
     data,
     pcnName: data?.pcn.name ?? meta.pcn,
-    kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, resolved.get("kpis")!.name, meta) ?? 12,
+    kpiMonths: probe.kpiMonths,
   };
   const today = isoToSerial(opts.today ?? todayIso());
   const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
-  const funding = fundingSpec(ctx);
+  const practices = practicesSpec(ctx);
   if (practicesFromPane.length) {
     // What a person confirmed in the pane wins over the sheet; sample or file data never does.
-    funding.rowsWin = true;
-    funding.rows = practicesFromPane.map((p) => ({
+    practices.rowsWin = true;
+    practices.rows = practicesFromPane.map((p) => ({
       name: p.name.trim(), odsCode: p.odsCode ?? null, registered: p.registered ?? null, weighted: p.weighted ?? null, adjusted: p.adjusted ?? null, beds: p.beds ?? null, customWeight: null,
     }));
-  } else if (!data) funding.rows = [];
+  } else if (!data) practices.rows = [];
   const kpis = kpisSpec(ctx);
   const kpiSnap = resolved.get("kpis")!.ours ? snapshot.sheets.find((s) => s.name === kpis.name) : undefined;
   const kpiRecords = finalRecords(kpis, kpiSnap).map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
   const specs: SheetSpec[] = [
-    aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), funding, ratesSpec(ctx), arrsRatesSpec(ctx), arrsSpec(ctx), sharesSpec(ctx),
-    budgetSpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
+    aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practices, fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
   ];
-  return { specs, year: year.year, data };
+  // The sample only fills sheets being made; a person's own --data merges by reference.
+  if (opts.sample && opts.data === undefined) for (const sp of specs) sp.seedOnly = true;
+  return { specs, year: year.year, data, meta };
 }
 
-function kpiMonthsOf(snapshot: WorkbookSnapshot, name: string, meta: ReturnType<typeof readMeta>): number | undefined {
+function kpiMonthsOf(snapshot: WorkbookSnapshot, meta: ReturnType<typeof readMeta>): number | undefined {
   const m = meta.sheets.find((s) => s.key === "kpis");
-  if (!m || !snapshot.sheets.some((s) => s.name === name)) return undefined;
+  if (!m || !snapshot.sheets.some((s) => s.name.toLowerCase() === m.name.toLowerCase())) return undefined;
   const n = m.layout.filter((k) => /^r\d+$/.test(k)).length;
   return n || undefined;
 }
@@ -114,8 +139,7 @@ function kpiMonthsOf(snapshot: WorkbookSnapshot, name: string, meta: ReturnType<
 /** Turns specs + data + what the workbook already holds into the write plan every host applies. Throws PcnError with a sentence on refusal. */
 export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): WritePlan {
   const warnings: string[] = [];
-  const { specs, year, data } = workbookSpecs(snapshot, opts, warnings);
-  const meta = readMeta(snapshot);
+  const { specs, year, data, meta } = workbookSpecs(snapshot, opts, warnings);
   const unknownKeys = (opts.sheets ?? []).filter((k) => !SHEETS.some((s) => s.key === k));
   if (unknownKeys.length) throw new PcnError(`Unknown sheet ${unknownKeys.join(", ")}. Sheets: ${SHEETS.map((s) => s.key).join(", ")}.`);
   let only: Set<string> | undefined;
@@ -123,6 +147,8 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
     // Requested sheets, plus any sheet they need that the workbook does not have yet.
     const have = (k: string) => { const m = meta.sheets.find((x) => x.key === k); return !!m && snapshot.sheets.some((s) => s.name === m.name); };
     only = new Set(opts.sheets);
+    // Populations confirmed in the pane always reach the Practices sheet.
+    if ((opts.practices ?? []).some((p) => p.name && p.name.trim())) only.add("practices");
     for (let grew = true; grew; ) {
       grew = false;
       for (const k of [...only]) for (const d of NEEDS[k] ?? []) if (!only.has(d) && !have(d)) { only.add(d); grew = true; }
@@ -132,11 +158,11 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
   return { year, sheets, names, warnings: [...new Set(warnings)] };
 }
 
-/** Year the workbook was built for (from the hidden meta sheet), the Funding sheet's practices, and the sheets built. */
+/** Year the workbook was built for (from the hidden meta sheet), the Practices sheet's practices, and the sheets built. */
 export function readWorkbookState(snapshot: WorkbookSnapshot): { workbookYear?: string; practices: PracticeInput[]; built: string[] } {
   const meta = readMeta(snapshot);
   const built = meta.sheets.filter((m) => snapshot.sheets.some((s) => s.name === m.name)).map((m) => m.key);
-  const f = meta.sheets.find((m) => m.key === "funding");
+  const f = meta.sheets.find((m) => m.key === "practices");
   const sheet = f && snapshot.sheets.find((s) => s.name === f.name);
   const practices: PracticeInput[] = [];
   if (sheet) {

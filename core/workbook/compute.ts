@@ -21,9 +21,8 @@ interface Model {
 }
 
 function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
-  const meta = readMeta(snapshot);
-  if (!meta.year) return null;
-  const { specs } = workbookSpecs(snapshot, { year: meta.year, today: todayIso });
+  if (!readMeta(snapshot).year) return null;
+  const { specs, meta } = workbookSpecs(snapshot, { year: readMeta(snapshot).year, today: todayIso });
   const snapOf = (key: string) => {
     const spec = specs.find((s) => s.key === key);
     return spec ? snapshot.sheets.find((s) => s.name === spec.name) : undefined;
@@ -179,13 +178,14 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       const c = checks[i];
       if (typeof c === "string" && c && c !== "OK") findings.push({ severity: "amber", sheet: a.name, row: r.__row as number, col: cols.findIndex((x) => x.key === "check") + 1, ref: String(r.ref), message: c });
     });
-    if (m.snapOf("funding")) {
+    const sum = m.specs.find((s) => s.key === "arrsSummary")!;
+    if (m.snapOf("funding") && m.snapOf("arrsSummary")) {
       const status = m.env.cell("Arrs_Status");
       const head = m.env.cell("Arrs_Headroom");
-      const repCol = cols.length + 1 + 2;
-      if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `Claims exceed the ARRS allocation by ${fmtMoney(Math.abs(head as number))}.` });
-      if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `${fmtMoney(head as number)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
-      if (typeof head === "number" && status === "On track") findings.push({ severity: "info", sheet: a.name, row: 4, col: repCol, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
+      const at = { sheet: sum.name, row: 4, col: 2 };
+      if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", ...at, ref: "ARRS", message: `Claims exceed the ARRS allocation by ${fmtMoney(Math.abs(head as number))}.` });
+      if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", ...at, ref: "ARRS", message: `${fmtMoney(head as number)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
+      if (typeof head === "number" && status === "On track") findings.push({ severity: "info", ...at, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
     }
   }
   const order = { red: 0, amber: 1, info: 2 };

@@ -22,6 +22,8 @@ export interface SheetMeta { key: string; name: string; layout: string[]; capaci
 export interface WorkbookMeta { year?: string; pcn?: string; sheets: SheetMeta[] }
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
+/** Record identity: case and runs of spaces do not make a different practice or reference. */
+export const recordKey = (keys: string[], r: RowValues) => keys.map((k) => String(r[k] ?? "").trim().replace(/\s+/g, " ").toLowerCase()).join("|");
 
 export function readMeta(snap: WorkbookSnapshot): WorkbookMeta {
   const s = snap.sheets.find((x) => x.name === META_SHEET);
@@ -109,7 +111,7 @@ function planTable(
   const width = cols.length;
   const layout = cols.map((c) => c.key);
   const incoming = spec.rows ?? [];
-  const keyOf = (r: RowValues) => t.keyColumns.map((k) => String(r[k] ?? "").trim().toLowerCase()).join("|");
+  const keyOf = (r: RowValues) => recordKey(t.keyColumns, r);
   const header: PlanCell[] = cols.map((c) => c.header);
 
   // Existing content by column key (ours only: `existing` is undefined for a sheet we did not make).
@@ -119,6 +121,17 @@ function planTable(
   const nExisting = existing ? Math.max(0, existing.values.length - 1) : 0;
   const seedFormula = (c: ColumnSpec, rowNo: number) => (c.seed ? "=" + c.seed(makeCtx(cols, rowNo)).replace(/^=/, "") : null);
 
+  // On a relayout, everything outside the new columns is carried to the right: retired columns, and any
+  // column a person added beside the table.
+  const existingWidth = existing ? Math.max(0, ...existing.values.map((r) => r.length)) : 0;
+  const carriedCols: number[] = [];
+  if (existing && !sameLayout) {
+    for (let oi = 0; oi < existingWidth; oi++) {
+      const k = oldLayout[oi];
+      if (k !== undefined && layout.includes(k)) continue;
+      if (k !== undefined || existing.values.some((row, r) => r > 0 && (!isEmpty(row[oi]) || existing.formulas[r]?.[oi]))) carriedCols.push(oi);
+    }
+  }
   // A row is used when any input cell holds something a person put there (a value, or a formula other than our seed).
   let lastUsed = 0;
   const existingKeys = new Map<string, number>();
@@ -126,22 +139,24 @@ function planTable(
     let used = false;
     const rec: RowValues = {};
     for (const c of cols) {
-      if (isComputed(c)) continue;
       const oi = oldIdx.get(c.key);
       if (oi === undefined) continue;
       const { v, f } = snapshotCell(existing, r, oi);
+      if (isComputed(c)) {
+        // A value typed over one of our formulas is the person's: the row is theirs too.
+        if (f === null && !isEmpty(v)) used = true;
+        continue;
+      }
       const oursSeed = f !== null && seedFormula(c, r + 1)?.toUpperCase() === f.toUpperCase();
       if ((f === null && !isEmpty(v)) || (f !== null && !oursSeed)) used = true;
       rec[c.key] = f === null ? (v as Value) : null;
     }
-    // Columns the old layout had and the new one drops also count as content.
+    // Columns the old layout had and the new one drops, and the person's own columns, also count as content.
     if (!sameLayout && existing) {
-      oldLayout.forEach((k, oi) => {
-        if (!layout.includes(k)) {
-          const { v, f } = snapshotCell(existing, r, oi);
-          if (!isEmpty(v) || f) used = true;
-        }
-      });
+      for (const oi of carriedCols) {
+        const { v, f } = snapshotCell(existing, r, oi);
+        if (!isEmpty(v) || f) used = true;
+      }
     }
     if (used) {
       lastUsed = r;
@@ -152,7 +167,7 @@ function planTable(
 
   const newRows: RowValues[] = [];
   const updates: { r: number; rec: RowValues }[] = [];
-  for (const rec of incoming) {
+  for (const rec of spec.seedOnly && existing ? [] : incoming) {
     const at = existingKeys.get(keyOf(rec));
     if (at === undefined) newRows.push(rec);
     else if (spec.rowsWin) updates.push({ r: at, rec });
@@ -162,9 +177,11 @@ function planTable(
 
   if (!existing || !sameLayout) {
     // Fresh sheet, or a relayout: one block over the whole table, carrying existing content by key.
-    const dropped = existing ? oldLayout.filter((k) => !layout.includes(k)) : [];
-    const fullWidth = width + dropped.length;
-    const cells: PlanCell[][] = [[...header, ...dropped.map((k) => `${String(existing!.values[0]?.[oldIdx.get(k)!] ?? k)} (kept)`)]];
+    const carriedHeader = (oi: number) => {
+      const h = existing!.values[0]?.[oi];
+      return oldLayout[oi] !== undefined ? `${String(h ?? oldLayout[oi])} (kept)` : ((h ?? null) as PlanCell);
+    };
+    const cells: PlanCell[][] = [[...header, ...carriedCols.map(carriedHeader)]];
     for (let r = 1; r <= capacity; r++) {
       const rowNo = r + 1;
       const row: PlanCell[] = [];
@@ -181,14 +198,14 @@ function planTable(
         else if (!isEmpty(snap.v) && snap.f === null) row.push(snap.v as PlanCell);
         else row.push(recordCell(c, rowNo, cols, inc?.[c.key]));
       }
-      for (const k of dropped) {
-        const s = r <= nExisting ? snapshotCell(existing, r, oldIdx.get(k)!) : { v: null, f: null };
+      for (const oi of carriedCols) {
+        const s = r <= nExisting ? snapshotCell(existing, r, oi) : { v: null, f: null };
         row.push(s.f ? { f: s.f } : (s.v as PlanCell));
       }
       cells.push(row);
     }
     plan.blocks.push({ row: 0, col: 0, cells });
-    if (existing && !sameLayout) warnings.push(`${plan.name}: columns updated to this version; your values moved with their columns${dropped.length ? ", and retired columns were kept at the right" : ""}.`);
+    if (existing && !sameLayout) warnings.push(`${plan.name}: columns updated to this version; your values moved with their columns${carriedCols.length ? ", and other columns were kept at the right" : ""}.`);
   } else {
     plan.blocks.push({ row: 0, col: 0, cells: [header] });
     // Existing rows 1..appendStart: computed columns only, column run by column run, avoiding typed-over cells.
@@ -324,8 +341,10 @@ function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | 
   const cells: PlanCell[][] = rep.rows.map((row) => row.map((rc) => (rc ? rc.cell : null)));
   const skip = (r: number, c: number) => {
     const rc = rep.rows[r][c];
-    if (!rc || !existing) return false;
+    if (!existing) return false;
     const { v, f } = snapshotCell(existing, r, rep.col + c);
+    // Where we have nothing to say, whatever the person typed stays.
+    if (!rc || rc.cell === null || rc.cell === "") return !isEmpty(v) || f !== null;
     if (rc.input) return !isEmpty(v) || f !== null;
     const isFormula = typeof rc.cell === "object" && rc.cell !== null && "f" in rc.cell;
     if (isFormula && f === null && !isEmpty(v)) {
@@ -377,20 +396,49 @@ export interface EngineInput {
   snapshot: WorkbookSnapshot;
 }
 
-/** Resolves each spec's sheet name: the name we used before, else the default, else a free variant. */
-export function resolveNames(specs: { key: string; name: string }[], snap: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): Map<string, { name: string; ours: boolean }> {
-  const taken = new Set(snap.sheets.map((s) => s.name.toLowerCase()));
+export interface NameRequest { key: string; name: string; title?: string; keys?: string[]; headers?: string[] }
+
+/**
+ * Resolves each sheet's name: the sheet we made before (found case-insensitively, spelled as the workbook
+ * spells it); else a sheet whose header row is exactly ours (a renamed sheet, or the meta sheet was lost),
+ * which is adopted with a note; else the default name, or a free variant when a sheet of that name is not ours.
+ * Adopted sheets are added to `meta`, which the engine then treats as ours.
+ */
+export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): Map<string, { name: string; ours: boolean }> {
+  const byLower = new Map(snap.sheets.map((s) => [s.name.toLowerCase(), s]));
+  const claimed = new Set<string>([META_SHEET.toLowerCase(), LISTS_SHEET.toLowerCase()]);
   const out = new Map<string, { name: string; ours: boolean }>();
   for (const s of specs) {
     const m = meta.sheets.find((x) => x.key === s.key);
-    if (m && taken.has(m.name.toLowerCase())) { out.set(s.key, { name: m.name, ours: true }); continue; }
+    const sheet = m && byLower.get(m.name.toLowerCase());
+    if (m && sheet && !claimed.has(sheet.name.toLowerCase())) {
+      m.name = sheet.name;
+      out.set(s.key, { name: sheet.name, ours: true });
+      claimed.add(sheet.name.toLowerCase());
+    }
+  }
+  const sameHeader = (row: SnapshotValue[] | undefined, headers: string[]) =>
+    !!row && headers.every((h, i) => String(row[i] ?? "").trim() === h);
+  for (const s of specs) {
+    if (out.has(s.key) || !s.headers || !s.keys) continue;
+    const found = snap.sheets.filter((sh) => !claimed.has(sh.name.toLowerCase()) && sameHeader(sh.values[0], s.headers!));
+    const sheet = found.find((sh) => sh.name.toLowerCase() === s.name.toLowerCase()) ?? found[0];
+    if (!sheet) continue;
+    meta.sheets = meta.sheets.filter((x) => x.key !== s.key);
+    meta.sheets.push({ key: s.key, name: sheet.name, layout: s.keys, capacity: Math.max(0, sheet.values.length - 1) });
+    out.set(s.key, { name: sheet.name, ours: true });
+    claimed.add(sheet.name.toLowerCase());
+    warnings.push(`Recognised "${sheet.name}" as the ${s.title ?? s.name} sheet by its columns, and refreshed it in place.`);
+  }
+  for (const s of specs) {
+    if (out.has(s.key)) continue;
     let name = s.name;
-    if (taken.has(name.toLowerCase())) {
+    if (byLower.has(name.toLowerCase()) || claimed.has(name.toLowerCase())) {
       let i = 1;
-      do name = `${s.name} (PCN${i > 1 ? " " + i : ""})`; while (taken.has(name.toLowerCase()) && ++i);
+      do name = `${s.name} (PCN${i > 1 ? " " + i : ""})`; while ((byLower.has(name.toLowerCase()) || claimed.has(name.toLowerCase())) && ++i);
       warnings.push(`A sheet called "${s.name}" already exists and was not made by PCN Toolkit: it is left untouched, and this build uses "${name}".`);
     }
-    taken.add(name.toLowerCase());
+    claimed.add(name.toLowerCase());
     out.set(s.key, { name, ours: false });
   }
   return out;
@@ -404,7 +452,7 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
   for (const spec of input.specs) {
     const existing = snapshot.sheets.find((s) => s.name === spec.name);
     const old = meta.sheets.find((m) => m.key === spec.key);
-    const ours = !!old && !!existing && old.name === spec.name;
+    const ours = !!old && !!existing && old.name.toLowerCase() === spec.name.toLowerCase();
     const plan = emptyPlan(spec.key, spec.name, !existing);
     plan.hidden = spec.hidden;
     plan.freeze = spec.freeze ?? { rows: spec.table ? 1 : 0, cols: 0 };
@@ -485,13 +533,13 @@ export function finalRecords(spec: SheetSpec, existing: SheetSnapshot | undefine
     cols.forEach((c, i) => (rec[c.key] = (existing!.values[r]?.[i] ?? null) as Value));
     rows.push(rec);
   }
-  const keyOf = (r: RowValues) => t.keyColumns.map((k) => String(r[k] ?? "").trim().toLowerCase()).join("|");
+  const keyOf = (r: RowValues) => recordKey(t.keyColumns, r);
   const have = new Set(rows.filter((r) => keyOf(r).replace(/\|/g, "")).map(keyOf));
   let last = 0;
   rows.forEach((r, i) => { if (cols.some((c) => !c.formula && !isEmpty(r[c.key]))) last = i + 1; });
   const out = rows.slice(0, last).filter((r) => keyOf(r).replace(/\|/g, ""));
   let next = last + 2;
-  for (const inc of spec.rows ?? []) if (!have.has(keyOf(inc))) out.push({ ...inc, __row: next++ });
+  for (const inc of spec.seedOnly && existing ? [] : (spec.rows ?? [])) if (!have.has(keyOf(inc))) out.push({ ...inc, __row: next++ });
   return out;
 }
 

@@ -99,6 +99,8 @@ export interface SheetSpec {
   rows?: RowValues[];
   /** When true, incoming rows overwrite matching records' inputs (a person confirmed them in the pane). */
   rowsWin?: boolean;
+  /** Incoming rows only fill a sheet being created (the sample): a record a person deleted never comes back. */
+  seedOnly?: boolean;
   reports?: ReportSpec[];
   charts?: ChartSpec[];
   freeze?: { rows: number; cols: number };

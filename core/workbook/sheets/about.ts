@@ -6,7 +6,8 @@ export function aboutSpec(ctx: SpecCtx): SheetSpec {
   const y = ctx.year;
   const rows: (ReportCell | null)[][] = [];
   const line = (t: string, bold = false) => rows.push([label(t, { bold })]);
-  line(`PCN Toolkit workbook: ${ctx.pcnName ?? "your Primary Care Network"}`, true);
+  line("PCN Toolkit workbook", true);
+  line(ctx.pcnName ?? "Your Primary Care Network", true);
   line(`Financial year ${y.year} (1 April to 31 March). List sizes as at ${y.listSizeDate.split("-").reverse().join("/")}.`);
   line("");
   line("How it works", true);

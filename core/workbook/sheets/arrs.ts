@@ -114,27 +114,6 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     ref: p.ref, staffName: p.name, role: p.role, band: p.band, area: p.area, wte: p.wte, start: p.start, end: p.end ?? null,
     hostPractice: p.hostPractice, salary: p.salary ?? null, annualCost: p.annualCost ?? null,
   }));
-  // Allocation, committed, headroom and underspend, to the right.
-  const R0 = cols.length + 1;
-  const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
-  const alloc = (env: import("../spec").Env) => env.cell("Funding_ArrsAllocation");
-  const committed = (env: import("../spec").Env) => sumNums(env.column(A + "YearClaim"));
-  const headroom = (env: import("../spec").Env): Value => (isNum(alloc(env)) ? xround((alloc(env) as number) - committed(env), 2) : "Allocation unknown");
-  const rep: (ReportCell | null)[][] = [
-    [H(`ARRS ${y.year}`), H("£")],
-    [label("Allocation (from Funding)"), fcell(`=Funding_ArrsAllocation`, alloc, { format: FORMATS.money })],
-    [label("Committed claims this year"), fcell(`=SUM(${A}YearClaim)`, committed, { format: FORMATS.money, name: "Arrs_Committed" })],
-    [label("Headroom (allocation minus committed)"), fcell(`=IF(ISNUMBER(Funding_ArrsAllocation),ROUND(Funding_ArrsAllocation-SUM(${A}YearClaim),2),"Allocation unknown")`, headroom, { format: FORMATS.money, name: "Arrs_Headroom" })],
-    [label("Posts whose maximum is not known"), fcell(`=COUNTIF(${A}YearClaim,"Maximum unknown")`, (env) => countIf(env.column(A + "YearClaim"), (v) => v === "Maximum unknown"), { format: FORMATS.integer })],
-    [label("Status"), fcell(
-      `=IF(NOT(ISNUMBER(Arrs_Headroom)),"",IF(Arrs_Headroom<0,"Over-committed: claims exceed the allocation",IF(Arrs_Headroom>0.05*Funding_ArrsAllocation,"Underspend risk: unclaimed ARRS cannot be carried forward","On track")))`,
-      (env) => { const h = headroom(env); if (!isNum(h)) return ""; return h < 0 ? "Over-committed: claims exceed the allocation" : h > 0.05 * num(alloc(env)) ? "Underspend risk: unclaimed ARRS cannot be carried forward" : "On track"; },
-      { name: "Arrs_Status" })],
-    [null, null],
-    [H("Month"), H("Claims (£)")],
-    ...labels.map((l, i) => [label(l), fcell(`=SUM(${A}M${i + 1})`, (env) => sumNums(env.column(`${A}M${i + 1}`)), { format: FORMATS.money })]),
-  ];
-  const statusRef = `$${colLetter(R0 + 1)}$6`;
   return {
     key: "arrs",
     name: ctx.sheetName("arrs"),
@@ -156,6 +135,38 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
         ];
       },
     },
+  };
+}
+
+/** Allocation, committed claims, headroom and the underspend warning, with claims by month. */
+export function arrsSummarySpec(ctx: SpecCtx): SheetSpec {
+  const y = ctx.year;
+  const labels = monthLabels(y);
+  const A = "Arrs_";
+  const R0 = 0;
+  const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
+  const alloc = (env: import("../spec").Env) => env.cell("Funding_ArrsAllocation");
+  const committed = (env: import("../spec").Env) => sumNums(env.column(A + "YearClaim"));
+  const headroom = (env: import("../spec").Env): Value => (isNum(alloc(env)) ? xround((alloc(env) as number) - committed(env), 2) : "Allocation unknown");
+  const rep: (ReportCell | null)[][] = [
+    [H(`ARRS ${y.year}`), H("£")],
+    [label("Allocation (from Funding)"), fcell(`=Funding_ArrsAllocation`, alloc, { format: FORMATS.money })],
+    [label("Committed claims this year"), fcell(`=SUM(${A}YearClaim)`, committed, { format: FORMATS.money, name: "Arrs_Committed" })],
+    [label("Headroom (allocation minus committed)"), fcell(`=IF(ISNUMBER(Funding_ArrsAllocation),ROUND(Funding_ArrsAllocation-SUM(${A}YearClaim),2),"Allocation unknown")`, headroom, { format: FORMATS.money, name: "Arrs_Headroom" })],
+    [label("Posts whose maximum is not known"), fcell(`=COUNTIF(${A}YearClaim,"Maximum unknown")`, (env) => countIf(env.column(A + "YearClaim"), (v) => v === "Maximum unknown"), { format: FORMATS.integer })],
+    [label("Status"), fcell(
+      `=IF(NOT(ISNUMBER(Arrs_Headroom)),"",IF(Arrs_Headroom<0,"Over-committed: claims exceed the allocation",IF(Arrs_Headroom>0.05*Funding_ArrsAllocation,"Underspend risk: unclaimed ARRS cannot be carried forward","On track")))`,
+      (env) => { const h = headroom(env); if (!isNum(h)) return ""; return h < 0 ? "Over-committed: claims exceed the allocation" : h > 0.05 * num(alloc(env)) ? "Underspend risk: unclaimed ARRS cannot be carried forward" : "On track"; },
+      { name: "Arrs_Status" })],
+    [null, null],
+    [H("Month"), H("Claims (£)")],
+    ...labels.map((l, i) => [label(l), fcell(`=SUM(${A}M${i + 1})`, (env) => sumNums(env.column(`${A}M${i + 1}`)), { format: FORMATS.money })]),
+  ];
+  const statusRef = `$${colLetter(R0 + 1)}$6`;
+  return {
+    key: "arrsSummary",
+    name: ctx.sheetName("arrsSummary"),
+    title: "ARRS summary",
     reports: [{
       col: R0, rows: rep, widths: [38, 16],
       conditionalFormats: [

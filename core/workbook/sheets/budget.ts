@@ -51,7 +51,29 @@ export function budgetSpec(ctx: SpecCtx): SheetSpec {
     });
     return r;
   });
-  const R0 = cols.length + 1;
+  return {
+    key: "budget",
+    name: ctx.sheetName("budget"),
+    title: "Budget",
+    rows,
+    freeze: { rows: 1, cols: 2 },
+    table: {
+      columns: cols, keyColumns: ["ref"], spareRows: 20, namePrefix: B, tableName: "PCN_Budget",
+      conditionalFormats: (col) => ["variance", "forecastVariance"].flatMap((k) => {
+        const r = col(k); const a = `${colLetter(r.col)}${r.row + 1}`;
+        return [
+          { range: r, formula: `=AND(ISNUMBER(${a}),${a}<0)`, fill: COLOURS.red, font: COLOURS.redFont },
+          { range: r, formula: `=AND(ISNUMBER(${a}),${a}>=0)`, fill: COLOURS.green, font: COLOURS.greenFont },
+        ];
+      }),
+    },
+  };
+}
+
+/** Months closed (the person's setting), totals, and the forecast surplus or deficit. */
+export function budgetSummarySpec(ctx: SpecCtx): SheetSpec {
+  const B = "Budget_";
+  const R0 = 0;
   const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
   const sumIf = (env: import("../spec").Env, col: string, type: string) => {
     const t = env.column(B + "Type"); const v = env.column(B + col);
@@ -76,21 +98,9 @@ export function budgetSpec(ctx: SpecCtx): SheetSpec {
   ];
   const surplus = `$${colLetter(R0 + 1)}$10`;
   return {
-    key: "budget",
-    name: ctx.sheetName("budget"),
-    title: "Budget",
-    rows,
-    freeze: { rows: 1, cols: 2 },
-    table: {
-      columns: cols, keyColumns: ["ref"], spareRows: 20, namePrefix: B, tableName: "PCN_Budget",
-      conditionalFormats: (col) => ["variance", "forecastVariance"].flatMap((k) => {
-        const r = col(k); const a = `${colLetter(r.col)}${r.row + 1}`;
-        return [
-          { range: r, formula: `=AND(ISNUMBER(${a}),${a}<0)`, fill: COLOURS.red, font: COLOURS.redFont },
-          { range: r, formula: `=AND(ISNUMBER(${a}),${a}>=0)`, fill: COLOURS.green, font: COLOURS.greenFont },
-        ];
-      }),
-    },
+    key: "budgetSummary",
+    name: ctx.sheetName("budgetSummary"),
+    title: "Budget summary",
     reports: [{
       col: R0, rows: rep, widths: [34, 16],
       conditionalFormats: [

@@ -123,8 +123,8 @@ export function fundingStreams(year: YearRates): { key: string; label: string; b
   return out;
 }
 
-export function fundingSpec(ctx: SpecCtx): SheetSpec {
-  const y = ctx.year;
+/** Member practices: populations (inputs), each practice's participation payment and share of the split. */
+export function practicesSpec(ctx: SpecCtx): SheetSpec {
   const P = "Practice_";
   const cols = [
     inp("name", "Practice", "text", { width: 26, name: "Name" }),
@@ -164,10 +164,26 @@ export function fundingSpec(ctx: SpecCtx): SheetSpec {
   const rows: RowValues[] = (ctx.data?.practices ?? []).map((p) => ({
     name: p.name, odsCode: p.odsCode ?? null, registered: p.registered, weighted: p.weighted, adjusted: p.adjusted, beds: p.beds, customWeight: p.customWeight ?? null,
   }));
+  return {
+    key: "practices",
+    name: ctx.sheetName("practices"),
+    title: "Practices",
+    rows,
+    freeze: { rows: 1, cols: 1 },
+    table: { columns: cols, keyColumns: ["name"], spareRows: 10, namePrefix: P, tableName: "PCN_Practices" },
+  };
+}
 
-  // Entitlements report to the right of the practices table.
+/**
+ * The year's DES entitlements per stream, annual and April to March, from the practices' populations and the
+ * Rates sheet; the split settings; participation and ARRS sums. On its own sheet, so rows inserted in a table
+ * never move it.
+ */
+export function fundingSpec(ctx: SpecCtx): SheetSpec {
+  const y = ctx.year;
+  const P = "Practice_";
   const months = monthLabels(y);
-  const R0 = cols.length + 1; // one blank column between
+  const R0 = 0;
   const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
   const pop: Record<string, [string, string]> = {
     registered: [`SUM(${P}Registered)`, "Registered"], adjusted: [`SUM(${P}Adjusted)`, "Adjusted"], beds: [`SUM(${P}Beds)`, "Beds"], weighted: [`SUM(${P}Weighted)`, "Weighted"],
@@ -248,9 +264,7 @@ export function fundingSpec(ctx: SpecCtx): SheetSpec {
     key: "funding",
     name: ctx.sheetName("funding"),
     title: "Funding",
-    rows,
-    freeze: { rows: 1, cols: 1 },
-    table: { columns: cols, keyColumns: ["name"], spareRows: 10, namePrefix: P, tableName: "PCN_Practices" },
+    freeze: { rows: 5, cols: 1 },
     reports: [{ col: R0, rows: rowsR, widths: [44, 20, 10, 12, 15, ...months.map(() => 12), 22] }],
   };
 }
