@@ -49,6 +49,8 @@ async function main() {
     "",
   ];
   for (const f of CATALOGUE) {
+    // Microsoft: ids and names start with a letter, have three or more characters, and use A-Z, 0-9, _ and . only.
+    if (!/^[A-Z][A-Z0-9_.]{2,}$/.test(f.name)) throw new Error(`Custom function name ${f.name} breaks Excel's naming rules`);
     const args = f.params.map((p) => p.name);
     excel.push(
       "/**",
@@ -62,15 +64,15 @@ async function main() {
       "}",
       "",
     );
-    sheets.push(
+    for (const name of [f.name, ...(f.sheetsAlias ? [f.sheetsAlias] : [])]) sheets.push(
       "/**",
-      ` * ${clean(f.description)}`,
+      ` * ${clean(f.description)}${name !== f.name ? ` (Same as PCN_${f.name}.)` : ""}`,
       " *",
       ...f.params.map((p) => ` * @param {${p.type === "text" ? "string" : p.type === "date" ? "Date" : "number"}${p.whole ? "[][]" : ""}} ${p.name} ${p.optional ? "[optional] " : ""}${clean(p.description)}`),
       ` * @return {${f.returns === "number" ? "number" : "string"}} ${f.returns === "number" ? "The result (an array for ranges)." : "The text (an array for ranges)."}`,
       " * @customfunction",
       " */",
-      `global.PCN_${f.name} = function (${args.map((a) => `${a}: unknown`).join(", ")}) {`,
+      `global.PCN_${name} = function (${args.map((a) => `${a}: unknown`).join(", ")}) {`,
       `  return run("${f.name}", Array.prototype.slice.call(arguments));`,
       "};",
       "",

@@ -19,7 +19,7 @@ function parseArgs(text: string): unknown[] {
 describe("catalogue", () => {
   it("has every function the product promises", () => {
     expect(CATALOGUE.map((f) => f.name).sort()).toEqual([
-      "ARRS_ALLOCATION", "ARRS_CLAIM", "ARRS_MAX", "CAPACITY_ACCESS", "CARE_HOME_PREMIUM", "CORE", "ENHANCED_ACCESS", "FY",
+      "ARRS_ALLOCATION", "ARRS_CLAIM", "ARRS_MAX", "CAPACITY_ACCESS", "CARE_HOME_PREMIUM", "CORE", "ENHANCED_ACCESS", "FIN_YEAR",
       "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPLIT",
     ]);
   });
@@ -47,10 +47,15 @@ describe("catalogue", () => {
   });
 
   it("dates as serial numbers (Excel), Date objects (Sheets) and ISO text all work", () => {
-    expect(scalar("FY", 45809)).toBe("2025/26"); // 1 June 2025
-    expect(scalar("FY", new Date(2025, 5, 1))).toBe("2025/26");
-    expect(scalar("FY", "2025-03-31")).toBe("2024/25");
+    expect(scalar("FIN_YEAR", 45809)).toBe("2025/26"); // 1 June 2025
+    expect(scalar("FIN_YEAR", new Date(2025, 5, 1))).toBe("2025/26");
+    expect(scalar("FIN_YEAR", "2025-03-31")).toBe("2024/25");
     expect(scalar("ARRS_MAX", "Clinical Pharmacist", 45597)).toBe(65838); // 1 Nov 2024
+  });
+
+  it("a blank cell passed as 0 (Excel on Windows) counts as left out for years, dates, parts and areas", () => {
+    expect(scalar("ARRS_ALLOCATION", 30000, 0)).toBe(798930);
+    expect(scalar("CAPACITY_ACCESS", 1000, 0, 0)).toBe(1000 * 3.208 + 1000 * 1.375);
   });
 
   it("bad input gets a sentence, never a number", () => {
@@ -62,7 +67,7 @@ describe("catalogue", () => {
     expect(msg(scalar("CORE", 1000, 1000, "2031/32"))).toMatch(/Unknown financial year "2031\/32". Years available: 2023\/24, 2024\/25, 2025\/26/);
     expect(msg(scalar("CAPACITY_ACCESS", 1000, "both"))).toMatch(/Unknown part "both". Use one of: support, improvement, total/);
     expect(msg(scalar("IIF_POINTS", 0.7, 0.8, 0.6, 10))).toMatch(/lower threshold 0.8 is above the upper threshold 0.6/);
-    expect(msg(scalar("FY", "next tuesday"))).toMatch(/not a date/);
+    expect(msg(scalar("FIN_YEAR", "next tuesday"))).toMatch(/not a date/);
     expect(msg(scalar("RATE", "iifPoundsPerPoint", "2025/26"))).toMatch(/not known/);
   });
 

@@ -29,6 +29,8 @@ export interface FunctionSpec {
   returns: "number" | "text";
   /** Example call (arguments as typed in a cell) and what it gives; README and tests use them. */
   example: { args: string; result: string };
+  /** A second name in Google Sheets only (Excel names need three characters or more). */
+  sheetsAlias?: string;
   /** Called once per cell with already-checked scalars (undefined for an omitted optional). */
   impl: (...args: any[]) => number | string | (number | string)[][];
 }
@@ -232,7 +234,9 @@ export const CATALOGUE: FunctionSpec[] = [
     },
   },
   {
-    name: "FY",
+    // Excel requires custom-function names of at least three characters, so FY is FIN_YEAR (Sheets also has PCN_FY).
+    name: "FIN_YEAR",
+    sheetsAlias: "FY",
     description: "The NHS financial-year label (1 April to 31 March) of a date, e.g. \"2025/26\".",
     params: [{ name: "date", type: "date", description: "A date." }],
     returns: "text",

@@ -23,6 +23,8 @@ function describe(v: unknown): string {
 
 /** Checks one scalar argument; returns undefined for an omitted optional. */
 export function coerceArg(p: ParamSpec, v: unknown): unknown {
+  // Excel on Windows passes a blank cell as 0; no year, part, area or date is ever 0, so it means "left out".
+  if (p.optional && v === 0 && (p.type === "text" || p.type === "date")) return undefined;
   if (isBlank(v)) {
     if (p.optional) return undefined;
     throw new PcnError(`${p.name} is missing.`);
