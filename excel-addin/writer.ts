@@ -6,6 +6,13 @@
  * refuses requests and responses over 5 MB). Syncs per sheet therefore do not grow with rows.
  * If any sync fails or hangs, the build is rolled back: sheets it added are deleted and every range it
  * wrote on an existing sheet gets its previous values and formulas back.
+ *
+ * Requirement sets: the writer needs ExcelApi 1.8 at least (data validation is 1.8; getRangeByIndexes,
+ * freezePanes, NamedItem.formula and chart series add/setValues/setXAxisValues are 1.7; conditional formats 1.6;
+ * the *OrNullObject getters 1.4). Anything newer is checked with `isSetSupported` before use, with a fallback:
+ * Range.getTables (1.9; building and rolling back do without it), Table.resize (1.13) and mergeUndoGroup (1.20,
+ * in the bridge). Every Excel with the manifest's CustomFunctionsRuntime 1.2 and SharedRuntime 1.1 also has
+ * ExcelApi 1.9 or later, so an Excel that can load the add-in has what the writer needs.
  */
 import {
   a1,
@@ -419,7 +426,7 @@ export async function applyPlan(
     }
     const run = opts.freshRun ?? (<T>(batch: (ctx: Excel.RequestContext) => Promise<T>) => batch(context));
     try {
-      await rollback(run, plan, snapshot, undo, timeoutMs, budget);
+      await rollback(run, plan, snapshot, undo, timeoutMs, budget, opts.isSetSupported ?? officeSupports);
     } catch (e2) {
       throw new BuildFailure(
         `PCN Toolkit could not finish building the workbook (Excel said: ${describe(e)}) and could not put it back as it was either (${describe(e2)}). ` +
@@ -472,7 +479,7 @@ async function writePlan(
     const ws = sheetHandle(old.name);
     charts.set(sp.name, ws.charts.load("items/name"));
     if (sp.table && supports("ExcelApi", "1.9")) overlaps.set(sp.name, ws.getRangeByIndexes(sp.table.range.row, sp.table.range.col, sp.table.range.rows, sp.table.range.cols).getTables(false).load("items/name"));
-    if (sp.hidden) visibility.set(old.name, ws.load("visibility"));
+    visibility.set(old.name, ws.load("visibility"));
   }
   const nameProbes = usableNames(plan, warnings).map((n) => ({ n, item: wb.names.getItemOrNullObject(n.name).load("formula") }));
   const tableNameProbes = new Map(plan.sheets.filter((sp) => sp.table).map((sp) => [sp.name, wb.tables.getItemOrNullObject(sp.table!.name)]));
@@ -483,7 +490,14 @@ async function writePlan(
   if (clash) {
     throw new BuildFailure(`The workbook gained a sheet named "${clash.name}" while the build was being planned, so nothing was changed. Please build again.`, null, true);
   }
-  for (const [name, ws] of visibility) undo.priorVisibility.set(name, ws.visibility);
+  const hiddenNow = new Set<string>();
+  for (const sp of plan.sheets) {
+    const old = snapOf.get(sp.name.toLowerCase());
+    const ws = old && visibility.get(old.name);
+    if (!old || !ws) continue;
+    if (sp.hidden) undo.priorVisibility.set(old.name, ws.visibility);
+    if (ws.visibility !== "Visible") hiddenNow.add(sp.name.toLowerCase());
+  }
 
   // ---- New sheets travel with the first sheet's sync.
   undo.written = true;
@@ -526,6 +540,7 @@ async function writePlan(
       warnings,
       budget,
       deferVisibility: !!opts.deferVisibility,
+      hiddenNow: hiddenNow.has(sp.name.toLowerCase()),
       undo,
     });
     await runSteps(steps, s, budget, `writing ${sp.name}`);
@@ -543,6 +558,8 @@ interface SheetCtx {
   warnings: string[];
   budget: number;
   deferVisibility: boolean;
+  /** The sheet exists and is hidden now. */
+  hiddenNow: boolean;
   undo: Undo;
 }
 
@@ -621,15 +638,22 @@ function sheetSteps(steps: Step[], sp: SheetPlan, ws: Excel.Worksheet, existed: 
     );
   }
 
-  steps.push(
-    small(() => {
-      const { rows, cols } = sp.freeze;
-      ws.freezePanes.unfreeze();
-      if (rows > 0 && cols > 0) ws.freezePanes.freezeAt(ws.getRangeByIndexes(0, 0, rows, cols));
-      else if (rows > 0) ws.freezePanes.freezeRows(rows);
-      else if (cols > 0) ws.freezePanes.freezeColumns(cols);
-    }, 2),
-  );
+  // Freeze panes, on the sheet's own freezePanes: nothing here activates a sheet (on Windows and Mac a freeze on
+  // an inactive sheet can already fire WorksheetActivated, office-js#3148). A sheet that wants nothing frozen is
+  // left alone when it is new (nothing is frozen there) or is, or is about to be, hidden: the helper sheets.
+  // Excel has refused unfreeze() on a hidden sheet (office-js#1463).
+  const { rows, cols } = sp.freeze;
+  const freezesNothing = !(rows > 0) && !(cols > 0);
+  if (!(freezesNothing && (!existed || sp.hidden || c.hiddenNow))) {
+    steps.push(
+      small(() => {
+        ws.freezePanes.unfreeze();
+        if (rows > 0 && cols > 0) ws.freezePanes.freezeAt(ws.getRangeByIndexes(0, 0, rows, cols));
+        else if (rows > 0) ws.freezePanes.freezeRows(rows);
+        else if (cols > 0) ws.freezePanes.freezeColumns(cols);
+      }, 2),
+    );
+  }
 
   const widths = [...sp.columnWidths].sort((a, b) => a.col - b.col);
   for (let i = 0; i < widths.length; ) {
@@ -786,6 +810,7 @@ async function rollback(
   undo: Undo,
   timeoutMs: number,
   budget: number,
+  supports: (name: string, version: string) => boolean,
 ): Promise<void> {
   await run(async (ctx) => {
     const s = new Syncer(ctx, timeoutMs);
@@ -793,11 +818,29 @@ async function rollback(
     const sheets = wb.worksheets;
     sheets.load("items/name,items/id");
     const names = undo.priorNames ? [...undo.priorNames].map(([name, formula]) => ({ formula, item: wb.names.getItemOrNullObject(name) })) : [];
-    const tables = undo.addedTables.map((t) => ({
-      t,
-      list: wb.worksheets.getItem(t.sheet).getRangeByIndexes(t.range.row, t.range.col, t.range.rows, t.range.cols).getTables(false).load("items/name"),
-    }));
+    // The tables over the ranges where the build added one: Range.getTables where Excel has it (ExcelApi 1.9),
+    // else every table's sheet and range, read in a second sync below.
+    const byRange = supports("ExcelApi", "1.9");
+    const lists = byRange
+      ? undo.addedTables.map((t) => wb.worksheets.getItem(t.sheet).getRangeByIndexes(t.range.row, t.range.col, t.range.rows, t.range.cols).getTables(false).load("items/name"))
+      : [];
+    const everyTable = !byRange && undo.addedTables.length > 0 ? wb.tables.load("items/name") : undefined;
     await s.sync("checking what to put back");
+    let added = lists.flatMap((l) => l.items);
+    if (everyTable && everyTable.items.length > 0) {
+      const where = everyTable.items.map((t) => ({
+        t,
+        sheet: t.worksheet.load("name"),
+        range: t.getRange().load("rowIndex,columnIndex,rowCount,columnCount"),
+      }));
+      await s.sync("finding the tables the build added");
+      added = where
+        .filter(({ sheet, range }) => {
+          const at = { row: range.rowIndex, col: range.columnIndex, rows: range.rowCount, cols: range.columnCount };
+          return undo.addedTables.some((a) => a.sheet.toLowerCase() === sheet.name.toLowerCase() && intersection(a.range, at));
+        })
+        .map(({ t }) => t);
+    }
 
     const steps: Step[] = [];
     const small = (run: () => void): Step => ({ bytes: OP_BYTES, run });
@@ -805,7 +848,7 @@ async function rollback(
       if (item.isNullObject) continue;
       steps.push(small(() => (formula === null ? item.delete() : (item.formula = formula))));
     }
-    for (const { list } of tables) for (const x of list.items) steps.push(small(() => x.convertToRange()));
+    for (const x of added) steps.push(small(() => x.convertToRange()));
     // Only sheets this build added: never one the person added meanwhile.
     const createdNames = new Set(undo.created.map((n) => n.toLowerCase()));
     const ours = (ws: Excel.Worksheet) =>

@@ -31,7 +31,18 @@ export function progressText(p: BuildProgress): string {
   return label ? `Building ${label} (${done + 1} of ${total})` : `Building sheet ${done + 1} of ${total}`;
 }
 
-export function mountPane(root: HTMLElement, bridge: Bridge): void {
+/** What a host can do with a mounted pane. */
+export interface PaneHandle {
+  /**
+   * Reads the workbook again and shows it as a freshly opened pane would (messages and findings cleared,
+   * practices reset to the workbook's). Hosts whose page outlives the pane (Excel's shared runtime) call it when
+   * the pane is shown again. While a build or check is running it does nothing (a build re-reads on its own);
+   * during a load it waits for that load.
+   */
+  reload(): Promise<void>;
+}
+
+export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
   const doc = root.ownerDocument;
   injectStyles(doc);
   const id = `pcn${++paneCount}-`;
@@ -181,7 +192,16 @@ export function mountPane(root: HTMLElement, bridge: Bridge): void {
     sheets.set(Array.isArray(s.sheets) ? s.sheets : []);
   }
 
-  async function load(): Promise<void> {
+  let loading: Promise<void> | undefined;
+  function load(): Promise<void> {
+    const p = readState().finally(() => {
+      if (loading === p) loading = undefined;
+    });
+    loading = p;
+    return p;
+  }
+
+  async function readState(): Promise<void> {
     setBusy(true);
     replaceContent(loadMsg);
     try {
@@ -312,4 +332,18 @@ export function mountPane(root: HTMLElement, bridge: Bridge): void {
 
   refreshControls();
   void load();
+
+  return {
+    reload(): Promise<void> {
+      if (loading) return loading;
+      if (busy) return Promise.resolve();
+      replaceContent(buildMsg);
+      replaceContent(registerMsg);
+      replaceContent(findingsHost);
+      findingButtons = [];
+      registerStatus.className = "summary";
+      registerStatus.textContent = "";
+      return load();
+    },
+  };
 }

@@ -83,7 +83,8 @@ describe("built manifest.xml", () => {
     expect(one(m, "Id").text).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(one(m, "Hosts").children.map((h) => h.attrs.Name)).toEqual(["Workbook"]);
     const sets = Object.fromEntries(all(one(m, "Requirements"), "Set").map((s) => [s.attrs.Name, s.attrs.MinVersion]));
-    expect(sets).toEqual({ SharedRuntime: "1.1", CustomFunctionsRuntime: "1.1" });
+    // CustomFunctions.Error inside a result matrix needs CustomFunctionsRuntime 1.2.
+    expect(sets).toEqual({ SharedRuntime: "1.1", CustomFunctionsRuntime: "1.2" });
     expect(one(m, "Permissions").text).toBe("ReadWriteDocument");
     expect(one(m, "DefaultSettings/SourceLocation").attrs.DefaultValue).toBe(`${BASE}/taskpane.html`);
 

@@ -36,8 +36,10 @@ function applyOn(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot, 
 }
 
 describe("rollback of the writer", () => {
-  it("leaves the workbook as it was or fully built, whichever sync fails or hangs", async () => {
-    const original = startingWorkbook();
+  // ExcelApi 1.8 has no Range.getTables (the fake fails a sync that uses it): the rollback finds the table it
+  // added on an existing sheet another way.
+  it.each(["1.20", "1.8"])("leaves the workbook as it was or fully built, whichever sync fails or hangs (ExcelApi %s)", async (api) => {
+    const original = startingWorkbook({ apiSets: { ExcelApi: api } });
     const snapshot = await fakeRun(original)((c: FakeRequestContext) => readSnapshot(ctxOf(c)));
     const plan = handMadePlan(25);
     // A table on the sheet that was there already: a rollback must turn it back into a plain range.

@@ -207,6 +207,33 @@ describe("applyPlan on a hand-made plan", () => {
     expect(wb.tables.map((x) => x.name)).toEqual(["PCN_Register"]);
   });
 
+  it("leaves freeze panes alone on new and hidden sheets that want none, and never activates a sheet", async () => {
+    const wb = startingWorkbook();
+    wb.addSheet("Other");
+    wb.sheet("Notes")!.freeze = { rows: 2, cols: 0 }; // the person's freeze; the plan wants none on Notes
+    const panes = (sheet: string) => wb.calls.filter((c) => c.path.endsWith(`(${JSON.stringify(sheet)}).freezePanes`)).map((c) => c.method);
+    await apply(wb, handMadePlan(5));
+    expect(panes("Register")).toEqual(["unfreeze", "freezeAt"]);
+    expect(panes("Notes")).toEqual(["unfreeze"]);
+    expect(wb.sheet("Notes")!.freeze).toEqual({ rows: 0, cols: 0 });
+    expect(panes("Register Chart")).toEqual([]);
+    expect(panes("PCN_Meta")).toEqual([]);
+
+    // Rebuild: PCN_Meta is there and hidden, and the person has hidden Notes meanwhile.
+    wb.sheet("Notes")!.visibility = "Hidden";
+    wb.calls.length = 0;
+    const snap = await read(wb);
+    const again = handMadePlan(5);
+    for (const sp of again.sheets) sp.create = !snap.sheets.some((x) => x.name === sp.name);
+    await apply(wb, again, { snapshot: snap });
+    expect(panes("Register")).toEqual(["unfreeze", "freezeAt"]);
+    expect(panes("Register Chart")).toEqual(["unfreeze"]);
+    expect(panes("Notes")).toEqual([]);
+    expect(panes("PCN_Meta")).toEqual([]);
+    expect(wb.calls.filter((c) => c.method === "activate")).toEqual([]);
+    expect(wb.activeSheet?.name).toBe("Notes");
+  });
+
   it("keeps the syncs per sheet constant when rows grow tenfold", async () => {
     const counts = [];
     for (const n of [100, 1000]) {

@@ -170,6 +170,39 @@ describe("Excel task pane (built), fake Office.js", () => {
   }, 30_000);
 });
 
+describe("Excel task pane (built) in the shared runtime", () => {
+  it("re-reads the workbook when the pane is shown again, not when it is hidden", async () => {
+    const b = await open();
+    const { page, context, dialogs, errors } = b;
+    await serveDir(context, EXCEL_ORIGIN, excelDir);
+    await serveText(context, OFFICE_JS, officeStub);
+    await page.goto(`${EXCEL_ORIGIN}/taskpane.html`);
+    await ready(page);
+    expect(await page.locator(".sheet-list .status.exists").count()).toBe(0);
+    const title = (await page.locator(".sheet-list .name").first().textContent())!;
+
+    // The pane is closed; the page stays loaded (custom functions run in it) while the person works on.
+    const syncsBefore = await page.evaluate(async () => {
+      await (window as any).Office.addin.hide();
+      await new Promise((r) => setTimeout(r, 50));
+      return (window as any).__wb.syncs.length as number;
+    });
+    await page.evaluate((t) => (window as any).__wb.addSheet(t, [["added while the pane was closed"]]), title);
+    await page.waitForTimeout(50);
+    expect(await page.evaluate(() => (window as any).__wb.syncs.length)).toBe(syncsBefore);
+    expect(await page.locator(".sheet-list .status.exists").count()).toBe(0);
+
+    // Opened again: the same page, now showing the workbook as it is.
+    await page.evaluate(() => (window as any).Office.addin.showAsTaskpane());
+    await expect.poll(() => page.locator(".sheet-list .status.exists").count()).toBe(1);
+    await page.waitForFunction(() => document.querySelector(".pcn-pane")?.getAttribute("aria-busy") === "false");
+    expect(await page.locator(".pcn-pane").count()).toBe(1);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 30_000);
+});
+
 const SHEETS = ["Partnerships", "Funding", "ARRS", "Budget", "KPIs", "Contacts", "Governance", "DES", "IIF", "Notices", "Dashboard"];
 const SHEETS_STATE: HostState = {
   host: "sheets",

@@ -5,6 +5,7 @@
  * `context.sync()`; reading a property that was not loaded and synced throws PropertyNotLoaded. It counts syncs
  * and the bytes (UTF-8 JSON) of each sync's queued requests, enforces Excel on the web's 5 MB request and
  * response limits, models how Excel coerces a typed string (formula, number, date, boolean, apostrophe text),
+ * fails a sync that uses an API newer than its ExcelApi version (Range.getTables 1.9, Table.resize 1.13),
  * and can fail or hang the Nth sync. No Node APIs: the pane's Playwright test bundles it for a browser page.
  */
 
@@ -19,6 +20,10 @@ export class FakeOfficeError extends Error {
   }
 }
 const err = (code: string, message: string) => new FakeOfficeError(code, message);
+/** Fails the sync, as Excel does, when the workbook's ExcelApi is older than what an API needs. */
+function requireApi(wb: { isSetSupported(name: string, v?: string): boolean; apiSets: Record<string, string> }, version: string, what: string): void {
+  if (!wb.isSetSupported("ExcelApi", version)) throw err("ApiNotFound", `${what} needs ExcelApi ${version}; this Excel has ${wb.apiSets.ExcelApi ?? "none"}.`);
+}
 
 // ---------------------------------------------------------------- geometry and A1
 
@@ -281,6 +286,8 @@ export class FakeWorkbook {
   syncs: SyncRecord[] = [];
   faults: Fault[] = [];
   runs: { options?: unknown }[] = [];
+  /** Method calls (object path and method) that reached the workbook, in order. */
+  calls: { path: string; method: string }[] = [];
   /** Called as each sync reaches the workbook (1-based index), before it applies: lets a test act as a person. */
   onSync?: (index: number) => void;
   platform: "web" | "desktop";
@@ -515,7 +522,14 @@ abstract class ClientObject<M> {
     this.context.enqueue({ desc: { set: this.path, prop, value }, apply: () => apply(this.model()), undo });
   }
   protected call(method: string, args: unknown[], apply: (m: M) => void, undo?: Op["undo"]) {
-    this.context.enqueue({ desc: { call: this.path, method, args }, apply: () => apply(this.model()), undo });
+    this.context.enqueue({
+      desc: { call: this.path, method, args },
+      apply: () => {
+        apply(this.model());
+        this.context.model.calls.push({ path: this.path, method });
+      },
+      undo,
+    });
   }
   /** Names this object can load and how to read each from the model. */
   protected abstract props(): Record<string, (m: M) => unknown>;
@@ -771,6 +785,7 @@ export class FakeRange extends ClientObject<RangeModel> {
   select() { this.call("select", [], (r) => { if (r.sheet !== this.context.model.activeSheet) throw err("InvalidSelection", "Select works on the active sheet."); this.context.model.selection = { sheet: r.sheet.name, address: rectA1(r.rect) }; }); }
   getTables(fullyContained = false): FakeTableCollection {
     return new FakeTableCollection(this.context, `${this.path}.getTables(${fullyContained})`, () => {
+      requireApi(this.context.model, "1.9", "Range.getTables");
       const r = this.tryResolve();
       if (!r) return null;
       return this.context.model.tables.filter((t) => t.sheet === r.sheet && (fullyContained ? contains(r.rect, t.rect) : intersects(r.rect, t.rect)));
@@ -1010,6 +1025,7 @@ export class FakeTable extends ClientObject<TableModel> {
   set showBandedRows(_v: boolean) { this.write("showBandedRows", _v, () => {}); }
   resize(address: string | FakeRange) {
     this.call("resize", [typeof address === "string" ? address : address.describe()], (t) => {
+      requireApi(this.context.model, "1.13", "Table.resize");
       const rect = typeof address === "string" ? parseA1(address).rect : address.rectNow();
       if (rect.row !== t.rect.row) throw err("InvalidArgument", "A table's header row must stay where it is.");
       if (this.context.model.tables.some((o) => o !== t && o.sheet === t.sheet && intersects(o.rect, rect))) throw err("InvalidOperation", "A table cannot overlap another table.");
@@ -1019,6 +1035,7 @@ export class FakeTable extends ClientObject<TableModel> {
   getRange() {
     return new FakeRange(this.context, `${this.path}.getRange()`, () => { const t = this.tryResolve(); return t ? { sheet: t.sheet, rect: t.rect } : null; });
   }
+  get worksheet() { return new FakeWorksheet(this.context, `${this.path}.worksheet`, () => this.tryResolve()?.sheet ?? null); }
   convertToRange() { this.call("convertToRange", [], (t) => (this.context.model.tables = this.context.model.tables.filter((x) => x !== t))); }
   delete() {
     this.call("delete", [], (t) => {
@@ -1202,20 +1219,60 @@ export function fakeRun(wb: FakeWorkbook): FakeRun {
   }) as FakeRun;
 }
 
+/** The shared runtime's `Office.addin`, with the task pane's visibility as `mode` (test code reads it). */
+export interface FakeAddin {
+  mode: "Hidden" | "Taskpane";
+  /** Handlers registered with onVisibilityModeChanged and not removed. */
+  handlers: ((args: { visibilityMode: string }) => void)[];
+  onVisibilityModeChanged(handler: (args: { visibilityMode: string }) => void): Promise<() => Promise<void>>;
+  showAsTaskpane(): Promise<void>;
+  hide(): Promise<void>;
+}
+
 /**
- * Sets global `Office` (onReady resolves at once, requirements from the workbook) and `Excel` (run + the
- * enums the add-in names). Works in Node and in a browser page.
+ * showAsTaskpane()/hide() change the mode; each change (not a repeat of the same mode) reaches every handler
+ * asynchronously, after the call's promise resolves.
+ */
+function fakeAddin(): FakeAddin {
+  const addin: FakeAddin = {
+    mode: "Taskpane",
+    handlers: [],
+    onVisibilityModeChanged(handler) {
+      addin.handlers.push(handler);
+      return Promise.resolve(async () => {
+        addin.handlers = addin.handlers.filter((h) => h !== handler);
+      });
+    },
+    showAsTaskpane: () => change("Taskpane"),
+    hide: () => change("Hidden"),
+  };
+  const change = (mode: FakeAddin["mode"]): Promise<void> => {
+    if (addin.mode !== mode) {
+      addin.mode = mode;
+      const handlers = [...addin.handlers];
+      setTimeout(() => { for (const h of handlers) h({ visibilityMode: mode }); }, 0);
+    }
+    return Promise.resolve();
+  };
+  return addin;
+}
+
+/**
+ * Sets global `Office` (onReady resolves at once, requirements from the workbook, `addin` with the task pane's
+ * visibility events) and `Excel` (run + the enums the add-in names). Works in Node and in a browser page.
  */
 export function installFakeOffice(g: any, wb: FakeWorkbook): { Office: any; Excel: FakeExcelGlobal } {
   const info = { host: "Excel", platform: wb.platform === "web" ? "OfficeOnline" : "PC" };
   const Office = {
     HostType: { Excel: "Excel" },
     PlatformType: { OfficeOnline: "OfficeOnline", PC: "PC", Mac: "Mac" },
+    VisibilityMode: { hidden: "Hidden", taskpane: "Taskpane" },
     onReady(cb?: (i: typeof info) => void) {
       if (cb) queueMicrotask(() => cb(info));
       return Promise.resolve(info);
     },
     context: { host: "Excel", requirements: { isSetSupported: (name: string, v?: string) => wb.isSetSupported(name, v) } },
+    addin: fakeAddin(),
   };
   const Excel: FakeExcelGlobal = {
     run: fakeRun(wb),
