@@ -84,7 +84,7 @@ describe("built manifest.xml", () => {
     expect(one(m, "Hosts").children.map((h) => h.attrs.Name)).toEqual(["Workbook"]);
     const sets = Object.fromEntries(all(one(m, "Requirements"), "Set").map((s) => [s.attrs.Name, s.attrs.MinVersion]));
     // CustomFunctions.Error inside a result matrix needs CustomFunctionsRuntime 1.2.
-    expect(sets).toEqual({ SharedRuntime: "1.1", CustomFunctionsRuntime: "1.2" });
+    expect(sets).toEqual({ SharedRuntime: "1.1", CustomFunctionsRuntime: "1.2", ExcelApi: "1.8" });
     expect(one(m, "Permissions").text).toBe("ReadWriteDocument");
     expect(one(m, "DefaultSettings/SourceLocation").attrs.DefaultValue).toBe(`${BASE}/taskpane.html`);
 
