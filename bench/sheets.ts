@@ -1,7 +1,8 @@
 /**
  * Google Sheets writer benchmark on the counting fake: SpreadsheetApp calls per sheet for our writer
  * (whole-range and range-list calls) against a naive row-at-a-time writer, for the sample network and the
- * large one. Every call is a round trip in Apps Script (tens of ms), so calls are the cost that matters.
+ * large one, and for a rebuild over the same workbook (which reads back rules, charts and names). Every call
+ * is a round trip in Apps Script (tens of ms), so calls are the cost that matters.
  */
 import type { PlanCell, RangeRef, SheetPlan, WritePlan } from "../core/workbook/plan";
 import { a1 } from "../core/workbook/plan";
@@ -10,7 +11,7 @@ import { largeNetwork } from "../core/workbook/sample";
 import { applyPlan, toSheetValue, type Range, type RangeList, type Sheet, type Spreadsheet as Ss, type WriterApp } from "../sheets-addon/writer";
 import { createFakeGas, type FakeGas } from "../test/fakes/fakeSheets";
 
-export interface Row { network: string; sheet: string; calls: number; rowAtATimeCalls: number; ratio: number }
+export interface Row { network: string; sheet: string; calls: number; rebuildCalls: number; rowAtATimeCalls: number; ratio: number }
 
 /** The fake's SpreadsheetApp, as the naive writer sees it. */
 let app: WriterApp & { getActiveSpreadsheet(): Ss };
@@ -90,45 +91,63 @@ function naiveApply(ss: Ss, plan: WritePlan, tick: (label: string) => void) {
   for (const n of plan.names) ss.setNamedRange(n.name, ss.getRange(a1(n.range, { sheet: n.sheet, absolute: true })));
 }
 
-/** Calls between ticks, by label; the calls before the first tick are "(setup)". */
-function perLabel(gas: FakeGas, run: (tick: (label: string) => void) => void): Map<string, number> {
-  const out = new Map<string, number>();
+/** Calls between ticks, by label and by method; the calls before the first tick are "(setup)". */
+function perLabel(gas: FakeGas, run: (tick: (label: string) => void) => void): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
   let label = "(setup)";
-  let last = gas.calls.total;
+  let last = new Map(gas.calls.byMethod);
   const tick = (next: string) => {
-    out.set(label, (out.get(label) ?? 0) + gas.calls.total - last);
-    last = gas.calls.total;
+    const m = out.get(label) ?? new Map<string, number>();
+    for (const [method, n] of gas.calls.byMethod) if (n > (last.get(method) ?? 0)) m.set(method, (m.get(method) ?? 0) + n - (last.get(method) ?? 0));
+    out.set(label, m);
+    last = new Map(gas.calls.byMethod);
     label = next;
   };
   run(tick);
   tick("");
   return out;
 }
+const sum = (m: Map<string, number> | undefined) => [...(m ?? new Map<string, number>()).values()].reduce((a, b) => a + b, 0);
 
-function measure(network: string, plan: WritePlan): Row[] {
+/** Ours on a new workbook, ours again over it (a rebuild), and the row-at-a-time writer, per sheet and method. */
+function measureCalls(plan: WritePlan) {
   const ours = createFakeGas();
-  const oursCalls = withFake(ours, (ss) => perLabel(ours, (tick) => applyPlan(ss, plan, (p) => tick(p.done >= p.total ? "(workbook names)" : p.label))));
+  const byLabel = (tick: (label: string) => void) => (p: { done: number; total: number; label: string }) => tick(p.done >= p.total ? "(workbook names)" : p.label);
+  const [first, again] = withFake(ours, (ss) => [perLabel(ours, (tick) => applyPlan(ss, plan, byLabel(tick))), perLabel(ours, (tick) => applyPlan(ss, plan, byLabel(tick)))]);
   const naive = createFakeGas();
   const naiveCalls = withFake(naive, (ss) => perLabel(naive, (tick) => naiveApply(ss, plan, tick)));
-  const labels = [...plan.sheets.map((s) => s.name), "(workbook names)"];
-  const rows = labels.map((sheet) => row(network, sheet, oursCalls.get(sheet) ?? 0, naiveCalls.get(sheet) ?? 0));
-  rows.push(row(network, "(total)", ours.calls.total, naive.calls.total));
+  return { first, again, naive: naiveCalls, labels: [...plan.sheets.map((s) => s.name), "(workbook names)"] };
+}
+
+function measure(network: string, plan: WritePlan): Row[] {
+  const m = measureCalls(plan);
+  const rows = m.labels.map((sheet) => row(network, sheet, sum(m.first.get(sheet)), sum(m.again.get(sheet)), sum(m.naive.get(sheet))));
+  const total = (x: Map<string, Map<string, number>>) => [...x.values()].reduce((a, v) => a + sum(v), 0);
+  rows.push(row(network, "(total)", total(m.first), total(m.again), total(m.naive)));
   return rows;
 }
 
-const row = (network: string, sheet: string, calls: number, rowAtATimeCalls: number): Row => ({
+const row = (network: string, sheet: string, calls: number, rebuildCalls: number, rowAtATimeCalls: number): Row => ({
   network,
   sheet,
   calls,
+  rebuildCalls,
   rowAtATimeCalls,
   ratio: calls ? Math.round((rowAtATimeCalls / calls) * 10) / 10 : 0,
 });
 
+/** Our calls on one sheet of a new workbook by method, most first: where the constant per sheet goes. */
+export function methodBreakdown(plan: WritePlan, sheet: string): [string, number][] {
+  return [...(measureCalls(plan).first.get(sheet) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
 export async function benchSheets(): Promise<Row[]> {
   const empty = { sheets: [] };
   const today = "2025-10-01";
-  return [
-    ...measure("sample", buildPlan(empty, { sample: true, today })),
-    ...measure("large", buildPlan(empty, { data: largeNetwork(), today })),
-  ];
+  const sample = buildPlan(empty, { sample: true, today });
+  const heaviest = "Partnerships";
+  if (sample.sheets.some((s) => s.name === heaviest)) {
+    console.log(`${heaviest} (sample, new workbook) by method: ${methodBreakdown(sample, heaviest).map(([m, n]) => `${m} ${n}`).join(", ")}`);
+  }
+  return [...measure("sample", sample), ...measure("large", buildPlan(empty, { data: largeNetwork(), today }))];
 }

@@ -25,25 +25,30 @@ import {
 // Typed structurally so tests, the bench and the root tsconfig need no Apps Script types (they clash with
 // DOM); bridge-server.ts has tsc check that the real Apps Script types fit these.
 
-export interface Range {
-  getValues(): unknown[][];
-  getFormulas(): string[][];
-  setValues(values: unknown[][]): unknown;
-  setDataValidation(rule: DataValidation | null): unknown;
-  createFilter(): unknown;
-  getRow(): number;
-  getColumn(): number;
-  getNumRows(): number;
-  getNumColumns(): number;
-}
-export interface RangeList {
-  clearContent(): unknown;
+/** The setters a Range and a RangeList share: a group of one range is set through its Range, saving a getRangeList. */
+export interface Formattable {
   setNumberFormat(format: string): unknown;
   setFontWeight(weight: "bold" | "normal" | null): unknown;
   setFontStyle(style: "italic" | "normal" | null): unknown;
   setWrap(wrap: boolean): unknown;
   setBackground(color: string | null): unknown;
   setFontColor(color: string | null): unknown;
+}
+export interface Range extends Formattable {
+  getValues(): unknown[][];
+  getFormulas(): string[][];
+  setValues(values: unknown[][]): unknown;
+  setDataValidation(rule: DataValidation | null): unknown;
+  createFilter(): unknown;
+  getA1Notation(): string;
+  getRow(): number;
+  getColumn(): number;
+  getNumRows(): number;
+  getNumColumns(): number;
+}
+export interface RangeList extends Formattable {
+  clearContent(): unknown;
+  getRanges(): Range[];
 }
 export type DataValidation = object;
 export interface DataValidationBuilder {
@@ -238,7 +243,7 @@ export function toSheetValue(cell: PlanCell, plainText = false): string | number
 // ---------------------------------------------------------------- writing
 
 const within = (r: RangeRef, row: number, col: number) => row >= r.row && row < r.row + r.rows && col >= r.col && col < r.col + r.cols;
-const sameRange = (a: RangeRef, b: RangeRef) => a.row === b.row && a.col === b.col && a.rows === b.rows && a.cols === b.cols;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Splits a ragged block into rectangles (runs of rows of one width), so padding never covers other cells. */
 function rectangles(b: Block): Block[] {
@@ -252,8 +257,9 @@ function rectangles(b: Block): Block[] {
   }
   return out;
 }
+const extent = (b: Block): RangeRef => ({ row: b.row, col: b.col, rows: b.cells.length, cols: b.cells[0].length });
 
-/** Groups ranges by a key so each distinct value costs one getRangeList + one setter. */
+/** Groups ranges by a key so each distinct value costs one setter (plus a getRangeList when it has several ranges). */
 function groupBy<T extends { range: RangeRef }>(items: T[], key: (t: T) => string | undefined): Map<string, RangeRef[]> {
   const m = new Map<string, RangeRef[]>();
   for (const it of items) {
@@ -268,82 +274,263 @@ function groupBy<T extends { range: RangeRef }>(items: T[], key: (t: T) => strin
 
 const a1s = (ranges: RangeRef[]) => ranges.map((r) => a1(r));
 
-function buildValidation(rule: ValidationRule, ss: Spreadsheet): DataValidation {
-  let b = SpreadsheetApp.newDataValidation();
+/**
+ * Range handles by sheet and A1. getRange costs a call per range, getRangeList(a1s).getRanges() two calls for
+ * any number, so each sheet fetches at once every range the build needs on it: its own, and those the plan's
+ * names and charts point at.
+ */
+class Handles {
+  private held = new Map<string, Map<string, Range>>();
+  private sheets = new Map<string, Sheet | null>();
+  constructor(private ss: Spreadsheet) {}
+
+  know(name: string, sheet: Sheet) {
+    this.sheets.set(name, sheet);
+  }
+  /** The sheet by name, looked up at most once per build. */
+  sheet(name: string): Sheet | null {
+    if (!this.sheets.has(name)) this.sheets.set(name, this.ss.getSheetByName(name));
+    return this.sheets.get(name) ?? null;
+  }
+  private on(name: string): Map<string, Range> {
+    let m = this.held.get(name);
+    if (!m) this.held.set(name, (m = new Map()));
+    return m;
+  }
+
+  /** Fetches the ranges not held yet in bulk, when that is fewer calls than a getRange each. */
+  fetch(name: string, refs: RangeRef[]) {
+    const held = this.on(name);
+    const want = [...new Set(a1s(refs))].filter((k) => !held.has(k));
+    if (want.length <= 2 + (this.sheets.has(name) ? 0 : 1)) return;
+    const sheet = this.sheet(name);
+    if (!sheet) return;
+    try {
+      const got = sheet.getRangeList(want).getRanges();
+      want.forEach((k, i) => held.set(k, got[i]));
+    } catch (e) {
+      // Left to get(): one getRange each, which fails (or not) as it did before batching.
+    }
+  }
+
+  get(name: string, r: RangeRef): Range {
+    const held = this.on(name);
+    const k = a1(r);
+    let rg = held.get(k);
+    if (!rg) {
+      const sheet = this.sheets.get(name);
+      rg = sheet ? sheet.getRange(r.row + 1, r.col + 1, r.rows, r.cols) : this.ss.getRange(a1(r, { sheet: name }));
+      held.set(k, rg);
+    }
+    return rg;
+  }
+}
+
+// ---- data validation
+
+interface Criterion {
+  key: string;
+  set(b: DataValidationBuilder, source: (a1: string) => Range): DataValidationBuilder;
+}
+
+/** The rule's criterion; a formula one is relative to the range's top-left cell, so its key carries the position. */
+function criterion(rule: ValidationRule): Criterion | null {
   const tl = a1({ row: rule.range.row, col: rule.range.col, rows: 1, cols: 1 });
-  if (rule.list) b = b.requireValueInList(rule.list, true);
-  else if (rule.listSource) b = b.requireValueInRange(ss.getRange(rule.listSource), true);
-  else if (rule.number) {
+  const formula = (f: string): Criterion => ({ key: JSON.stringify(["f", f]), set: (b) => b.requireFormulaSatisfied(f) });
+  if (rule.list) {
+    const list = rule.list;
+    return { key: JSON.stringify(["list", list]), set: (b) => b.requireValueInList(list, true) };
+  }
+  if (rule.listSource) {
+    const src = rule.listSource;
+    return { key: JSON.stringify(["range", src]), set: (b, source) => b.requireValueInRange(source(src), true) };
+  }
+  if (rule.number) {
     const { min, max, integer } = rule.number;
     if (integer) {
       // Sheets has no whole-number criterion; a custom formula relative to the top-left cell does it.
       const parts = [`ISNUMBER(${tl})`, `${tl}=INT(${tl})`];
       if (min !== undefined) parts.push(`${tl}>=${min}`);
       if (max !== undefined) parts.push(`${tl}<=${max}`);
-      b = b.requireFormulaSatisfied(`=AND(${parts.join(",")})`);
-    } else if (min !== undefined && max !== undefined) b = b.requireNumberBetween(min, max);
-    else if (min !== undefined) b = b.requireNumberGreaterThanOrEqualTo(min);
-    else if (max !== undefined) b = b.requireNumberLessThanOrEqualTo(max);
-    else b = b.requireFormulaSatisfied(`=ISNUMBER(${tl})`);
-  } else if (rule.date) b = b.requireDate();
-  return b.setHelpText(rule.message).setAllowInvalid(false).build();
+      return formula(`=AND(${parts.join(",")})`);
+    }
+    if (min !== undefined && max !== undefined) return { key: JSON.stringify(["between", min, max]), set: (b) => b.requireNumberBetween(min, max) };
+    if (min !== undefined) return { key: JSON.stringify([">=", min]), set: (b) => b.requireNumberGreaterThanOrEqualTo(min) };
+    if (max !== undefined) return { key: JSON.stringify(["<=", max]), set: (b) => b.requireNumberLessThanOrEqualTo(max) };
+    return formula(`=ISNUMBER(${tl})`);
+  }
+  if (rule.date) return { key: JSON.stringify(["date"]), set: (b) => b.requireDate() };
+  return null;
 }
 
-function buildConditional(rule: ConditionalFormatRule, range: Range): ConditionalFormatRuleLike {
-  let b = SpreadsheetApp.newConditionalFormatRule()
-    .whenFormulaSatisfied(rule.formula.startsWith("=") ? rule.formula : `=${rule.formula}`)
-    .setBackground(rule.fill);
-  if (rule.font) b = b.setFontColor(rule.font);
-  return b.setRanges([range]).build();
+/**
+ * One DataValidationBuilder for the whole build, reused: a rule costs the settings that differ from the last
+ * rule built, then build(). A built rule is a snapshot, so later settings do not change it.
+ */
+class ValidationBuilder {
+  private b: DataValidationBuilder | null = null;
+  private crit?: string;
+  private help?: string;
+  private sources = new Map<string, Range>();
+  constructor(private ss: Spreadsheet) {}
+
+  build(c: Criterion | null, message: string): DataValidation {
+    // No criterion: a fresh builder, as setting none on the shared one would keep the last rule's.
+    if (!c) return SpreadsheetApp.newDataValidation().setHelpText(message).setAllowInvalid(false).build();
+    if (!this.b) this.b = SpreadsheetApp.newDataValidation().setAllowInvalid(false);
+    if (this.crit !== c.key) {
+      this.b = c.set(this.b, (src) => {
+        let rg = this.sources.get(src);
+        if (!rg) this.sources.set(src, (rg = this.ss.getRange(src)));
+        return rg;
+      });
+      this.crit = c.key;
+    }
+    if (this.help !== message) {
+      this.b = this.b.setHelpText(message);
+      this.help = message;
+    }
+    return this.b.build();
+  }
+}
+
+/** One built rule per distinct criterion and message, built grouped by criterion; applied in plan order. */
+function applyValidations(b: Build, p: SheetPlan) {
+  const items = p.validations.map((v) => {
+    const c = criterion(v);
+    return { v, c, key: JSON.stringify([c ? c.key : null, v.message]) };
+  });
+  const crit = (it: (typeof items)[number]) => (it.c ? it.c.key : "");
+  const distinct = [...new Map(items.map((it) => [it.key, it])).values()].sort((x, y) => cmp(crit(x), crit(y)) || cmp(x.v.message, y.v.message));
+  const built = new Map<string, DataValidation | null>();
+  for (const it of distinct) {
+    try {
+      built.set(it.key, b.validations.build(it.c, it.v.message));
+    } catch (e) {
+      built.set(it.key, null);
+    }
+  }
+  for (const { v, key } of items) {
+    const dv = built.get(key);
+    // A dropdown fed from a sheet that is not there (yet): skip it rather than fail the whole build.
+    if (!dv) b.warnings.push(`No dropdown in ${p.name}!${a1(v.range)}: its list ${v.listSource ?? ""} could not be read.`);
+    else b.handles.get(p.name, v.range).setDataValidation(dv);
+  }
+}
+
+// ---- conditional formats
+
+const cfFormula = (r: ConditionalFormatRule) => (r.formula.startsWith("=") ? r.formula : `=${r.formula}`);
+
+/** One ConditionalFormatRuleBuilder for the whole build, reused like the validation builder. */
+class FormatRuleBuilder {
+  private b: ConditionalFormatRuleBuilder | null = null;
+  private fill: string | null = null;
+  private font: string | null = null;
+  /** With the sheet: the builder outlives a sheet. */
+  private ranges?: string;
+
+  /** Builder calls to build these rules of `sheet` in this order from the current state. */
+  cost(sheet: string, rules: ConditionalFormatRule[]): number {
+    let n = this.b ? 0 : 1;
+    let fill = this.fill;
+    let font = this.font;
+    let ranges = this.ranges;
+    for (const r of rules) {
+      n += 2; // whenFormulaSatisfied, build
+      if (r.fill !== fill) n++;
+      if ((r.font ?? null) !== font) n++;
+      if (a1(r.range, { sheet }) !== ranges) n++;
+      fill = r.fill;
+      font = r.font ?? null;
+      ranges = a1(r.range, { sheet });
+    }
+    return n;
+  }
+
+  build(sheet: string, r: ConditionalFormatRule, range: Range): ConditionalFormatRuleLike {
+    let b = this.b ?? SpreadsheetApp.newConditionalFormatRule();
+    b = b.whenFormulaSatisfied(cfFormula(r));
+    if (r.fill !== this.fill) b = b.setBackground((this.fill = r.fill));
+    if ((r.font ?? null) !== this.font) b = b.setFontColor((this.font = r.font ?? null));
+    const key = a1(r.range, { sheet });
+    if (key !== this.ranges) {
+      b = b.setRanges([range]);
+      this.ranges = key;
+    }
+    this.b = b;
+    return b.build();
+  }
 }
 
 /**
  * Conditional formats: Sheets only sets the whole list, so we keep the person's own rules and replace ours.
  * A rule is ours when its formula is one we write, or its range is exactly one we format (a person's rule on
- * part of our table stays).
+ * part of our table stays). Rules are built in whichever order needs fewest builder calls; the list keeps the
+ * plan's order (it is the rules' priority).
  */
-function applyConditionalFormats(sheet: Sheet, rules: ConditionalFormatRule[]) {
-  const existing = sheet.getConditionalFormatRules();
+function applyConditionalFormats(b: Build, sheet: Sheet, p: SheetPlan, fresh: boolean) {
+  const rules = p.conditionalFormats;
+  const existing = fresh ? [] : sheet.getConditionalFormatRules();
   if (rules.length === 0 && existing.length === 0) return;
-  const ours = new Set(rules.map((r) => (r.formula.startsWith("=") ? r.formula : `=${r.formula}`)));
+  const ours = new Set(rules.map(cfFormula));
+  const ourRanges = new Set(rules.map((r) => a1(r.range)));
   const kept = existing.filter((rule) => {
     const cond = rule.getBooleanCondition();
     const values = cond ? cond.getCriteriaValues() : [];
     if (values.some((v) => typeof v === "string" && ours.has(v))) return false;
-    return !rule.getRanges().some((rg) =>
-      rules.some((r) => sameRange(r.range, { row: rg.getRow() - 1, col: rg.getColumn() - 1, rows: rg.getNumRows(), cols: rg.getNumColumns() })),
-    );
+    // One getA1Notation per range rather than its four coordinates.
+    return !rule.getRanges().some((rg) => ourRanges.has(rg.getA1Notation().replace(/\$/g, "").toUpperCase()));
   });
-  const built = rules.map((r) => buildConditional(r, sheet.getRange(r.range.row + 1, r.range.col + 1, r.range.rows, r.range.cols)));
+  const indexed = rules.map((r, i) => ({ r, i }));
+  const style = (x: ConditionalFormatRule) => JSON.stringify([x.fill, x.font ?? null]);
+  const orders = [
+    indexed,
+    [...indexed].sort((x, y) => cmp(style(x.r), style(y.r)) || cmp(a1(x.r.range), a1(y.r.range)) || x.i - y.i),
+    [...indexed].sort((x, y) => cmp(a1(x.r.range), a1(y.r.range)) || cmp(style(x.r), style(y.r)) || x.i - y.i),
+  ];
+  const costs = orders.map((o) => b.formatRules.cost(p.name, o.map((x) => x.r)));
+  const order = orders[costs.indexOf(Math.min(...costs))];
+  const built: ConditionalFormatRuleLike[] = [];
+  for (const { r, i } of order) built[i] = b.formatRules.build(p.name, r, b.handles.get(p.name, r.range));
   sheet.setConditionalFormatRules([...kept, ...built]);
 }
+
+// ---- charts
 
 /**
  * Charts we made before are recognised by title: a chart on this sheet whose title is one of the plan's
  * chart titles, or which sits exactly at a plan chart's anchor cell, is replaced; any other chart is the
  * person's and stays.
  */
-function applyCharts(ss: Spreadsheet, sheet: Sheet, charts: ChartSpec[]) {
-  const existing = sheet.getCharts();
+function applyCharts(b: Build, sheet: Sheet, charts: ChartSpec[], fresh: boolean) {
+  const existing = fresh ? [] : sheet.getCharts();
   if (charts.length === 0 && existing.length === 0) return;
   const titles = new Set(charts.map((c) => c.title));
   const anchors = new Set(charts.map((c) => `${c.anchor.row + 1}:${c.anchor.col + 1}`));
   for (const ch of existing) {
-    const title = ch.getOptions().get("title");
+    if (titles.has(String(ch.getOptions().get("title")))) {
+      sheet.removeChart(ch);
+      continue;
+    }
     const info = ch.getContainerInfo();
-    if (titles.has(String(title)) || anchors.has(`${info.getAnchorRow()}:${info.getAnchorColumn()}`)) sheet.removeChart(ch);
+    if (anchors.has(`${info.getAnchorRow()}:${info.getAnchorColumn()}`)) sheet.removeChart(ch);
   }
-  const rangeOf = (sheetName: string, r: RangeRef) => ss.getRange(a1(r, { sheet: sheetName }));
+  // Data on sheets this build has not fetched (not in the plan, or later in it): one bulk fetch per sheet.
+  const refs = new Map<string, RangeRef[]>();
+  for (const c of charts) for (const x of [c.categories, ...c.series]) refs.set(x.sheet, [...(refs.get(x.sheet) ?? []), x.range]);
+  for (const [name, list] of refs) b.handles.fetch(name, list);
   for (const c of charts) {
-    let b = sheet.newChart().asLineChart().addRange(rangeOf(c.categories.sheet, c.categories.range));
-    for (const s of c.series) b = b.addRange(rangeOf(s.sheet, s.range));
+    let cb = sheet.newChart().asLineChart().addRange(b.handles.get(c.categories.sheet, c.categories.range));
+    for (const s of c.series) cb = cb.addRange(b.handles.get(s.sheet, s.range));
     // Months along a row: stack the row ranges, then read rows as series with the first row as the axis.
     if (c.categories.range.rows === 1 && c.categories.range.cols > 1) {
-      b = b.setMergeStrategy(Charts.ChartMergeStrategy.MERGE_ROWS).setTransposeRowsAndColumns(true);
+      cb = cb.setMergeStrategy(Charts.ChartMergeStrategy.MERGE_ROWS).setTransposeRowsAndColumns(true);
     }
     const series: Record<number, { labelInLegend: string; color?: string }> = {};
     c.series.forEach((s, i) => (series[i] = s.color ? { labelInLegend: s.name, color: s.color } : { labelInLegend: s.name }));
-    const chart = b
+    // setOption takes one option per call; these four are the ones that change what the person sees.
+    const chart = cb
       .setNumHeaders(0)
       .setOption("title", c.title)
       .setOption("series", series)
@@ -355,15 +542,57 @@ function applyCharts(ss: Spreadsheet, sheet: Sheet, charts: ChartSpec[]) {
   }
 }
 
-function applyColumnWidths(sheet: Sheet, widths: { col: number; width: number }[]) {
-  const sorted = [...widths].sort((a, b) => a.col - b.col);
-  for (let i = 0; i < sorted.length; ) {
-    const px = Math.round(sorted[i].width * PX_PER_CHAR);
-    let j = i + 1;
-    while (j < sorted.length && sorted[j].col === sorted[j - 1].col + 1 && Math.round(sorted[j].width * PX_PER_CHAR) === px) j++;
-    sheet.setColumnWidths(sorted[i].col + 1, j - i, px);
-    i = j;
+// ---- column widths
+
+/**
+ * The fewest setColumnWidths(start, count, px) calls that leave every planned column at its width: a call can
+ * lay one width under several columns for later calls to paint over (the "strange printer" interval DP; a
+ * few dozen columns). Only planned columns are touched, so a gap splits the work.
+ */
+export function columnWidthCalls(widths: { col: number; width: number }[]): { col: number; count: number; px: number }[] {
+  const px = new Map<number, number>();
+  for (const w of [...widths].sort((a, b) => a.col - b.col)) px.set(w.col, Math.round(w.width * PX_PER_CHAR));
+  const cols = [...px.keys()];
+  const out: { col: number; count: number; px: number }[] = [];
+  for (let s = 0; s < cols.length; ) {
+    let e = s + 1;
+    while (e < cols.length && cols[e] === cols[e - 1] + 1) e++;
+    const first = cols[s];
+    const seg = cols.slice(s, e).map((c) => px.get(c)!);
+    for (const [i, j] of paintOrder(seg)) out.push({ col: first + i, count: j - i + 1, px: seg[i] });
+    s = e;
   }
+  return out;
+}
+
+/** Strokes [from, to] (each in its `from` colour, later ones on top) that paint `w` in the fewest strokes. */
+function paintOrder(w: number[]): [number, number][] {
+  const n = w.length;
+  // best[i][j]: fewest strokes for i..j; via[i][j]: -1 when i is painted alone, else the k whose stroke i shares.
+  const best = w.map(() => new Array<number>(n).fill(0));
+  const via = w.map(() => new Array<number>(n).fill(-1));
+  const at = (i: number, j: number) => (i > j ? 0 : best[i][j]);
+  for (let i = n - 1; i >= 0; i--) {
+    best[i][i] = 1;
+    for (let j = i + 1; j < n; j++) {
+      best[i][j] = at(i + 1, j) + 1;
+      for (let k = i + 1; k <= j; k++) {
+        if (w[k] === w[i] && at(i + 1, k - 1) + at(k, j) < best[i][j]) {
+          best[i][j] = at(i + 1, k - 1) + at(k, j);
+          via[i][j] = k;
+        }
+      }
+    }
+  }
+  // The first stroke of strokes(i, j) always spans i..j in w[i]'s width; the rest paint over it.
+  const strokes = (i: number, j: number): [number, number][] => {
+    if (i > j) return [];
+    const k = via[i][j];
+    if (k < 0) return [[i, j], ...strokes(i + 1, j)];
+    const right = strokes(k, j);
+    return [[i, j], ...strokes(i + 1, k - 1), ...right.slice(1)];
+  };
+  return strokes(0, n - 1);
 }
 
 /**
@@ -385,63 +614,82 @@ export function effectiveFormats(p: SheetPlan): NumberFormatRule[] {
   );
 }
 
-function applySheet(ss: Spreadsheet, sheet: Sheet, p: SheetPlan, warnings: string[]): Sheet {
+// ---- sheets
 
-  if (p.clears.length) sheet.getRangeList(a1s(p.clears)).clearContent();
+/** What one applyPlan shares across its sheets. */
+interface Build {
+  ss: Spreadsheet;
+  handles: Handles;
+  validations: ValidationBuilder;
+  formatRules: FormatRuleBuilder;
+  warnings: string[];
+  /** Ranges on each sheet that the plan's names and charts use, fetched with the sheet's own. */
+  wanted: Map<string, RangeRef[]>;
+}
+
+/** `fresh`: this build inserted the sheet, so it has no rules, charts, filter, frozen panes or content to read or clear. */
+function applySheet(b: Build, sheet: Sheet, p: SheetPlan, fresh: boolean): Sheet {
+  const { handles } = b;
+  const formats = effectiveFormats(p);
+  const flag = (v: boolean | undefined, on: string, off: string) => (v === undefined ? undefined : v ? on : off);
+  type Group = { ranges: RangeRef[]; set: (t: Formattable) => unknown };
+  const groups = <K extends string>(m: Map<string, RangeRef[]>, set: (t: Formattable, k: K) => unknown): Group[] =>
+    [...m].map(([k, ranges]) => ({ ranges, set: (t: Formattable) => set(t, k as K) }));
+  const formatGroups = groups(groupBy(formats, (f) => f.format), (t, f) => t.setNumberFormat(f));
+  const styles = p.styles;
+  const styleGroups = [
+    ...groups<"bold" | "normal">(groupBy(styles, (s) => flag(s.bold, "bold", "normal")), (t, w) => t.setFontWeight(w)),
+    ...groups<"italic" | "normal">(groupBy(styles, (s) => flag(s.italic, "italic", "normal")), (t, st) => t.setFontStyle(st)),
+    ...groups(groupBy(styles, (s) => flag(s.wrap, "1", "0")), (t, wr) => t.setWrap(wr === "1")),
+    ...groups(groupBy(styles, (s) => s.fill), (t, fill) => t.setBackground(fill)),
+    ...groups(groupBy(styles, (s) => s.fontColor), (t, color) => t.setFontColor(color)),
+  ];
+  const blocks = p.blocks.flatMap(rectangles);
+
+  // Every single range this sheet is written through, in one fetch.
+  handles.fetch(p.name, [
+    ...blocks.map(extent),
+    ...[...formatGroups, ...styleGroups].filter((g) => g.ranges.length === 1).map((g) => g.ranges[0]),
+    ...p.validations.map((v) => v.range),
+    ...p.conditionalFormats.map((c) => c.range),
+    ...(p.table ? [p.table.range] : []),
+    ...(b.wanted.get(p.name) ?? []),
+  ]);
+  const lists = new Map<string, RangeList>();
+  const target = (ranges: RangeRef[]): Formattable => {
+    if (ranges.length === 1) return handles.get(p.name, ranges[0]);
+    const key = a1s(ranges).join(",");
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = sheet.getRangeList(a1s(ranges))));
+    return list;
+  };
+
+  if (p.clears.length && !fresh) sheet.getRangeList(a1s(p.clears)).clearContent();
 
   // Formats before values: Sheets decides how to read a written string from the cell's format.
-  const formats = effectiveFormats(p);
-  for (const [format, ranges] of groupBy(formats, (f) => f.format)) sheet.getRangeList(a1s(ranges)).setNumberFormat(format);
+  for (const g of formatGroups) g.set(target(g.ranges));
   const textRanges = formats.filter((f) => f.format === TEXT_FORMAT).map((f) => f.range);
 
-  for (const block of p.blocks) {
-    for (const b of rectangles(block)) {
-      const values = b.cells.map((row, r) =>
-        row.map((cell, c) => toSheetValue(cell, textRanges.length > 0 && textRanges.some((t) => within(t, b.row + r, b.col + c)))),
-      );
-      sheet.getRange(b.row + 1, b.col + 1, values.length, values[0].length).setValues(values);
-    }
+  for (const blk of blocks) {
+    const values = blk.cells.map((row, r) =>
+      row.map((cell, c) => toSheetValue(cell, textRanges.length > 0 && textRanges.some((t) => within(t, blk.row + r, blk.col + c)))),
+    );
+    handles.get(p.name, extent(blk)).setValues(values);
   }
 
-  const styles = p.styles;
-  const flag = (v: boolean | undefined, on: string, off: string) => (v === undefined ? undefined : v ? on : off);
-  for (const [w, ranges] of groupBy(styles, (s) => flag(s.bold, "bold", "normal"))) sheet.getRangeList(a1s(ranges)).setFontWeight(w as "bold" | "normal");
-  for (const [st, ranges] of groupBy(styles, (s) => flag(s.italic, "italic", "normal"))) sheet.getRangeList(a1s(ranges)).setFontStyle(st as "italic" | "normal");
-  for (const [wr, ranges] of groupBy(styles, (s) => flag(s.wrap, "1", "0"))) sheet.getRangeList(a1s(ranges)).setWrap(wr === "1");
-  for (const [fill, ranges] of groupBy(styles, (s) => s.fill)) sheet.getRangeList(a1s(ranges)).setBackground(fill);
-  for (const [color, ranges] of groupBy(styles, (s) => s.fontColor)) sheet.getRangeList(a1s(ranges)).setFontColor(color);
+  for (const g of styleGroups) g.set(target(g.ranges));
 
-  // One built rule per distinct criterion: columns often share a dropdown.
-  const built = new Map<string, DataValidation>();
-  for (const v of p.validations) {
-    const key = JSON.stringify([v.list, v.listSource, v.number, v.date, v.message, v.number?.integer ? [v.range.row, v.range.col] : null]);
-    let dv = built.get(key);
-    if (!dv) {
-      try {
-        dv = buildValidation(v, ss);
-      } catch (e) {
-        // A dropdown fed from a sheet that is not there (yet): skip it rather than fail the whole build.
-        warnings.push(`No dropdown in ${p.name}!${a1(v.range)}: its list ${v.listSource ?? ""} could not be read.`);
-        continue;
-      }
-      built.set(key, dv);
-    }
-    sheet.getRange(v.range.row + 1, v.range.col + 1, v.range.rows, v.range.cols).setDataValidation(dv);
-  }
+  applyValidations(b, p);
+  applyConditionalFormats(b, sheet, p, fresh);
 
-  applyConditionalFormats(sheet, p.conditionalFormats);
-
-  sheet.setFrozenRows(p.freeze.rows);
-  sheet.setFrozenColumns(p.freeze.cols);
-  if (p.columnWidths.length) applyColumnWidths(sheet, p.columnWidths);
+  if (!fresh || p.freeze.rows) sheet.setFrozenRows(p.freeze.rows);
+  if (!fresh || p.freeze.cols) sheet.setFrozenColumns(p.freeze.cols);
+  for (const w of columnWidthCalls(p.columnWidths)) sheet.setColumnWidths(w.col + 1, w.count, w.px);
 
   // Sheets' API has no tables: a basic filter on the header row gives the same sorting and filtering.
-  if (p.table && !sheet.getFilter()) {
-    const t = p.table.range;
-    sheet.getRange(t.row + 1, t.col + 1, t.rows, t.cols).createFilter();
-  }
+  if (p.table && (fresh || !sheet.getFilter())) handles.get(p.name, p.table.range).createFilter();
 
-  applyCharts(ss, sheet, p.charts);
+  applyCharts(b, sheet, p.charts, fresh);
   if (p.hidden) sheet.hideSheet();
   return sheet;
 }
@@ -450,36 +698,63 @@ function applySheet(ss: Spreadsheet, sheet: Sheet, p: SheetPlan, warnings: strin
  * Creates or moves the workbook names. A name over a sheet not in the workbook yet is skipped silently: the
  * sidebar builds one sheet per call, and the name is made when its own sheet is built.
  */
-function applyNames(ss: Spreadsheet, names: NamedRange[]) {
+function applyNames(b: Build, names: NamedRange[]) {
   if (names.length === 0) return;
   const existing = new Map<string, NamedRangeLike>();
-  for (const nr of ss.getNamedRanges()) existing.set(nr.getName().toLowerCase(), nr);
+  for (const nr of b.ss.getNamedRanges()) existing.set(nr.getName().toLowerCase(), nr);
+  // Ranges on sheets built now were fetched with them; other sheets are looked up once, then fetched in bulk.
+  const missing = new Set<string>();
+  for (const sheetName of new Set(names.map((n) => n.sheet))) {
+    if (!b.handles.sheet(sheetName)) missing.add(sheetName);
+    else b.handles.fetch(sheetName, names.filter((n) => n.sheet === sheetName).map((n) => n.range));
+  }
   for (const n of names) {
+    if (missing.has(n.sheet)) continue;
     let range: Range;
     try {
-      range = ss.getRange(a1(n.range, { sheet: n.sheet, absolute: true }));
+      range = b.handles.get(n.sheet, n.range);
     } catch (e) {
       continue;
     }
+    // Always set: checking where a name points first (getRange, getA1Notation, getSheet, getName) costs more
+    // calls than the one setRange it could save.
     const old = existing.get(n.name.toLowerCase());
     if (old) old.setRange(range);
-    else ss.setNamedRange(n.name, range);
+    else b.ss.setNamedRange(n.name, range);
   }
 }
 
 /** Applies the plan: one round of whole-range calls per sheet, then the names. Caller holds the document lock. */
 export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: ApplyProgress) => void): ApplyResult {
-  const warnings: string[] = [];
+  const b: Build = {
+    ss,
+    handles: new Handles(ss),
+    validations: new ValidationBuilder(ss),
+    formatRules: new FormatRuleBuilder(),
+    warnings: [],
+    wanted: new Map(),
+  };
+  const want = (sheet: string, r: RangeRef) => b.wanted.set(sheet, [...(b.wanted.get(sheet) ?? []), r]);
+  for (const n of plan.names) want(n.sheet, n.range);
+  for (const s of plan.sheets) for (const c of s.charts) for (const x of [c.categories, ...c.series]) want(x.sheet, x.range);
+
   const built: string[] = [];
   const total = plan.sheets.length;
   // Every sheet exists before any is written: dropdowns, charts and formulas refer across sheets.
-  const targets = plan.sheets.map((p) => ss.getSheetByName(p.name) ?? ss.insertSheet(p.name));
+  const fresh: boolean[] = [];
+  const targets = plan.sheets.map((p, i) => {
+    const found = ss.getSheetByName(p.name);
+    fresh[i] = !found;
+    const sheet = found ?? ss.insertSheet(p.name);
+    b.handles.know(p.name, sheet);
+    return sheet;
+  });
   plan.sheets.forEach((p, i) => {
     onProgress?.({ done: i, total, label: p.name });
-    applySheet(ss, targets[i], p, warnings);
+    applySheet(b, targets[i], p, fresh[i]);
     built.push(p.key);
   });
   onProgress?.({ done: total, total, label: "Workbook names" });
-  applyNames(ss, plan.names);
-  return { sheetsBuilt: built, warnings };
+  applyNames(b, plan.names);
+  return { sheetsBuilt: built, warnings: b.warnings };
 }

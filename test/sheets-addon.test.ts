@@ -271,7 +271,7 @@ describe("building", () => {
     const names = ["=HYPERLINK(\"http://x\")", "+44 Surgery", "-Dash Practice", "@Home Practice", "'Quoted", "1234", "TRUE", "2025-01-01"];
     const practices = names.map((name, i) => ({ name, odsCode: i % 2 ? "=1+1" : `0${i}123`, registered: 5000 + i, weighted: 5100 + i, adjusted: 5050 + i, beds: i }));
     ok(ctx.buildSheets({ year: YEAR, sheets: [], practices }));
-    const funding = gas.sheet("Funding");
+    const funding = gas.sheet("Practices");
     const col = (header: string) => {
       for (let c = 1; c <= 40; c++) if (funding.cell(1, c)?.value === header) return c;
       throw new Error(`no column ${header}`);
@@ -306,7 +306,7 @@ describe("building", () => {
       fc.property(fc.array(fc.oneof(numEdit, textEdit), { minLength: 1, maxLength: 8 }), (edits) => {
         const { gas, ctx } = boot();
         ok(ctx.buildSheets({ year: YEAR, sheets: [], sample: true }));
-        const funding = gas.sheet("Funding");
+        const funding = gas.sheet("Practices");
         const header = new Map<string, number>();
         const keys: Record<string, string> = { "ODS code": "odsCode", "Registered list (1 Jan)": "registered", "Weighted list (1 Jan)": "weighted", "PCN adjusted population (1 Jan)": "adjusted", "Care-home beds": "beds" };
         for (let c = 1; c <= 40; c++) {
@@ -325,7 +325,7 @@ describe("building", () => {
         expect(gas.alerts.at(-1)!.message).toMatch(/^Built /);
         for (const [k, v] of want) {
           const [r, c] = k.split(",").map(Number);
-          expect(funding.cell(r, c), `Funding ${numberToCol(c)}${r}`).toEqual(v);
+          expect(funding.cell(r, c), `Practices ${numberToCol(c)}${r}`).toEqual(v);
         }
       }),
       { numRuns: 12 },

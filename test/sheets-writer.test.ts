@@ -4,10 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { PlanCell, SheetPlan, WritePlan } from "../core/workbook/plan";
+import { a1, type PlanCell, type SheetPlan, type WritePlan } from "../core/workbook/plan";
 import { buildPlan } from "../core/workbook/build";
 import { largeNetwork } from "../core/workbook/sample";
-import { applyPlan, dateToSerialFn, needsApostrophe, readSnapshot, toSheetValue } from "../sheets-addon/writer";
+import { applyPlan, columnWidthCalls, dateToSerialFn, needsApostrophe, PX_PER_CHAR, readSnapshot, toSheetValue } from "../sheets-addon/writer";
 import { createFakeGas, dateToSerial, serialToDate, type FakeGas } from "./fakes/fakeSheets";
 
 let gas: FakeGas;
@@ -254,6 +254,76 @@ describe("applyPlan", () => {
     expect(big).toEqual(small);
     expect(big.Register["Range.setValues"]).toBe(1);
     expect(gas.calls.count("SpreadsheetApp.flush")).toBe(0);
+  });
+});
+
+describe("fewer calls, same result", () => {
+  it("column widths: the fewest setColumnWidths calls, touching only planned columns", () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ gap: fc.nat(2), width: fc.constantFrom(8, 9, 12, 20) }), { minLength: 1, maxLength: 24 }), (spec) => {
+        let col = 0;
+        const widths = spec.map((s) => ({ col: (col += s.gap === 2 ? 2 : 1), width: s.width }));
+        const calls = columnWidthCalls(widths);
+        const got = new Map<number, number>();
+        for (const c of calls) for (let i = 0; i < c.count; i++) got.set(c.col + i, c.px);
+        expect([...got.keys()].sort((a, b) => a - b)).toEqual(widths.map((w) => w.col));
+        for (const w of widths) expect(got.get(w.col)).toBe(Math.round(w.width * PX_PER_CHAR));
+        // Never more than one call per run of equal widths.
+        const runs = widths.filter((w, i) => i === 0 || w.col !== widths[i - 1].col + 1 || w.width !== widths[i - 1].width).length;
+        expect(calls.length).toBeLessThanOrEqual(runs);
+      }),
+      { numRuns: 200 },
+    );
+    // A width under its neighbours is laid once and painted over: 3 calls, not 5 runs.
+    expect(columnWidthCalls([9, 20, 9, 12, 9].map((width, col) => ({ col, width })))).toHaveLength(3);
+  });
+
+  it("rules built from shared builders each keep their own criterion, message, colours and range", () => {
+    const plan = buildPlan({ sheets: [] }, { sample: true, today: "2025-10-01" });
+    const res = applyPlan(ss(), plan);
+    expect(res.warnings).toEqual([]);
+    for (const p of plan.sheets) {
+      const sh = gas.sheet(p.name);
+      expect(sh.validations, p.name).toHaveLength(new Set(p.validations.map((v) => a1(v.range))).size);
+      for (const v of p.validations) {
+        const got = sh.validationMap.get(a1(v.range))!.validation;
+        expect(got.helpText, `${p.name}!${a1(v.range)}`).toBe(v.message);
+        expect(got.allowInvalid).toBe(false);
+        const type = v.list ? "VALUE_IN_LIST" : v.listSource ? "VALUE_IN_RANGE" : v.date ? "DATE_IS_VALID_DATE" : undefined;
+        if (type) expect(got.criteria.type, `${p.name}!${a1(v.range)}`).toBe(type);
+        if (v.list) expect(got.criteria.args[0]).toEqual(v.list);
+        // A formula criterion refers to its own range's top-left cell.
+        if (got.criteria.type === "CUSTOM_FORMULA") expect(String(got.criteria.args[0])).toContain(`ISNUMBER(${a1({ ...v.range, rows: 1, cols: 1 })})`);
+      }
+      expect(
+        sh.cfRules.map((r) => [r.condition.formula, r.condition.background, r.condition.fontColor, r.ranges.map((x) => x.getA1Notation())]),
+        p.name,
+      ).toEqual(p.conditionalFormats.map((c) => [c.formula.startsWith("=") ? c.formula : `=${c.formula}`, c.fill, c.font, [a1(c.range)]]));
+    }
+
+    // The same A1 and colours on the next sheet: the shared builder must still take that sheet's range.
+    install(createFakeGas());
+    const cf = (f: string) => ({ range: R(1, 1, 4, 1), formula: f, fill: "#FFE699" });
+    applyPlan(ss(), { year: "2025/26", names: [], warnings: [], sheets: ["A", "B"].map((n) => sheetPlan({ key: n, name: n, conditionalFormats: [cf(`=$B2="${n}"`)] })) });
+    for (const n of ["A", "B"]) expect(gas.sheet(n).cfRules.map((r) => r.ranges.map((x) => `${x.sheet.name}!${x.getA1Notation()}`))).toEqual([[`${n}!B2:B5`]]);
+  });
+
+  it("fetches a sheet's ranges at once, reads nothing back from a sheet it inserted, and sets each name in one call", () => {
+    const first = applyCounting(handPlan(50));
+    const reg = first.Register;
+    expect(reg["Sheet.getRange"] ?? 0).toBe(0);
+    expect(reg["RangeList.getRanges"]).toBe(1);
+    for (const m of ["Sheet.getConditionalFormatRules", "Sheet.getCharts", "Sheet.getFilter"]) expect(reg[m] ?? 0, m).toBe(0);
+    // One builder per build; one build() per distinct rule.
+    expect(reg["SpreadsheetApp.newDataValidation"]).toBe(1);
+    expect(reg["DataValidationBuilder.build"]).toBe(5);
+    expect(first["Workbook names"]).toEqual({ "Spreadsheet.getNamedRanges": 1, "Spreadsheet.getSheetByName": 1, "Spreadsheet.setNamedRange": 1 });
+
+    // A rebuild reads back what a person may have changed.
+    const again = applyCounting(handPlan(50));
+    for (const m of ["Sheet.getConditionalFormatRules", "Sheet.getFilter"]) expect(again.Register[m], m).toBe(1);
+    expect(again.Charts["Sheet.getCharts"]).toBe(1);
+    expect(again["Workbook names"]).toEqual({ "Spreadsheet.getNamedRanges": 1, "NamedRange.getName": 1, "Spreadsheet.getSheetByName": 1, "NamedRange.setRange": 1 });
   });
 });
 

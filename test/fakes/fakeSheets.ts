@@ -389,9 +389,18 @@ export class FakeSheet extends Fake {
     if (!(a >= 1) || !(col! >= 1) || !(rows >= 1) || !(cols >= 1)) throw new Error(`The coordinates of the range are outside the dimensions of the sheet.`);
     return new FakeRange(this.gas, this, { row: a, col: col!, rows, cols });
   }
+  /** One call for any number of ranges, as in Apps Script; A1s are on this sheet (a sheet prefix must name it). */
   getRangeList(a1s: string[]) {
     if (!Array.isArray(a1s) || a1s.length === 0) throw new Error("getRangeList needs at least one range");
-    return new FakeRangeList(this.gas, this, a1s.map((a) => new FakeRange(this.gas, this, parseA1(a).rect)));
+    return new FakeRangeList(
+      this.gas,
+      this,
+      a1s.map((a) => {
+        const { sheet, rect } = parseA1(String(a));
+        if (sheet !== undefined && sheet !== this.name) throw new Error(`Range not found: ${a} is not on ${this.name}`);
+        return new FakeRange(this.gas, this, rect);
+      }),
+    );
   }
   getDataRange() {
     const { rows, cols } = this.extent();
@@ -735,7 +744,8 @@ export class FakeDataValidationBuilder extends Fake {
   }
   build() {
     if (!this.criteria) throw new Error("A data validation needs a criterion");
-    return new FakeDataValidation(this.gas, this.criteria, this.helpText, this.allowInvalid);
+    // A snapshot: the builder can go on to build other rules without changing this one.
+    return new FakeDataValidation(this.gas, { type: this.criteria.type, args: [...this.criteria.args] }, this.helpText, this.allowInvalid);
   }
 }
 
@@ -782,12 +792,13 @@ export class FakeConditionalFormatRuleBuilder extends Fake {
     this.formula = f;
     return this;
   }
-  setBackground(c: string) {
-    this.background = c;
+  /** null clears the setting, as in Apps Script. */
+  setBackground(c: string | null) {
+    this.background = c ?? undefined;
     return this;
   }
-  setFontColor(c: string) {
-    this.fontColor = c;
+  setFontColor(c: string | null) {
+    this.fontColor = c ?? undefined;
     return this;
   }
   setRanges(r: FakeRange[]) {
@@ -796,7 +807,7 @@ export class FakeConditionalFormatRuleBuilder extends Fake {
   }
   build() {
     if (!this.formula || this.ranges.length === 0) throw new Error("A conditional format rule needs a condition and ranges");
-    return new FakeConditionalFormatRule(this.gas, new FakeBooleanCondition(this.gas, this.formula, this.background, this.fontColor), this.ranges);
+    return new FakeConditionalFormatRule(this.gas, new FakeBooleanCondition(this.gas, this.formula, this.background, this.fontColor), [...this.ranges]);
   }
 }
 
