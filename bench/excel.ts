@@ -7,7 +7,8 @@
 import { buildPlan } from "../core/workbook/build";
 import type { PlanCell, SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
 import { largeNetwork } from "../core/workbook/sample";
-import { applyPlan, readSnapshot, rectangles, toExcelInput } from "../excel-addin/writer";
+import { applyPlan, readSnapshot, toExcelInput } from "../excel-addin/writer";
+import { rectangles } from "../core/workbook/plan";
 import { FakeWorkbook, fakeRun, type FakeRequestContext } from "../test/fakes/fakeExcel";
 
 export interface Row {

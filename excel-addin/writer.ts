@@ -28,6 +28,8 @@ import {
   type ValidationRule,
   type WorkbookSnapshot,
   type WritePlan,
+  rectangles,
+  within,
 } from "../core/workbook/plan";
 import type { BuildProgress, BuildResult } from "../pane/bridge";
 
@@ -262,20 +264,7 @@ function snapshotInput(s: SheetSnapshot | undefined, r: number, c: number): stri
 
 // ---------------------------------------------------------------- geometry
 
-const within = (r: RangeRef, row: number, col: number) => row >= r.row && row < r.row + r.rows && col >= r.col && col < r.col + r.cols;
 
-/** Splits a ragged block into rectangles (runs of rows of one width) so padding never covers other cells. */
-export function rectangles(b: Block): Block[] {
-  const out: Block[] = [];
-  let start = 0;
-  for (let i = 1; i <= b.cells.length; i++) {
-    if (i === b.cells.length || b.cells[i].length !== b.cells[start].length) {
-      if (b.cells[start].length > 0) out.push({ row: b.row + start, col: b.col, cells: b.cells.slice(start, i) });
-      start = i;
-    }
-  }
-  return out;
-}
 
 function intersection(a: RangeRef, b: RangeRef): RangeRef | null {
   const row = Math.max(a.row, b.row);

@@ -8,11 +8,9 @@ export type Child = Node | string | number | null | undefined | false;
 /** Attributes that would run code or load something: refused even if a caller passes them. */
 const FORBIDDEN_ATTR = /^(on|srcdoc$|src$|href$|action$|formaction$|style$|xlink:href$)/i;
 
-/** Any value as display text ("" for null/undefined), so numbers or odd host values never break rendering. */
-export function toText(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  return typeof v === "string" ? v : String(v);
-}
+import { toText } from "../core/text";
+
+export { escapeHtml, toText } from "../core/text";
 
 /**
  * createElement + setAttribute + text nodes. `attrs` values are strings set as attributes (never parsed as HTML);
@@ -51,9 +49,4 @@ export function replaceContent(parent: Node, ...children: Child[]): void {
 /** Replace an element's content with text only. */
 export function setText(el: Element, v: unknown): void {
   el.textContent = toText(v);
-}
-
-/** For hosts that must template HTML as a string (Apps Script HtmlService): escapes the five HTML-special characters. */
-export function escapeHtml(v: unknown): string {
-  return toText(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }

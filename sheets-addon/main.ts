@@ -7,14 +7,12 @@
 import "./generated/functions";
 import { errorMessage, runBuild, runCheckRegister, server } from "./bridge-server";
 import type { Finding } from "../core/workbook/register";
+import { escapeHtml } from "../core/text";
 
 declare const global: any;
 
 const TITLE = "PCN Toolkit";
 
-function escapeHtml(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 function findingsHtml(findings: Finding[]): string {
   if (findings.length === 0) return "<p>Nothing needs attention.</p>";

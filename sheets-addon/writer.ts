@@ -19,6 +19,9 @@ import {
   type WorkbookSnapshot,
   type WritePlan,
   isoToSerial,
+  rectangles,
+  sameRange,
+  within,
 } from "../core/workbook/plan";
 
 // ---------------------------------------------------------------- the SpreadsheetApp surface we use
@@ -242,21 +245,8 @@ export function toSheetValue(cell: PlanCell, plainText = false): string | number
 
 // ---------------------------------------------------------------- writing
 
-const within = (r: RangeRef, row: number, col: number) => row >= r.row && row < r.row + r.rows && col >= r.col && col < r.col + r.cols;
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Splits a ragged block into rectangles (runs of rows of one width), so padding never covers other cells. */
-function rectangles(b: Block): Block[] {
-  const out: Block[] = [];
-  let start = 0;
-  for (let i = 1; i <= b.cells.length; i++) {
-    if (i === b.cells.length || b.cells[i].length !== b.cells[start].length) {
-      if (b.cells[start].length > 0) out.push({ row: b.row + start, col: b.col, cells: b.cells.slice(start, i) });
-      start = i;
-    }
-  }
-  return out;
-}
 const extent = (b: Block): RangeRef => ({ row: b.row, col: b.col, rows: b.cells.length, cols: b.cells[0].length });
 
 /** Groups ranges by a key so each distinct value costs one setter (plus a getRangeList when it has several ranges). */

@@ -97,7 +97,23 @@ export interface SheetSnapshot {
 }
 export interface WorkbookSnapshot { sheets: SheetSnapshot[] }
 
-// ---- A1 helpers shared by every host ----
+// ---- Geometry and A1 helpers shared by every host ----
+
+export const within = (r: RangeRef, row: number, col: number) => row >= r.row && row < r.row + r.rows && col >= r.col && col < r.col + r.cols;
+export const sameRange = (a: RangeRef, b: RangeRef) => a.row === b.row && a.col === b.col && a.rows === b.rows && a.cols === b.cols;
+
+/** Splits a ragged block into rectangles (runs of rows of one width), so no host pads over other cells. */
+export function rectangles(b: Block): Block[] {
+  const out: Block[] = [];
+  let start = 0;
+  for (let i = 1; i <= b.cells.length; i++) {
+    if (i === b.cells.length || b.cells[i].length !== b.cells[start].length) {
+      if (b.cells[start].length > 0) out.push({ row: b.row + start, col: b.col, cells: b.cells.slice(start, i) });
+      start = i;
+    }
+  }
+  return out;
+}
 
 export function colLetter(col: number): string {
   let s = "";
