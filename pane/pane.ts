@@ -67,7 +67,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
   const practices = new PracticesTable(doc, id);
   const practicesSection = h(doc, "section", { "aria-labelledby": `${id}prac-h` },
     h(doc, "h2", { id: `${id}prac-h` }, "Practice populations"),
-    h(doc, "p", { className: "hint" }, "Check each member practice's list sizes (as at 1 January). What you confirm here is written to the Funding sheet; a field left blank keeps the sheet's figure."),
+    h(doc, "p", { className: "hint" }, "Check each member practice's list sizes (as at 1 January). What you confirm here is written to the Practices sheet; a field left blank keeps the sheet's figure."),
     practices.el,
   );
 

@@ -65,6 +65,9 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
       },
       (r, env) => monthClaim(r, env, m), { name: `M${i + 1}`, width: 12 }));
   const span = (c: import("../spec").FormulaCtx) => c.span("m1", "m12");
+  const lastPeriod = y.arrs.periods.length;
+  const lp = y.arrs.periods[lastPeriod - 1];
+  const lastPeriodLabel = `${lp.slice(8, 10)}/${lp.slice(5, 7)}/${lp.slice(0, 4)}`;
   const cols: ColumnSpec[] = [
     inp("ref", "Post ref", "text", { width: 9, name: "Ref" }),
     inp("staffName", "Staff member", "text", { width: 20 }),
@@ -83,6 +86,20 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     calc("costUsed", "Cost per WTE used (£)", "money",
       (c) => `=IF(${c.ref("ref")}="","",IF(${c.ref("annualCost")}<>"",${c.ref("annualCost")},IF(${c.ref("salary")}="","",${c.ref("salary")}+${c.ref("oncosts")})))`,
       (r, env) => (blank(r.ref) ? "" : !blank(r.annualCost) ? r.annualCost : blank(r.salary) ? "" : num(r.salary) + (oncosts(r, env) as number)), { width: 14 }),
+    // The maximum in force at the end of the year (monthly claims use each month's own maximum).
+    calc("roleMax", `Role maximum from ${lastPeriodLabel} (£ per WTE)`, "money",
+      (c) => {
+        const key = `LOWER(${c.ref("role")})&"|"&LOWER(IF(${c.ref("area")}="","national",${c.ref("area")}))`;
+        return `=IF(OR(${c.ref("ref")}="",${c.ref("role")}=""),"",IF(ISNA(MATCH(${key},ArrsMax_Key,0)),"Unknown role",IF(ISNUMBER(INDEX(ArrsMax_P${lastPeriod},MATCH(${key},ArrsMax_Key,0))),INDEX(ArrsMax_P${lastPeriod},MATCH(${key},ArrsMax_Key,0)),"Not known")))`;
+      },
+      (r, env) => {
+        if (blank(r.ref) || blank(r.role)) return "";
+        const key = `${String(r.role).toLowerCase()}|${String(blank(r.area) ? "national" : r.area).toLowerCase()}`;
+        const i = env.column("ArrsMax_Key").findIndex((k) => k === key);
+        if (i < 0) return "Unknown role";
+        const max = env.column(`ArrsMax_P${lastPeriod}`)[i];
+        return isNum(max) ? max : "Not known";
+      }, { width: 15 }),
     ...monthCols,
     calc("yearClaim", "Claimable this year (£)", "money",
       (c) => `=IF(${c.ref("ref")}="","",IF(COUNTIF(${span(c)},"max?")+COUNTIF(${span(c)},"role?")>0,"Maximum unknown",SUM(${span(c)})))`,
