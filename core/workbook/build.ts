@@ -14,6 +14,7 @@ import { arrsSpec, arrsSummarySpec, sharesSpec } from "./sheets/arrs";
 import { budgetSpec, budgetSummarySpec } from "./sheets/budget";
 import type { SpecCtx } from "./sheets/common";
 import { arrsRatesSpec, fundingSpec, practicesSpec, ratesSpec } from "./sheets/funding";
+import { iifSpec } from "./sheets/iif";
 import { kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
@@ -46,6 +47,7 @@ export const SHEETS: { key: string; title: string }[] = [
   { key: "arrs", title: "ARRS Workforce" },
   { key: "arrsSummary", title: "ARRS Summary" },
   { key: "arrsShares", title: "ARRS Shares" },
+  { key: "iif", title: "IIF" },
   { key: "budget", title: "Budget" },
   { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
@@ -68,6 +70,7 @@ const NEEDS: Record<string, string[]> = {
   budgetSummary: ["budget"],
   kpis: ["partnerships"],
   kpiCharts: ["kpis"],
+  iif: ["rates"],
 };
 
 const todayIso = () => new Date().toISOString().slice(0, 10);
@@ -88,7 +91,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // A table is recognised by its header row, a report sheet by its title cell.
   const probes = [
     aboutSpec(probe), partnershipsSpec(probe, 0), summarySpec(probe, 0), practicesSpec(probe), fundingSpec(probe), ratesSpec(probe), arrsRatesSpec(probe),
-    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
+    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
   ];
   const resolved = resolveNames(
     SHEETS.map((s) => {
@@ -122,7 +125,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const kpiRecords = finalRecords(kpis, kpiSnap).map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
   const specs: SheetSpec[] = [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practices, fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
   ];
   // The sample only fills sheets being made; a person's own --data merges by reference.
   if (opts.sample && opts.data === undefined) for (const sp of specs) sp.seedOnly = true;

@@ -105,6 +105,14 @@ export const NetworkSchema = z.object({
   arrsPosts: z.array(ArrsPostSchema).default([]),
   budget: z.array(BudgetLineSchema).default([]),
   kpis: z.array(KpiSchema).default([]),
+  iif: z.array(z.object({
+    code: z.string().min(1, "is required"),
+    numerator: count.optional(),
+    denominator: count.optional(),
+    pcas: count.optional(),
+    listSizeAdjustment: z.number().finite().min(0, "cannot be negative").optional(),
+    prevalenceAdjustment: z.number().finite().min(0, "cannot be negative").optional(),
+  })).default([]),
 }).superRefine((n, ctx) => {
   const dupes = (items: { ref: string }[], path: string) => {
     const seen = new Set<string>();

@@ -35,6 +35,11 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
     ],
     budget: [],
     kpis: [],
+    // Adjustments come from the ICB; these are illustrative.
+    iif: [
+      { code: "CAN-04", numerator: 168, denominator: 236, pcas: 9, listSizeAdjustment: 0.94, prevalenceAdjustment: 1.02 },
+      { code: "HI-03", numerator: 151, denominator: 228, pcas: 6, listSizeAdjustment: 0.94, prevalenceAdjustment: 1.1 },
+    ],
   };
   const partners: [string, (typeof PARTNERSHIP_TYPES)[number], string, string, number, number, number][] = [
     ["Riverbend Community Pharmacy Group", "Memorandum of understanding", "Blood pressure checks in pharmacies", "Undiagnosed hypertension", 0, 320, 60],
