@@ -4,12 +4,14 @@
  *  - cells of input columns in existing rows are never written (only new rows and blank spare rows are);
  *  - a computed cell a person typed over (a value where our formula was) is kept, with a warning;
  *  - a sheet of the same name that this product did not make is never touched: ours gets another name;
- *  - if a newer version changes a table's columns, values move with their column keys; dropped columns are kept.
+ *  - if a newer version changes a table's columns, values move with their column keys; retired columns and
+ *    columns a person added beside the table are kept at its right;
+ *  - the sample only fills sheets being made, so a record a person deleted never comes back.
  */
 import { PcnError } from "../errors";
 import {
-  a1, colLetter, type Block, type ConditionalFormatRule, type NamedRange, type NumberFormatRule, type PlanCell,
-  type RangeRef, type SheetPlan, type SheetSnapshot, type SnapshotValue, type StyleRule, type ValidationRule,
+  a1, colLetter, type Block, type NamedRange, type PlanCell,
+  type RangeRef, type SheetPlan, type SheetSnapshot, type SnapshotValue, type ValidationRule,
   type WorkbookSnapshot,
 } from "./plan";
 import { COLOURS, formatOf, type ColumnSpec, type FormulaCtx, type ReportSpec, type RowValues, type SheetSpec, type TableSpec, type Value } from "./spec";
@@ -97,8 +99,6 @@ export function blocksAvoiding(row0: number, col0: number, cells: PlanCell[][], 
 function emptyPlan(key: string, name: string, create: boolean): SheetPlan {
   return { key, name, create, blocks: [], clears: [], formats: [], styles: [], validations: [], conditionalFormats: [], freeze: { rows: 0, cols: 0 }, columnWidths: [], charts: [] };
 }
-
-export interface PlannedTable { capacity: number; rows: RowValues[]; rowNumbers: number[] }
 
 interface TableResult { capacity: number; layout: string[] }
 
@@ -562,4 +562,3 @@ export function refuseOtherYear(meta: WorkbookMeta, year: string) {
   }
 }
 
-export type { NumberFormatRule, StyleRule };

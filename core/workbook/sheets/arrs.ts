@@ -2,7 +2,7 @@ import { AREA_LABELS } from "../../rates/book";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import { blank, calc, countIf, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
-import { mainNiPeriod, monthLabels } from "./funding";
+import { monthLabels } from "./funding";
 
 export interface MonthWindow { start: number; end: number; days: number; period: number }
 
@@ -32,16 +32,18 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
   const labels = monthLabels(y);
   const roles = y.arrs.roles.map((r) => r.role);
   const A = "Arrs_";
-  const costUsed = (r: RowValues): Value => (blank(r.ref) ? "" : !blank(r.annualCost) ? r.annualCost : blank(r.salary) ? "" : num(r.salary) + (oncosts(r) as number));
-  const oncosts = (r: RowValues, env?: import("../spec").Env): Value => {
+  // On-costs with the Rates sheet's figures (which a person may correct), as the formula does.
+  const oncosts = (r: RowValues, env: import("../spec").Env): Value => {
     if (blank(r.ref) || blank(r.salary)) return "";
-    const ni = env ? num(env.cell("Rate_employerNiRate")) : mainNiPeriod(y).rate;
-    const th = env ? num(env.cell("Rate_employerNiThreshold")) : mainNiPeriod(y).thresholdAnnual;
-    const pen = env ? num(env.cell("Rate_employerPensionRate")) : num(y.rates.employerPensionRate.value);
+    const ni = num(env.cell("Rate_employerNiRate"));
+    const th = num(env.cell("Rate_employerNiThreshold"));
+    const pen = num(env.cell("Rate_employerPensionRate"));
     return xround(Math.max(0, num(r.salary) - th) * ni, 2) + xround(num(r.salary) * pen, 2);
   };
+  const costUsed = (r: RowValues, env: import("../spec").Env): Value =>
+    blank(r.ref) ? "" : !blank(r.annualCost) ? r.annualCost : blank(r.salary) ? "" : num(r.salary) + (oncosts(r, env) as number);
   const monthClaim = (r: RowValues, env: import("../spec").Env, m: MonthWindow): Value => {
-    const cu = blank(r.ref) ? "" : !blank(r.annualCost) ? r.annualCost : blank(r.salary) ? "" : num(r.salary) + (oncosts(r, env) as number);
+    const cu = costUsed(r, env);
     if (blank(r.ref) || blank(cu) || blank(r.wte) || blank(r.start)) return "";
     const start = num(r.start);
     const end = blank(r.end) ? null : num(r.end);
@@ -85,7 +87,7 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
       (r, env) => oncosts(r, env), { width: 14 }),
     calc("costUsed", "Cost per WTE used (£)", "money",
       (c) => `=IF(${c.ref("ref")}="","",IF(${c.ref("annualCost")}<>"",${c.ref("annualCost")},IF(${c.ref("salary")}="","",${c.ref("salary")}+${c.ref("oncosts")})))`,
-      (r, env) => (blank(r.ref) ? "" : !blank(r.annualCost) ? r.annualCost : blank(r.salary) ? "" : num(r.salary) + (oncosts(r, env) as number)), { width: 14 }),
+      (r, env) => costUsed(r, env), { width: 14 }),
     // The maximum in force at the end of the year (monthly claims use each month's own maximum).
     calc("roleMax", `Role maximum from ${lastPeriodLabel} (£ per WTE)`, "money",
       (c) => {
