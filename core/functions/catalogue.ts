@@ -36,7 +36,8 @@ export interface FunctionSpec {
 }
 
 const yearParam: ParamSpec = { name: "year", type: "text", optional: true, description: `Financial year such as "2025/26" (default: the newest year shipped, ${NEWEST_YEAR}).` };
-const dateParam = (what: string): ParamSpec => ({ name: "date", type: "date", optional: true, description: `${what} (a date; default: today).` });
+// Google Sheets caches custom-function results, so a left-out date means the day the formula was last recalculated.
+const dateParam = (what: string): ParamSpec => ({ name: "date", type: "date", optional: true, description: `${what} (a date cell or "yyyy-mm-dd"; left out: the day the formula calculates).` });
 const areaParam: ParamSpec = { name: "area", type: "text", optional: true, description: `"national" (default), "outer london" or "inner london".` };
 const dateOrToday = (d: unknown) => (d === undefined ? todayIso() : toIsoDate(d));
 
