@@ -7,7 +7,7 @@
  */
 import ExcelJS from "exceljs";
 import { addCharts } from "../cli/xlsxCharts";
-import { applyPlan, snapshotOf } from "../cli/writer";
+import { applyPlan } from "../cli/writer";
 import { buildPlan } from "../core/workbook/build";
 import type { WritePlan } from "../core/workbook/plan";
 import { largeNetwork } from "../core/workbook/sample";
@@ -19,10 +19,10 @@ function planCells(plan: WritePlan) {
   return plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
 }
 
-async function offline() {
-  console.log("\n== Offline .xlsx (exceljs): this product vs the same cells written bare ==");
+/** Plan size and write time for the large network at several sizes, against the same cells written bare. */
+export async function benchOffline(scales = [0.25, 0.5, 1]): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
-  for (const scale of [0.25, 0.5, 1]) {
+  for (const scale of scales) {
     const data = largeNetwork(scale);
     let t = performance.now();
     const plan = buildPlan({ sheets: [] }, { data, today: "2025-10-01" });
@@ -50,7 +50,12 @@ async function offline() {
       ratio: (writeMs / bareMs).toFixed(2), "µs/cell": ((planMs + writeMs) * 1000 / cells).toFixed(1), MB: (buf.length / 1e6).toFixed(1),
     });
   }
-  table(rows);
+  return rows;
+}
+
+async function offline() {
+  console.log("\n== Offline .xlsx (exceljs): this product vs the same cells written bare ==");
+  table(await benchOffline());
   console.log("Linear growth: µs per cell stays flat as the network grows 4x.");
 }
 
@@ -63,9 +68,8 @@ async function optional(path: string, fn: string, title: string) {
   console.log(`(${ms(t)})`);
 }
 
-(async () => {
+if (process.argv[1] && /bench[\\/]run\.ts$/.test(process.argv[1])) void (async () => {
   await offline();
   await optional("./excel", "benchExcel", "Excel add-in writer on the counting fake: syncs and bytes per sheet");
   await optional("./sheets", "benchSheets", "Sheets add-on writer on the counting fake: SpreadsheetApp calls per sheet");
-  void snapshotOf;
 })();

@@ -58,7 +58,7 @@ export async function writeWorkbook(o: CliOptions): Promise<{ file: string; warn
   }
   const plan = buildPlan(snapshotOf(wb), { year: o.year, data, sample: o.sample && !o.data, today: o.today });
   const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
-  const big = cells > 100000;
+  const big = cells > 50000; // a second or more: show progress
   applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);
   if (big) log("\n  saving...\n");
   let buf: Buffer = Buffer.from(await wb.xlsx.writeBuffer());

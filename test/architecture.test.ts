@@ -12,8 +12,8 @@ describe("core/ is pure", () => {
     const bad: string[] = [];
     for (const f of coreFiles) {
       const src = readFileSync(f, "utf8");
-      for (const m of src.matchAll(/(?:import|export)[^"']*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)) {
-        const spec = m[1] ?? m[2] ?? m[3];
+      for (const m of src.matchAll(/(?:import|export)[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s+["']([^"']+)["']/gm)) {
+        const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
         if (spec.startsWith(".")) {
           const target = relative(root, resolve(dirname(f), spec));
           if (!target.startsWith("core")) bad.push(`${relative(root, f)} imports ${spec}`);

@@ -126,9 +126,25 @@ describe("workbook features", () => {
     expect(cfs.some((c) => c.rules.some((r) => r.formulae[0].includes('"Overdue"')))).toBe(true);
     expect((wb.getWorksheet("KPIs") as any).conditionalFormattings.length).toBeGreaterThan(0);
     expect(wb.definedNames.getRanges("Rate_arrsAllocation").ranges[0]).toMatch(/^'?Rates'?!\$C\$\d+$/);
+    // RAG colours: red, amber and green fills on the KPIs' RAG column.
+    const ragFills = ((wb.getWorksheet("KPIs") as any).conditionalFormattings as { rules: { formulae: string[]; style: any }[] }[])
+      .flatMap((c) => c.rules).map((r) => `${r.formulae[0].match(/"(Red|Amber|Green)"/)?.[1]}:${r.style.fill.bgColor.argb}`);
+    expect(ragFills).toEqual(expect.arrayContaining(["Red:FFF8CBAD", "Amber:FFFFE699", "Green:FFC6EFCE"]));
+    // One trend chart per KPI, each plotting that KPI's own row of readings against the month headers.
     const zip = await JSZip.loadAsync(readFileSync(file));
     const charts = Object.keys(zip.files).filter((f) => /^xl\/charts\/chart\d+\.xml$/.test(f));
     expect(charts).toHaveLength(sampleNetwork().kpis.length);
+    const kpis = wb.getWorksheet("KPIs")!;
+    for (const f of charts) {
+      const xml = await zip.file(f)!.async("string");
+      const name = xml.match(/<c:tx><c:v>([^<]*)<\/c:v><\/c:tx>/)![1];
+      const [cat, val] = [...xml.matchAll(/<c:f>([^<]*)<\/c:f>/g)].map((m) => m[1]);
+      const row = (kpis.getColumn(2).values as unknown[]).indexOf(name);
+      expect(row, name).toBeGreaterThan(1);
+      expect(val).toBe(`KPIs!$K$${row}:$V$${row}`);
+      expect(cat).toBe("KPIs!$K$1:$V$1");
+      expect(kpis.getCell(row, 11).value).toBe(sampleNetwork().kpis.find((k) => k.measure === name)!.readings[0]);
+    }
   });
 
   it("keeps a partnership named like a formula as literal text", async () => {
