@@ -8,7 +8,7 @@ import type { PlanCell, RangeRef, SheetPlan, WritePlan } from "../core/workbook/
 import { a1 } from "../core/workbook/plan";
 import { buildPlan } from "../core/workbook/build";
 import { largeNetwork } from "../core/workbook/sample";
-import { applyPlan, toSheetValue, type Range, type RangeList, type Sheet, type Spreadsheet as Ss, type WriterApp } from "../sheets-addon/writer";
+import { applyPlan, planExtent, toSheetValue, type Range, type RangeList, type Sheet, type Spreadsheet as Ss, type WriterApp } from "../sheets-addon/writer";
 import { createFakeGas, type FakeGas } from "../test/fakes/fakeSheets";
 
 export interface Row { network: string; sheet: string; calls: number; rebuildCalls: number; rowAtATimeCalls: number; ratio: number }
@@ -83,6 +83,14 @@ function naiveSheet(ss: Ss, sheet: Sheet & { setColumnWidth(col: number, px: num
 
 function naiveApply(ss: Ss, plan: WritePlan, tick: (label: string) => void) {
   const targets = plan.sheets.map((p) => ss.getSheetByName(p.name) ?? ss.insertSheet(p.name));
+  // A grid big enough for the plan, as ours needs (read and grown the obvious way, every sheet).
+  plan.sheets.forEach((p, i) => {
+    const need = planExtent(p, plan.names.filter((n) => n.sheet === p.name).map((n) => n.range));
+    const rows = targets[i].getMaxRows();
+    const cols = targets[i].getMaxColumns();
+    if (need.rows > rows) targets[i].insertRowsAfter(rows, need.rows - rows);
+    if (need.cols > cols) targets[i].insertColumnsAfter(cols, need.cols - cols);
+  });
   plan.sheets.forEach((p, i) => {
     tick(p.name);
     naiveSheet(ss, targets[i] as Parameters<typeof naiveSheet>[1], p);

@@ -22,6 +22,20 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
 /** How long a build waits for another person's build in the same spreadsheet. */
 export const LOCK_WAIT_MS = 30000;
 
+/**
+ * Apps Script ends an execution after 6 minutes, wherever it is. A build starts no sheet once this much time
+ * has passed since its entry point began, leaving 90 s for the sheet under way, the names and the reply.
+ */
+export const TIME_BUDGET_MS = 270000;
+
+/** What runBuild did: `sheetsPlanned` > sheetsBuilt.length when the time budget stopped it. */
+export interface BuildOutcome extends BuildResult { sheetsPlanned: number }
+
+/** The sentence for a build the time budget stopped; `again` says how to finish. */
+export function timeLimitMessage(built: number, planned: number, again: string): string {
+  return `Built ${built} of ${planned} sheets before Apps Script's time limit; ${again} to finish.`;
+}
+
 export function isPcnError(e: unknown): e is Error {
   return e instanceof PcnError || (e instanceof Error && e.name === "PcnError");
 }
@@ -94,8 +108,11 @@ function checkRequest(req: unknown): BuildRequest {
   };
 }
 
-/** Builds the requested sheets (all when none named) under the document lock. */
-export function runBuild(request: unknown, onProgress?: (p: ApplyProgress) => void): BuildResult {
+/**
+ * Builds the requested sheets (all when none named) under the document lock, within TIME_BUDGET_MS of
+ * `startedAt` (when the entry point began; Date.now() as Apps Script gives it).
+ */
+export function runBuild(request: unknown, onProgress?: (p: ApplyProgress) => void, startedAt: number = Date.now()): BuildOutcome {
   const req = checkRequest(request);
   return withDocumentLock(() => {
     const book = ss();
@@ -107,8 +124,8 @@ export function runBuild(request: unknown, onProgress?: (p: ApplyProgress) => vo
       practices: req.practices,
       sample: req.sample,
     });
-    const res = applyPlan(book, plan, onProgress);
-    return { sheetsBuilt: res.sheetsBuilt, warnings: [...plan.warnings, ...res.warnings] };
+    const res = applyPlan(book, plan, onProgress, { startedAt, limitMs: TIME_BUDGET_MS });
+    return { sheetsBuilt: res.sheetsBuilt, sheetsPlanned: res.sheetsPlanned, warnings: [...plan.warnings, ...res.warnings] };
   });
 }
 
@@ -130,7 +147,14 @@ export function runGoTo(sheetName: unknown, row: unknown, col?: unknown): null {
 // google.script.run entry points (registered as globals in main.ts).
 export const server = {
   getState: (): Envelope<HostState> => guard(readState),
-  buildSheets: (request: unknown): Envelope<BuildResult> => guard(() => runBuild(request)),
+  buildSheets: (request: unknown): Envelope<BuildResult> => {
+    const startedAt = Date.now();
+    return guard(() => {
+      const res = runBuild(request, undefined, startedAt);
+      const warnings = res.sheetsBuilt.length < res.sheetsPlanned ? [timeLimitMessage(res.sheetsBuilt.length, res.sheetsPlanned, "build again"), ...res.warnings] : res.warnings;
+      return { sheetsBuilt: res.sheetsBuilt, warnings };
+    });
+  },
   checkRegister: (): Envelope<Finding[]> => guard(runCheckRegister),
   goTo: (sheet: unknown, row: unknown, col?: unknown): Envelope<null> => guard(() => runGoTo(sheet, row, col)),
 };

@@ -30,6 +30,7 @@ import {
 
 /** The setters a Range and a RangeList share: a group of one range is set through its Range, saving a getRangeList. */
 export interface Formattable {
+  clearDataValidations(): unknown;
   setNumberFormat(format: string): unknown;
   setFontWeight(weight: "bold" | "normal" | null): unknown;
   setFontStyle(style: "italic" | "normal" | null): unknown;
@@ -106,6 +107,10 @@ export interface Sheet {
   setColumnWidths(startColumn: number, numColumns: number, width: number): unknown;
   getFilter(): object | null;
   hideSheet(): unknown;
+  getMaxRows(): number;
+  getMaxColumns(): number;
+  insertRowsAfter(afterPosition: number, howMany: number): unknown;
+  insertColumnsAfter(afterPosition: number, howMany: number): unknown;
 }
 export interface NamedRangeLike {
   getName(): string;
@@ -116,6 +121,7 @@ export interface Spreadsheet {
   getSheets(): Sheet[];
   getSheetByName(name: string): Sheet | null;
   insertSheet(name: string): Sheet;
+  deleteSheet(sheet: Sheet): void;
   getRange(a1Notation: string): Range;
   getNamedRanges(): NamedRangeLike[];
   setNamedRange(name: string, range: Range): void;
@@ -130,7 +136,18 @@ declare const SpreadsheetApp: WriterApp;
 declare const Charts: WriterCharts;
 
 export interface ApplyProgress { done: number; total: number; label: string }
-export interface ApplyResult { sheetsBuilt: string[]; warnings: string[] }
+/** `sheetsPlanned`: the plan's sheet count; fewer were built when the time budget ran out. */
+export interface ApplyResult { sheetsBuilt: string[]; sheetsPlanned: number; warnings: string[] }
+/**
+ * Stop before starting a sheet once more than `limitMs` have passed since `startedAt` (ms, as `now` gives;
+ * Date.now by default). Apps Script ends an execution at 6 minutes wherever it is; stopping between sheets
+ * leaves every sheet whole.
+ */
+export interface TimeBudget { startedAt: number; limitMs: number; now?: () => number }
+
+/** A sheet Sheets inserts is 1000 rows by 26 columns (A-Z); a range outside its grid throws. */
+export const NEW_SHEET_ROWS = 1000;
+export const NEW_SHEET_COLS = 26;
 
 /** Pixels per character of column width (Excel's unit is characters of the default font). */
 export const PX_PER_CHAR = 7;
@@ -139,8 +156,6 @@ const ROW_PX = 21;
 const COL_PX = 100;
 /** Plain-text number format: Sheets stores what is written there as it is (no parsing, apostrophe kept). */
 const TEXT_FORMAT = "@";
-/** Sheets' "Automatic" number format. */
-const AUTO_FORMAT = "General";
 
 // ---------------------------------------------------------------- reading
 
@@ -585,9 +600,38 @@ function paintOrder(w: number[]): [number, number][] {
   return strokes(0, n - 1);
 }
 
+/** `r` less the given cells, as rectangles: runs of rows per column, neighbouring columns with equal runs joined. */
+function without(r: RangeRef, cells: [number, number][]): RangeRef[] {
+  const holes = new Map<number, Set<number>>();
+  for (const [row, col] of cells) (holes.get(col) ?? holes.set(col, new Set()).get(col)!).add(row);
+  const out: RangeRef[] = [];
+  let open: RangeRef[] = [];
+  let openKey = "";
+  for (let col = r.col; col < r.col + r.cols; col++) {
+    const rows = holes.get(col);
+    const runs: [number, number][] = [];
+    let start = r.row;
+    for (let row = r.row; row <= r.row + r.rows; row++) {
+      if (row < r.row + r.rows && !rows?.has(row)) continue;
+      if (row > start) runs.push([start, row - start]);
+      start = row + 1;
+    }
+    const key = JSON.stringify(runs);
+    if (key === openKey) for (const x of open) x.cols++;
+    else {
+      out.push(...open);
+      open = runs.map(([row, n]) => ({ row, col, rows: n, cols: 1 }));
+      openKey = key;
+    }
+  }
+  out.push(...open);
+  return out;
+}
+
 /**
  * A formula written into a plain-text ("@") cell stays text in Sheets (Excel only uses "@" as a hint for
- * what people type), so "@" over a range where the plan writes formulas becomes the automatic format.
+ * what people type), so "@" never goes on a cell where the plan writes a formula: such a range is split around
+ * those cells, which keep the format they have. The core keeps "@" off formula columns, so this is defensive.
  */
 export function effectiveFormats(p: SheetPlan): NumberFormatRule[] {
   if (!p.formats.some((f) => f.format === TEXT_FORMAT)) return p.formats;
@@ -599,9 +643,41 @@ export function effectiveFormats(p: SheetPlan): NumberFormatRule[] {
       }),
     );
   }
-  return p.formats.map((f) =>
-    f.format === TEXT_FORMAT && formulaAt.some(([r, c]) => within(f.range, r, c)) ? { range: f.range, format: AUTO_FORMAT } : f,
-  );
+  return p.formats.flatMap((f) => {
+    if (f.format !== TEXT_FORMAT) return [f];
+    const inside = formulaAt.filter(([r, c]) => within(f.range, r, c));
+    return inside.length ? without(f.range, inside).map((range) => ({ range, format: TEXT_FORMAT })) : [f];
+  });
+}
+
+// ---- the grid
+
+/** Rows and columns (counts from A1) a sheet needs for everything the plan puts on it and `also`. */
+export function planExtent(p: SheetPlan, also: RangeRef[] = []): { rows: number; cols: number } {
+  let rows = p.freeze.rows;
+  let cols = p.freeze.cols;
+  const take = (r: RangeRef) => {
+    rows = Math.max(rows, r.row + r.rows);
+    cols = Math.max(cols, r.col + r.cols);
+  };
+  for (const b of p.blocks) take({ row: b.row, col: b.col, rows: b.cells.length, cols: Math.max(0, ...b.cells.map((line) => line.length)) });
+  for (const r of [...p.clears, ...also]) take(r);
+  for (const x of [...p.formats, ...p.styles, ...p.validations, ...p.conditionalFormats]) take(x.range);
+  if (p.table) take(p.table.range);
+  for (const w of p.columnWidths) cols = Math.max(cols, w.col + 1);
+  for (const c of p.charts) take(c.anchor);
+  return { rows, cols };
+}
+
+/**
+ * Grows the sheet's grid to `need` by adding rows and columns at its end: at most 2 reads (none on a sheet this
+ * build inserted: its grid is known) and 2 inserts, whatever the row count.
+ */
+function fitGrid(sheet: Sheet, need: { rows: number; cols: number }, fresh: boolean) {
+  const rows = fresh ? NEW_SHEET_ROWS : sheet.getMaxRows();
+  const cols = fresh ? NEW_SHEET_COLS : sheet.getMaxColumns();
+  if (need.rows > rows) sheet.insertRowsAfter(rows, need.rows - rows);
+  if (need.cols > cols) sheet.insertColumnsAfter(cols, need.cols - cols);
 }
 
 // ---- sheets
@@ -655,6 +731,10 @@ function applySheet(b: Build, sheet: Sheet, p: SheetPlan, fresh: boolean): Sheet
   };
 
   if (p.clears.length && !fresh) sheet.getRangeList(a1s(p.clears)).clearContent();
+  // A cell keeping an old rule that rejects invalid input refuses a new value that fails it ("The data you
+  // entered in cell X violates the data validation rules"): rules come off what we write, and applyValidations
+  // puts the plan's back.
+  if (blocks.length && !fresh) target(blocks.map(extent)).clearDataValidations();
 
   // Formats before values: Sheets decides how to read a written string from the cell's format.
   for (const g of formatGroups) g.set(target(g.ranges));
@@ -714,8 +794,11 @@ function applyNames(b: Build, names: NamedRange[]) {
   }
 }
 
-/** Applies the plan: one round of whole-range calls per sheet, then the names. Caller holds the document lock. */
-export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: ApplyProgress) => void): ApplyResult {
+/**
+ * Applies the plan: one round of whole-range calls per sheet, then the names. Caller holds the document lock.
+ * With a budget, stops before a sheet once the time is spent; the names of the sheets not built wait for them.
+ */
+export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: ApplyProgress) => void, budget?: TimeBudget): ApplyResult {
   const b: Build = {
     ss,
     handles: new Handles(ss),
@@ -739,12 +822,31 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
     b.handles.know(p.name, sheet);
     return sheet;
   });
-  plan.sheets.forEach((p, i) => {
-    onProgress?.({ done: i, total, label: p.name });
+  // Every grid big enough before any is written, for the same reason.
+  plan.sheets.forEach((p, i) => fitGrid(targets[i], planExtent(p, b.wanted.get(p.name)), fresh[i]));
+  // Sheets inserted now go first (the plan's order otherwise): after a build that ran out of time, the next
+  // one gets to the sheets it never reached before refreshing the others. Nothing depends on the order, as
+  // every sheet exists and is big enough before any is written.
+  const order = plan.sheets.map((_, i) => i).sort((i, j) => Number(fresh[j]) - Number(fresh[i]) || i - j);
+  const now = budget?.now ?? (() => Date.now());
+  const notBuilt = new Set<string>();
+  for (let n = 0; n < total; n++) {
+    const i = order[n];
+    const p = plan.sheets[i];
+    if (budget && now() - budget.startedAt > budget.limitMs) {
+      // A sheet inserted now and left empty would read as the person's to the next build (which would then
+      // build "Name (PCN)" beside it), so it goes; sheets that were there stay as they were.
+      for (const k of order.slice(n)) {
+        notBuilt.add(plan.sheets[k].name);
+        if (fresh[k]) ss.deleteSheet(targets[k]);
+      }
+      break;
+    }
+    onProgress?.({ done: n, total, label: p.name });
     applySheet(b, targets[i], p, fresh[i]);
     built.push(p.key);
-  });
+  }
   onProgress?.({ done: total, total, label: "Workbook names" });
-  applyNames(b, plan.names);
-  return { sheetsBuilt: built, warnings: b.warnings };
+  applyNames(b, notBuilt.size ? plan.names.filter((n) => !notBuilt.has(n.sheet)) : plan.names);
+  return { sheetsBuilt: built, sheetsPlanned: total, warnings: b.warnings };
 }

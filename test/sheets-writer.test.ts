@@ -7,8 +7,8 @@ import fc from "fast-check";
 import { a1, type PlanCell, type SheetPlan, type WritePlan } from "../core/workbook/plan";
 import { buildPlan } from "../core/workbook/build";
 import { largeNetwork } from "../core/workbook/sample";
-import { applyPlan, columnWidthCalls, dateToSerialFn, needsApostrophe, PX_PER_CHAR, readSnapshot, toSheetValue } from "../sheets-addon/writer";
-import { createFakeGas, dateToSerial, serialToDate, type FakeGas } from "./fakes/fakeSheets";
+import { applyPlan, columnWidthCalls, dateToSerialFn, effectiveFormats, needsApostrophe, planExtent, PX_PER_CHAR, readSnapshot, toSheetValue } from "../sheets-addon/writer";
+import { createFakeGas, dateToSerial, OUTSIDE_GRID, serialToDate, type FakeGas } from "./fakes/fakeSheets";
 
 let gas: FakeGas;
 const saved: Record<string, unknown> = {};
@@ -247,13 +247,258 @@ describe("applyPlan", () => {
   });
 
   it("makes a constant number of calls per sheet whatever the row count", () => {
-    const small = applyCounting(handPlan(100));
-    install(createFakeGas());
-    const big = applyCounting(handPlan(1000));
+    const counting = (n: number) => {
+      install(createFakeGas());
+      return applyCounting(handPlan(n));
+    };
+    // Within a new sheet's 1000 rows, and past them (the grid grows first).
+    const small = counting(100);
+    const smallish = counting(900);
+    const big = counting(1200);
+    const bigger = counting(5000);
     expect(Object.keys(big)).toEqual(["(setup)", "Lists", "Register", "Charts", "Workbook names"]);
-    expect(big).toEqual(small);
+    expect(smallish).toEqual(small);
+    expect(bigger).toEqual(big);
     expect(big.Register["Range.setValues"]).toBe(1);
     expect(gas.calls.count("SpreadsheetApp.flush")).toBe(0);
+    // Growing is one call, whatever the rows: the only difference.
+    expect(big["(setup)"]).toEqual({ ...small["(setup)"], "Sheet.insertRowsAfter": 1 });
+    expect({ ...big, "(setup)": null }).toEqual({ ...small, "(setup)": null });
+    // Rebuilding over the grown sheets reads each grid once and grows nothing.
+    const again = applyCounting(handPlan(5000));
+    expect(again["(setup)"]).toMatchObject({ "Sheet.getMaxRows": 3, "Sheet.getMaxColumns": 3 });
+    expect(again["(setup)"]["Sheet.insertRowsAfter"]).toBeUndefined();
+  });
+});
+
+describe("the grid", () => {
+  it("the fake: a new sheet is 1000 x 26, a range outside it throws, inserting rows and columns grows it", () => {
+    const sh = ss().insertSheet("New");
+    expect([sh.getMaxRows(), sh.getMaxColumns()]).toEqual([1000, 26]);
+    expect([ss().getSheetByName("Sheet1").getMaxRows(), ss().getSheetByName("Sheet1").getMaxColumns()]).toEqual([1000, 26]);
+    expect(() => sh.getRange(1000, 26, 1, 1)).not.toThrow();
+    expect(() => sh.getRange(1001, 1, 1, 1)).toThrow(OUTSIDE_GRID);
+    expect(() => sh.getRange(1, 1, 1, 27)).toThrow(OUTSIDE_GRID);
+    expect(() => sh.getRange("AA1")).toThrow(OUTSIDE_GRID);
+    expect(() => sh.getRangeList(["A1", "A999:B1001"])).toThrow(OUTSIDE_GRID);
+    expect(() => ss().getRange("New!A1:A1001")).toThrow(OUTSIDE_GRID);
+    expect(() => sh.setColumnWidths(26, 2, 50)).toThrow();
+    expect(sh.getRange("A:A").getNumRows()).toBe(1000);
+    sh.getRange(1000, 1, 1, 1).setValues([["last"]]);
+    sh.insertRowsAfter(sh.getMaxRows(), 500);
+    sh.insertColumnsAfter(sh.getMaxColumns(), 40);
+    expect([sh.getMaxRows(), sh.getMaxColumns()]).toEqual([1500, 66]);
+    expect(sh.getRange(1500, 66, 1, 1).getA1Notation()).toBe("BN1500");
+    expect(sh.getRange(1000, 1, 1, 1).getValues()).toEqual([["last"]]);
+    // Inserting inside the grid moves what is below.
+    sh.insertRowsAfter(1, 2);
+    expect(sh.getRange(1002, 1, 1, 1).getValues()).toEqual([["last"]]);
+  });
+
+  /** A sheet's plan reaching row 1500, column 70 (BR), with a chart anchored past row 1000. */
+  const farPlan = (create: boolean, name = "Far"): WritePlan => ({
+    year: "2025/26",
+    names: [{ name: "Far_Last", sheet: name, range: R(1499, 0, 1, 1) }],
+    warnings: [],
+    sheets: [
+      sheetPlan({
+        key: "far",
+        name,
+        create,
+        blocks: [
+          { row: 0, col: 0, cells: [Array.from({ length: 70 }, (_, c) => `H${c + 1}`)] },
+          { row: 1, col: 0, cells: Array.from({ length: 1499 }, (_, r) => [r + 2]) },
+        ],
+        formats: [{ range: R(1, 0, 1499, 1), format: "0" }],
+        validations: [{ range: R(1, 0, 1499, 1), number: { min: 0 }, message: "A number." }],
+        columnWidths: [{ col: 69, width: 10 }],
+        charts: [{ type: "line", title: "Far", anchor: R(1510, 2, 15, 6), categories: { sheet: name, range: R(1, 0, 1499, 1) }, series: [{ name: "N", sheet: name, range: R(1, 0, 1499, 1) }] }],
+      }),
+    ],
+  });
+
+  it("grows a new sheet to what the plan touches, with no reads and one insert each way", () => {
+    const per = applyCounting(farPlan(true));
+    const sh = gas.sheet("Far");
+    expect([sh.maxRows, sh.maxCols]).toEqual([1525, 70]);
+    expect(sh.cell(1, 70)?.value).toBe("H70");
+    expect(sh.cell(1500, 1)?.value).toBe(1500);
+    expect(sh.columnWidths.get(70)).toBe(70);
+    expect(sh.charts[0].position).toEqual({ row: 1511, col: 3 });
+    expect(gas.ss.namedRanges[0].range.getA1Notation()).toBe("A1500");
+    expect(per["(setup)"]).toMatchObject({ "Sheet.insertRowsAfter": 1, "Sheet.insertColumnsAfter": 1 });
+    expect(per["(setup)"]["Sheet.getMaxRows"]).toBeUndefined();
+    expect(per["(setup)"]["Sheet.getMaxColumns"]).toBeUndefined();
+  });
+
+  it("grows an existing sheet from its own size (read once), and leaves a big enough one alone", () => {
+    const sh = gas.sheet("Sheet1");
+    sh.maxRows = 200; // a person deleted rows
+    const per = applyCounting(farPlan(false, "Sheet1"));
+    expect([sh.maxRows, sh.maxCols]).toEqual([1525, 70]);
+    expect(per["(setup)"]).toMatchObject({ "Sheet.getMaxRows": 1, "Sheet.getMaxColumns": 1, "Sheet.insertRowsAfter": 1, "Sheet.insertColumnsAfter": 1 });
+    const again = applyCounting(farPlan(false, "Sheet1"));
+    expect([sh.maxRows, sh.maxCols]).toEqual([1525, 70]);
+    expect(again["(setup)"]["Sheet.insertRowsAfter"]).toBeUndefined();
+    expect(again["(setup)"]["Sheet.insertColumnsAfter"]).toBeUndefined();
+  });
+
+  it("the extent covers blocks, rules, widths, freeze, table, chart anchors and ranges used elsewhere", () => {
+    const p = sheetPlan({ key: "x", name: "X", blocks: [{ row: 2, col: 1, cells: [[1, 2], [3]] }] });
+    expect(planExtent(p)).toEqual({ rows: 4, cols: 3 });
+    expect(planExtent({ ...p, clears: [R(9, 0)] }).rows).toBe(10);
+    expect(planExtent({ ...p, styles: [{ range: R(0, 30), bold: true }] }).cols).toBe(31);
+    expect(planExtent({ ...p, conditionalFormats: [{ range: R(40, 0), formula: "=TRUE", fill: "#000000" }] }).rows).toBe(41);
+    expect(planExtent({ ...p, validations: [{ range: R(0, 0, 50, 1), date: true, message: "" }] }).rows).toBe(50);
+    expect(planExtent({ ...p, formats: [{ range: R(0, 0, 1, 40), format: "0" }] }).cols).toBe(40);
+    expect(planExtent({ ...p, table: { name: "T", range: R(0, 0, 60, 2) } }).rows).toBe(60);
+    expect(planExtent({ ...p, columnWidths: [{ col: 49, width: 9 }] }).cols).toBe(50);
+    expect(planExtent({ ...p, freeze: { rows: 7, cols: 5 } })).toEqual({ rows: 7, cols: 5 });
+    expect(planExtent({ ...p, charts: [{ type: "line", title: "", anchor: R(990, 0, 20, 8), categories: { sheet: "X", range: R(0, 0) }, series: [] }] })).toEqual({ rows: 1010, cols: 8 });
+    expect(planExtent(p, [R(2000, 0)]).rows).toBe(2001);
+  });
+});
+
+describe("rebuilding over cells with data validation", () => {
+  it("the fake: a rule that rejects invalid input refuses a setValues value that fails it", () => {
+    const sh = ss().getSheetByName("Sheet1");
+    const app = (globalThis as any).SpreadsheetApp;
+    sh.getRange("A1:A3").setDataValidation(app.newDataValidation().requireValueInList(["Open", "Closed"], true).setAllowInvalid(false).build());
+    sh.getRange("B1:B3").setDataValidation(app.newDataValidation().requireNumberGreaterThanOrEqualTo(0).setAllowInvalid(false).build());
+    sh.getRange("C1:C3").setDataValidation(app.newDataValidation().requireNumberBetween(1, 5).setAllowInvalid(true).build());
+    const violates = (cell: string) => new RegExp(`^The data you entered in cell ${cell} violates the data validation rules set on this cell`);
+    expect(() => sh.getRange("A1:A3").setValues([["Open"], ["Pending"], [""]])).toThrow(violates("A2"));
+    expect(gas.sheet("Sheet1").cell(1, 1)).toBeUndefined(); // nothing written
+    expect(() => sh.getRange("B2").setValues([[-1]])).toThrow(violates("B2"));
+    expect(() => sh.getRange("B3").setValues([["many"]])).toThrow(violates("B3"));
+    sh.getRange("A1:C3").setValues([["Closed", 0, 99], ["'Open", "7", "x"], ["", "", ""]]); // warnings only in C
+    expect(gas.sheet("Sheet1").cell(2, 2)).toEqual({ value: 7, formula: null });
+    sh.getRange("A2:B2").clearDataValidations();
+    sh.getRange("A2:B2").setValues([["Pending", -1]]);
+    expect(() => sh.getRange("A3").setValues([["Pending"]])).toThrow(violates("A3"));
+    expect(gas.sheet("Sheet1").validations.map((v) => v.rect).length).toBe(3); // A2:B2 cleared, the rest kept
+  });
+
+  /** A status column whose choices change between versions. */
+  const statusPlan = (choices: string[], values: string[]): WritePlan => ({
+    year: "2025/26",
+    names: [],
+    warnings: [],
+    sheets: [
+      sheetPlan({
+        key: "s",
+        name: "Status",
+        blocks: [{ row: 0, col: 0, cells: [["Ref", "Status", "Count"], ...values.map((v, i) => [`R${i}`, v, i])] }],
+        validations: [
+          { range: R(1, 1, values.length, 1), list: choices, message: `One of ${choices.join(", ")}.` },
+          { range: R(1, 2, values.length, 1), number: { min: 0, max: 3 }, message: "0 to 3." },
+        ],
+      }),
+    ],
+  });
+
+  it("clears the old rules over what it writes on an existing sheet, then puts the plan's back", () => {
+    applyPlan(ss(), statusPlan(["Open", "Closed"], ["Open", "Closed", "Open", "Open"]));
+    const api = ss().getSheetByName("Status");
+    // The person's own rule outside what we write stays.
+    api.getRange("E2:E5").setDataValidation((globalThis as any).SpreadsheetApp.newDataValidation().requireValueInList(["x"], true).setAllowInvalid(false).build());
+    // The new version writes a choice and a count the old rules refuse.
+    const per = applyCounting(statusPlan(["Open", "Closed", "Pending"], ["Open", "Pending", "Closed", "Open"]));
+    const sh = gas.sheet("Status");
+    expect(sh.cell(3, 2)?.value).toBe("Pending");
+    expect(sh.validationMap.get("B2:B5")!.validation.criteria.args[0]).toEqual(["Open", "Closed", "Pending"]);
+    expect(sh.validationMap.get("E2:E5")).toBeDefined();
+    expect(sh.dv.size).toBe(12);
+    // One call: the sheet's one block is a range already fetched.
+    expect(per.Status["Range.clearDataValidations"]).toBe(1);
+  });
+
+  it("clears nothing on a sheet it inserted, and one range list on a sheet of several blocks", () => {
+    const first = applyCounting(handPlan(30));
+    for (const sheet of ["Lists", "Register", "Charts"]) {
+      expect(first[sheet]["Range.clearDataValidations"] ?? 0).toBe(0);
+      expect(first[sheet]["RangeList.clearDataValidations"] ?? 0).toBe(0);
+    }
+    const plan = handPlan(30);
+    const reg = plan.sheets.find((s) => s.name === "Register")!;
+    reg.blocks = [{ row: 0, col: 0, cells: reg.blocks[0].cells.slice(0, 10) }, { row: 10, col: 0, cells: reg.blocks[0].cells.slice(10) }];
+    const again = applyCounting(plan);
+    expect(again.Register["RangeList.clearDataValidations"]).toBe(1);
+    expect(again.Register["Range.setValues"]).toBe(2);
+  });
+});
+
+describe("plain text and formulas", () => {
+  it("leaves formula cells out of a plain-text range instead of giving them another format", () => {
+    const plan = sheetPlan({
+      key: "t",
+      name: "T",
+      blocks: [{ row: 0, col: 0, cells: [["0123", "a"], ["0456", { f: "=A1" }], [{ f: "=B1" }, "b"], ["0789", "c"]] }],
+      formats: [{ range: R(0, 0, 4, 2), format: "@" }, { range: R(0, 3, 2, 1), format: "0.00" }],
+    });
+    expect(effectiveFormats(plan).map((f) => [a1(f.range), f.format])).toEqual([
+      ["A1:A2", "@"],
+      ["A4", "@"],
+      ["B1", "@"],
+      ["B3:B4", "@"],
+      ["D1:D2", "0.00"],
+    ]);
+    applyPlan(ss(), { year: "2025/26", names: [], warnings: [], sheets: [plan] });
+    const sh = gas.sheet("T");
+    for (const [r, c] of [[1, 1], [2, 1], [4, 1], [1, 2], [3, 2], [4, 2]]) expect(sh.formats.get(`${r},${c}`), `${r},${c}`).toBe("@");
+    expect(sh.formats.get("2,2")).toBeUndefined();
+    expect(sh.formats.get("3,1")).toBeUndefined();
+    expect(sh.cell(2, 2)).toEqual({ value: null, formula: "=A1" });
+    expect(sh.cell(3, 1)).toEqual({ value: null, formula: "=B1" });
+    expect(sh.cell(1, 1)).toEqual({ value: "0123", formula: null });
+    expect(gas.calls.count("RangeList.setNumberFormat") + gas.calls.count("Range.setNumberFormat")).toBe(2);
+    // Columns with the same holes join: one rectangle per run of rows.
+    const wide = sheetPlan({ key: "w", name: "W", blocks: [{ row: 0, col: 0, cells: [["x", "y", "z"], [{ f: "=1" }, { f: "=2" }, "q"], ["x", "y", "z"]] }], formats: [{ range: R(0, 0, 3, 3), format: "@" }] });
+    expect(effectiveFormats(wide).map((f) => a1(f.range))).toEqual(["A1:B1", "A3:B3", "C1:C3"]);
+  });
+});
+
+describe("time budget", () => {
+  it("stops before a sheet once the budget is spent; running again finishes the same workbook", () => {
+    const plan = buildPlan({ sheets: [] }, { sample: true, today: "2025-10-01" });
+    // Every service call takes a second: the budget runs out part way through.
+    const res = applyPlan(ss(), plan, undefined, { startedAt: 0, limitMs: 270000, now: () => gas.calls.total * 1000 });
+    expect(res.sheetsPlanned).toBe(plan.sheets.length);
+    expect(res.sheetsBuilt.length).toBeGreaterThan(0);
+    expect(res.sheetsBuilt.length).toBeLessThan(plan.sheets.length);
+    expect(res.sheetsBuilt).toEqual(plan.sheets.slice(0, res.sheetsBuilt.length).map((s) => s.key));
+    // A sheet started is finished: the last one built went past the budget.
+    expect(gas.calls.total * 1000).toBeGreaterThan(270000);
+    const builtNames = new Set(plan.sheets.slice(0, res.sheetsBuilt.length).map((s) => s.name));
+    const last = plan.sheets[res.sheetsBuilt.length - 1];
+    expect(gas.sheet(last.name).extent()).toEqual({ rows: Math.max(...last.blocks.map((b) => b.row + b.cells.length)), cols: expect.any(Number) });
+    // The sheets it inserted and never reached are gone: left empty, the next build would take them for the person's.
+    for (const s of plan.sheets.slice(res.sheetsBuilt.length)) expect(gas.ss.getSheetByName(s.name), s.name).toBeNull();
+    // Names wait for their sheets.
+    expect(gas.ss.namedRanges.every((n) => builtNames.has(n.range.sheet.name) || !plan.sheets.some((s) => s.name === n.range.sheet.name))).toBe(true);
+
+    // Running again builds the sheets not reached first, then refreshes the others.
+    const done = applyPlan(ss(), plan, undefined, { startedAt: 0, limitMs: 270000, now: () => 0 });
+    const k = res.sheetsBuilt.length;
+    expect(done.sheetsBuilt).toEqual([...plan.sheets.slice(k), ...plan.sheets.slice(0, k)].map((s) => s.key));
+    const resumed = gas;
+    install(createFakeGas());
+    applyPlan(ss(), plan);
+    const oneGo = gas;
+    const sorted = <T,>(xs: T[]) => xs.map((x) => JSON.stringify(x)).sort();
+    const state = (g: FakeGas) =>
+      g.ss.sheets.map((s) => ({
+        name: s.name,
+        cells: sorted([...s.cells]),
+        formats: sorted([...s.formats]),
+        dv: sorted([...s.dv].map(([k, v]) => [k, v.criteria.type, v.helpText])),
+        cf: s.cfRules.length,
+        charts: s.charts.length,
+        grid: [s.maxRows, s.maxCols],
+        hidden: s.hidden,
+      }));
+    expect(state(resumed)).toEqual(state(oneGo));
+    expect(resumed.ss.namedRanges.map((n) => [n.name, n.range.getA1Notation()]).sort()).toEqual(oneGo.ss.namedRanges.map((n) => [n.name, n.range.getA1Notation()]).sort());
   });
 });
 

@@ -83,8 +83,8 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
     const v = validateNetwork(opts.data);
     if (!v.ok) throw new PcnError(`The network data has problems:\n${v.errors.join("\n")}`);
     data = v.data;
-  } else if (opts.sample) data = sampleNetwork(getYear(opts.year ?? meta.year).year, opts.today ?? todayIso());
-  const year = getYear(opts.year ?? data?.year ?? meta.year);
+  } else if (opts.sample) data = sampleNetwork(getYear(opts.year || meta.year).year, opts.today ?? todayIso());
+  const year = getYear(opts.year || data?.year || meta.year);
   refuseOtherYear(meta, year.year);
   // Header rows do not depend on sheet names: a first pass with default names gives them, for adopting sheets.
   const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, data, kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, meta) ?? 12 };

@@ -5,6 +5,10 @@
  * booleans and dates are parsed unless the cell is formatted "@"), returns dates as Date objects the way
  * getValues() does, and COUNTS every service call by "Class.method" (and by sheet).
  *
+ * Each sheet is a grid as in Sheets: a new sheet is 1000 rows by 26 columns (A-Z), a range outside the grid
+ * throws, and insertRowsAfter / insertColumnsAfter grow it. Data validation is kept per cell, and a cell whose
+ * rule rejects invalid input (allowInvalid false) refuses a setValues value that fails the rule.
+ *
  * `createFakeGas().globals` can be spread into a node:vm context to run the built Code.js as it is.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -96,8 +100,12 @@ export function numberToCol(n: number): string {
 }
 
 const MAX_ROWS = 1000000;
-/** "'My sheet'!$A$2:$B9", "A1", "A:A", "2:3". */
-export function parseA1(ref: string): { sheet?: string; rect: Rect } {
+/** A new sheet's grid in Sheets. */
+export const NEW_SHEET_ROWS = 1000;
+export const NEW_SHEET_COLS = 26;
+export const OUTSIDE_GRID = "The coordinates of the range are outside the dimensions of the sheet.";
+/** "'My sheet'!$A$2:$B9", "A1", "A:A", "2:3". Open ends ("A:A") run to the edge of `grid` when given. */
+export function parseA1(ref: string, grid?: { rows: number; cols: number }): { sheet?: string; rect: Rect } {
   let sheet: string | undefined;
   let body = ref.trim();
   const m = /^(?:'((?:[^']|'')+)'|([^'!]+))!(.*)$/.exec(body);
@@ -115,8 +123,8 @@ export function parseA1(ref: string): { sheet?: string; rect: Rect } {
   const b = parts[1] !== undefined ? pt(parts[1]) : a;
   const row = a.row ?? 1;
   const col = a.col ?? 1;
-  const rowEnd = b.row ?? MAX_ROWS;
-  const colEnd = b.col ?? 702;
+  const rowEnd = b.row ?? grid?.rows ?? MAX_ROWS;
+  const colEnd = b.col ?? grid?.cols ?? 702;
   return { sheet, rect: { row, col, rows: rowEnd - row + 1, cols: colEnd - col + 1 } };
 }
 
@@ -166,6 +174,9 @@ export function isDateFormat(fmt: string | undefined): boolean {
 // ---------------------------------------------------------------- cells
 
 export type CellValue = number | string | boolean | null;
+/** Columns in a cell key (Sheets allows 18,278 columns). */
+const KEY_COLS = 20000;
+const cellKey = (row: number, col: number) => row * KEY_COLS + col;
 export interface Cell { value: CellValue; formula: string | null }
 
 const NUMBER_RE = /^\s*([+-]?)(?:[£$€]\s*)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?\s*(%?)\s*$/i;
@@ -250,10 +261,10 @@ export class FakeSpreadsheet extends Fake {
     this.sheets = this.sheets.filter((s) => s !== sheet);
   }
   getRange(a1: string) {
-    const { sheet, rect } = parseA1(a1);
+    const { sheet } = parseA1(a1);
     const sh = sheet === undefined ? this.getActiveSheet() : this.getSheetByName(sheet);
     if (!sh) throw new Error(`Range not found: ${a1}`);
-    return new FakeRange(this.gas, sh, rect);
+    return new FakeRange(this.gas, sh, sh.inGrid(parseA1(a1, sh.grid()).rect));
   }
   getRangeByName(name: string) {
     return this.namedRanges.find((n) => n.name.toLowerCase() === name.toLowerCase())?.range ?? null;
@@ -303,11 +314,20 @@ export class FakeSheet extends Fake {
   cells = new Map<string, Cell>();
   formats = new Map<string, string>();
   styleOps: StyleOp[] = [];
-  /** By range (a later rule on the same range replaces the earlier one). */
+  /** By range as set (a later rule on the same range replaces the earlier one). */
   validationMap = new Map<string, { rect: Rect; validation: FakeDataValidation }>();
+  /** The rule of each cell (the truth: what setDataValidation / clearDataValidations left), by cellKey. */
+  dv = new Map<number, FakeDataValidation>();
+  /** The rules as set by range, those still on at least one cell. */
   get validations(): { rect: Rect; validation: FakeDataValidation }[] {
-    return [...this.validationMap.values()];
+    return [...this.validationMap.values()].filter((v) => {
+      const { row, col, rows, cols } = v.rect;
+      for (let r = row; r < row + rows; r++) for (let c = col; c < col + cols; c++) if (this.dv.get(cellKey(r, c)) === v.validation) return true;
+      return false;
+    });
   }
+  maxRows = NEW_SHEET_ROWS;
+  maxCols = NEW_SHEET_COLS;
   cfRules: FakeConditionalFormatRule[] = [];
   charts: FakeChart[] = [];
   columnWidths = new Map<number, number>();
@@ -324,6 +344,17 @@ export class FakeSheet extends Fake {
   }
 
   // --- internal helpers (not counted: called on the raw object)
+  grid() {
+    return { rows: this.maxRows, cols: this.maxCols };
+  }
+  /** The rect, or the error Sheets gives for a range not wholly inside the grid. */
+  inGrid(r: Rect): Rect {
+    const ok = (n: number) => Number.isInteger(n) && n >= 1;
+    if (!ok(r.row) || !ok(r.col) || !ok(r.rows) || !ok(r.cols) || r.row + r.rows - 1 > this.maxRows || r.col + r.cols - 1 > this.maxCols) {
+      throw new Error(OUTSIDE_GRID);
+    }
+    return r;
+  }
   cell(row: number, col: number): Cell | undefined {
     return this.cells.get(`${row},${col}`);
   }
@@ -332,20 +363,52 @@ export class FakeSheet extends Fake {
     if (!c || (c.formula === null && (c.value === null || c.value === ""))) this.cells.delete(k);
     else this.cells.set(k, c);
   }
-  /** Writes one value the way setValue/setValues do. */
-  write(row: number, col: number, v: unknown) {
+  /** What setValue/setValues make of a value in this cell: the content, and a date format Sheets would add. */
+  parse(row: number, col: number, v: unknown): { cell: Cell | null; dateFormat?: string } {
     const fmt = this.formats.get(`${row},${col}`);
-    if (v === null || v === undefined || v === "") return this.put(row, col, null);
-    if (typeof v === "number" || typeof v === "boolean") return this.put(row, col, { value: v, formula: null });
+    if (v === null || v === undefined || v === "") return { cell: null };
+    if (typeof v === "number" || typeof v === "boolean") return { cell: { value: v, formula: null } };
     if (Object.prototype.toString.call(v) === "[object Date]") {
-      if (!isDateFormat(fmt)) this.formats.set(`${row},${col}`, "yyyy-mm-dd");
-      return this.put(row, col, { value: dateToSerial(v as Date, this.ss.timeZone), formula: null });
+      return { cell: { value: dateToSerial(v as Date, this.ss.timeZone), formula: null }, dateFormat: isDateFormat(fmt) ? undefined : "yyyy-mm-dd" };
     }
     const s = String(v);
-    if (fmt === "@") return this.put(row, col, { value: s, formula: null });
+    if (fmt === "@") return { cell: { value: s, formula: null } };
     const p = parseTyped(s);
-    if (p.dateFormat && !isDateFormat(fmt)) this.formats.set(`${row},${col}`, p.dateFormat);
-    this.put(row, col, { value: p.value, formula: p.formula });
+    return { cell: { value: p.value, formula: p.formula }, dateFormat: p.dateFormat && !isDateFormat(fmt) ? p.dateFormat : undefined };
+  }
+  /** Writes one value the way setValue/setValues do. */
+  write(row: number, col: number, v: unknown) {
+    const p = this.parse(row, col, v);
+    if (p.dateFormat) this.formats.set(`${row},${col}`, p.dateFormat);
+    this.put(row, col, p.cell);
+  }
+  /**
+   * As Sheets does for a script's setValue(s): a cell whose rule rejects invalid input refuses a value that
+   * fails the rule (a blank always passes; a formula is not checked, the fake does not calculate).
+   */
+  checkValidation(row: number, col: number, v: unknown) {
+    const rule = this.dv.get(cellKey(row, col));
+    if (!rule || rule.allowInvalid) return;
+    const cell = this.parse(row, col, v).cell;
+    if (!cell || cell.formula !== null || cell.value === null || cell.value === "" || rule.accepts(cell.value)) return;
+    throw new Error(`The data you entered in cell ${rectA1({ row, col, rows: 1, cols: 1 })} violates the data validation rules set on this cell.`);
+  }
+  /** Moves every cell-keyed thing at or after row/column `from` by `by` (inserting rows or columns). */
+  private shift(axis: "row" | "col", from: number, by: number) {
+    const move = (r: number, c: number): [number, number] => (axis === "row" ? [r >= from ? r + by : r, c] : [r, c >= from ? c + by : c]);
+    const rekey = <V>(m: Map<string, V>) => {
+      const entries = [...m].map(([k, v]) => [move(...(k.split(",").map(Number) as [number, number])).join(","), v] as const);
+      m.clear();
+      for (const [k, v] of entries) m.set(k, v);
+    };
+    rekey(this.cells);
+    rekey(this.formats);
+    const dv = [...this.dv].map(([k, v]) => [cellKey(...move(Math.floor(k / KEY_COLS), k % KEY_COLS)), v] as const);
+    this.dv = new Map(dv);
+    for (const v of this.validationMap.values()) {
+      const [row, col] = move(v.rect.row, v.rect.col);
+      v.rect = { ...v.rect, row, col };
+    }
   }
   /** Last row and column holding content (what getDataRange covers). */
   extent(): { rows: number; cols: number } {
@@ -385,9 +448,8 @@ export class FakeSheet extends Fake {
     return this.ss;
   }
   getRange(a: number | string, col?: number, rows = 1, cols = 1) {
-    if (typeof a === "string") return new FakeRange(this.gas, this, parseA1(a).rect);
-    if (!(a >= 1) || !(col! >= 1) || !(rows >= 1) || !(cols >= 1)) throw new Error(`The coordinates of the range are outside the dimensions of the sheet.`);
-    return new FakeRange(this.gas, this, { row: a, col: col!, rows, cols });
+    if (typeof a === "string") return new FakeRange(this.gas, this, this.inGrid(parseA1(a, this.grid()).rect));
+    return new FakeRange(this.gas, this, this.inGrid({ row: a, col: col!, rows, cols }));
   }
   /** One call for any number of ranges, as in Apps Script; A1s are on this sheet (a sheet prefix must name it). */
   getRangeList(a1s: string[]) {
@@ -396,9 +458,9 @@ export class FakeSheet extends Fake {
       this.gas,
       this,
       a1s.map((a) => {
-        const { sheet, rect } = parseA1(String(a));
+        const { sheet, rect } = parseA1(String(a), this.grid());
         if (sheet !== undefined && sheet !== this.name) throw new Error(`Range not found: ${a} is not on ${this.name}`);
-        return new FakeRange(this.gas, this, rect);
+        return new FakeRange(this.gas, this, this.inGrid(rect));
       }),
     );
   }
@@ -413,10 +475,25 @@ export class FakeSheet extends Fake {
     return this.extent().cols;
   }
   getMaxRows() {
-    return Math.max(1000, this.extent().rows);
+    return this.maxRows;
   }
   getMaxColumns() {
-    return Math.max(26, this.extent().cols);
+    return this.maxCols;
+  }
+  /** `n` blank rows after row `after` (which must be on the sheet); what was below moves down. */
+  insertRowsAfter(after: number, n: number) {
+    if (!Number.isInteger(after) || after < 1 || after > this.maxRows) throw new Error(OUTSIDE_GRID);
+    if (!Number.isInteger(n) || n < 1) throw new Error("The number of rows to insert must be at least 1.");
+    if (after < this.maxRows) this.shift("row", after + 1, n);
+    this.maxRows += n;
+    return this;
+  }
+  insertColumnsAfter(after: number, n: number) {
+    if (!Number.isInteger(after) || after < 1 || after > this.maxCols) throw new Error(OUTSIDE_GRID);
+    if (!Number.isInteger(n) || n < 1) throw new Error("The number of columns to insert must be at least 1.");
+    if (after < this.maxCols) this.shift("col", after + 1, n);
+    this.maxCols += n;
+    return this;
   }
   setFrozenRows(n: number) {
     this.frozenRows = n;
@@ -431,10 +508,10 @@ export class FakeSheet extends Fake {
     return this.frozenCols;
   }
   setColumnWidth(col: number, px: number) {
-    this.columnWidths.set(col, px);
-    return this;
+    return this.setColumnWidths(col, 1, px);
   }
   setColumnWidths(start: number, n: number, px: number) {
+    if (!(start >= 1) || !(n >= 1) || start + n - 1 > this.maxCols) throw new Error("Those columns are out of bounds.");
     for (let i = 0; i < n; i++) this.columnWidths.set(start + i, px);
     return this;
   }
@@ -454,6 +531,7 @@ export class FakeSheet extends Fake {
     return new FakeChartBuilder(this.gas, this);
   }
   insertChart(c: FakeChart) {
+    this.inGrid({ row: c.position.row, col: c.position.col, rows: 1, cols: 1 });
     c.id = this.chartIds++;
     this.charts.push(c);
   }
@@ -565,10 +643,13 @@ export class FakeRange extends Fake {
   }
   setValues(values: unknown[][]) {
     this.checkShape(values);
+    // Every cell is checked before any is written: a refused value leaves the range as it was.
+    if (this.sheet.dv.size) this.each((r, c, i, j) => this.sheet.checkValidation(r, c, values[i][j]));
     this.each((r, c, i, j) => this.sheet.write(r, c, values[i][j]));
     return this;
   }
   setValue(v: unknown) {
+    if (this.sheet.dv.size) this.each((r, c) => this.sheet.checkValidation(r, c, v));
     this.each((r, c) => this.sheet.write(r, c, v));
     return this;
   }
@@ -610,8 +691,16 @@ export class FakeRange extends Fake {
   }
   setDataValidation(v: FakeDataValidation | null) {
     const key = rectA1(this.rect);
+    this.sheet.validationMap.delete(key);
     if (v) this.sheet.validationMap.set(key, { rect: this.rect, validation: v });
-    else this.sheet.validationMap.delete(key);
+    this.each((r, c) => (v ? this.sheet.dv.set(cellKey(r, c), v) : this.sheet.dv.delete(cellKey(r, c))));
+    return this;
+  }
+  getDataValidation() {
+    return this.sheet.dv.get(cellKey(this.rect.row, this.rect.col)) ?? null;
+  }
+  clearDataValidations() {
+    this.each((r, c) => this.sheet.dv.delete(cellKey(r, c)));
     return this;
   }
   activate() {
@@ -644,6 +733,9 @@ export class FakeRangeList extends Fake {
   }
   clearContent() {
     return this.all((r) => r.clearContent());
+  }
+  clearDataValidations() {
+    return this.all((r) => r.clearDataValidations());
   }
   setNumberFormat(f: string) {
     return this.all((r) => r.setNumberFormat(f));
@@ -698,6 +790,31 @@ export class FakeDataValidation extends Fake {
   }
   getAllowInvalid() {
     return this.allowInvalid;
+  }
+  /** Whether a stored (non-blank, non-formula) value meets the criterion. Custom formulas are not evaluated. */
+  accepts(v: number | string | boolean): boolean {
+    const [a, b] = this.criteria.args as [unknown, unknown];
+    const num = typeof v === "number";
+    switch (this.criteria.type) {
+      case "VALUE_IN_LIST":
+        return (a as unknown[]).some((x) => String(x) === String(v));
+      case "VALUE_IN_RANGE": {
+        const src = a as FakeRange;
+        const { row, col, rows, cols } = src.rect;
+        for (let r = row; r < row + rows; r++) for (let c = col; c < col + cols; c++) if (String(src.sheet.cell(r, c)?.value ?? "") === String(v)) return true;
+        return false;
+      }
+      case "NUMBER_BETWEEN":
+        return num && v >= (a as number) && v <= (b as number);
+      case "NUMBER_GREATER_THAN_OR_EQUAL_TO":
+        return num && v >= (a as number);
+      case "NUMBER_LESS_THAN_OR_EQUAL_TO":
+        return num && v <= (a as number);
+      case "DATE_IS_VALID_DATE":
+        return num; // a date is a serial number with a date format
+      default:
+        return true;
+    }
   }
 }
 
@@ -928,6 +1045,7 @@ export class FakeChartBuilder extends Fake {
 export class FakeHtmlOutput extends Fake {
   readonly klass = "HtmlOutput";
   title = "";
+  metaTags: { name: string; content: string }[] = [];
   width = 0;
   height = 0;
   constructor(gas: FakeGas, readonly content: string, readonly file?: string) {
@@ -947,6 +1065,15 @@ export class FakeHtmlOutput extends Fake {
   setHeight(h: number) {
     this.height = h;
     return this;
+  }
+  /** Apps Script ignores <meta> tags in the HTML itself (except charset); this is how a page gets one. */
+  addMetaTag(name: string, content: string) {
+    if (!/^(apple-mobile-web-app-capable|mobile-web-app-capable|viewport)$/.test(name)) throw new Error(`Meta tag ${name} is not allowed.`);
+    this.metaTags.push({ name, content });
+    return this;
+  }
+  getMetaTags() {
+    return this.metaTags.map((t) => ({ getName: () => t.name, getContent: () => t.content }));
   }
   getContent() {
     return this.content;
@@ -1105,6 +1232,9 @@ export class FakeGas {
     const start = opts.sheets ?? { Sheet1: [] };
     for (const [name, rows] of Object.entries(start)) {
       const sh = this.ss.insertSheet(name);
+      // Imported data larger than a new sheet's grid: the grid fits it, as in an uploaded file.
+      sh.maxRows = Math.max(sh.maxRows, rows.length);
+      sh.maxCols = Math.max(sh.maxCols, ...rows.map((r) => r.length));
       rows.forEach((r, i) => r.forEach((v, j) => sh.write(i + 1, j + 1, v)));
     }
     this.ss.active = this.ss.sheets[0];
