@@ -18,7 +18,7 @@ export interface ExcelBridgeOptions {
   run?: Run;
   isSetSupported?: (name: string, version: string) => boolean;
   syncTimeoutMs?: number;
-  /** Today's date (ISO) for "Check register"; default the real today. */
+  /** Today's date (ISO) for the build (the sample's dates, notice and review status) and "Check register"; default the real today. Tests pin it. */
   today?: () => string;
 }
 
@@ -93,6 +93,7 @@ export class ExcelBridge implements Bridge {
         sheets: req.sheets && req.sheets.length ? req.sheets : undefined,
         practices: req.practices,
         sample: req.sample,
+        today: this.opts.today?.(),
       });
       const apply = (merge: boolean) =>
         this.guarded(merge ? { mergeUndoGroup: true } : undefined, (ctx) =>
@@ -117,8 +118,10 @@ export class ExcelBridge implements Bridge {
       }
       const warnings = [...result.warnings];
       if (merged) {
+        // Hiding is all that is left: a sync that failed or hung is tried once more, so the build ends fully built.
+        const hide = () => this.guarded(undefined, (ctx) => applySheetVisibility(ctx, plan, this.timeoutMs));
         try {
-          await this.guarded(undefined, (ctx) => applySheetVisibility(ctx, plan, this.timeoutMs));
+          await hide().catch(hide);
         } catch {
           warnings.push("The sheets were built, but Excel did not hide the helper sheets: you can hide them by hand.");
         }

@@ -4,15 +4,25 @@
  * Every context.sync() is a round trip to Excel (over the network in Excel on the web), so all of a sheet's
  * writes are queued and sent in one sync; only a request that would pass ~4 MB is split (Excel on the web
  * refuses requests and responses over 5 MB). Syncs per sheet therefore do not grow with rows.
- * If any sync fails or hangs, the build is rolled back: sheets it added are deleted and every range it
- * wrote on an existing sheet gets its previous values and formulas back.
+ *
+ * If any sync fails or hangs, the build is rolled back to the workbook as it was: sheets it added are deleted,
+ * names and tables put back, and on every sheet that existed whatever the build changed there: values and
+ * formulas (from the snapshot), and number formats, cell styles, column widths, data validation, conditional
+ * formats, freeze panes and visibility, as read before the first write (in the prepare sync, plus one more read
+ * only for rules and styles that differ within a range and for conditional formats' areas; a read over the
+ * response budget is split). A chart cannot be made again as it was, so the old charts a build replaces are
+ * deleted by its very last steps: a failure before them rolls back with them untouched, one during them is
+ * finished instead. What Excel gives no way to read back (a conditional format over several areas before
+ * ExcelApi 1.9) is named in the failure, which then says the workbook was not fully put back.
  *
  * Requirement sets: the writer needs ExcelApi 1.8 at least (data validation is 1.8; getRangeByIndexes,
- * freezePanes, NamedItem.formula and chart series add/setValues/setXAxisValues are 1.7; conditional formats 1.6;
- * the *OrNullObject getters 1.4). Anything newer is checked with `isSetSupported` before use, with a fallback:
- * Range.getTables (1.9; building and rolling back do without it), Table.resize (1.13) and mergeUndoGroup (1.20,
- * in the bridge). Every Excel with the manifest's CustomFunctionsRuntime 1.2 and SharedRuntime 1.1 also has
- * ExcelApi 1.9 or later, so an Excel that can load the add-in has what the writer needs.
+ * freezePanes (getLocationOrNullObject too), Chart.id, NamedItem.formula and chart series add/setValues/
+ * setXAxisValues are 1.7; conditional formats 1.6; the *OrNullObject getters 1.4). Anything newer is checked with
+ * `isSetSupported` before use, with a fallback: Range.getTables (1.9; building and rolling back do without it),
+ * ConditionalFormat.getRanges with Worksheet.getRanges (1.9; see above), RangeFill.pattern (1.9; without it a
+ * white fill reads as no fill), Table.resize (1.13) and mergeUndoGroup (1.20, in the bridge). Every Excel with
+ * the manifest's CustomFunctionsRuntime 1.2 and SharedRuntime 1.1 also has ExcelApi 1.9 or later, so an Excel
+ * that can load the add-in has what the writer needs.
  */
 import {
   a1,
@@ -287,6 +297,81 @@ function mergeRects(rects: RangeRef[]): RangeRef[] {
   return out;
 }
 
+/** The cells of some rectangles as disjoint rectangles (neighbouring columns with the same row runs side by side). */
+function union(rects: RangeRef[]): RangeRef[] {
+  const runs = new Map<number, [number, number][]>();
+  for (const r of rects) {
+    for (let c = r.col; c < r.col + r.cols; c++) {
+      let l = runs.get(c);
+      if (!l) runs.set(c, (l = []));
+      l.push([r.row, r.row + r.rows]);
+    }
+  }
+  const keyOf = new Map<number, string>();
+  for (const [c, l] of runs) {
+    l.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const [a, b] of l) {
+      const last = merged[merged.length - 1];
+      if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+      else merged.push([a, b]);
+    }
+    runs.set(c, merged);
+    keyOf.set(c, JSON.stringify(merged));
+  }
+  const cols = [...runs.keys()].sort((a, b) => a - b);
+  const out: RangeRef[] = [];
+  for (let i = 0; i < cols.length; ) {
+    let j = i + 1;
+    while (j < cols.length && cols[j] === cols[j - 1] + 1 && keyOf.get(cols[j]) === keyOf.get(cols[i])) j++;
+    for (const [a, b] of runs.get(cols[i])!) out.push({ row: a, col: cols[i], rows: b - a, cols: j - i });
+    i = j;
+  }
+  return out;
+}
+
+/** a minus b, as up to four rectangles. */
+function minus(a: RangeRef, b: RangeRef): RangeRef[] {
+  if (!intersection(a, b)) return [a];
+  const out: RangeRef[] = [];
+  if (b.row > a.row) out.push({ ...a, rows: b.row - a.row });
+  const end = a.row + a.rows - (b.row + b.rows);
+  if (end > 0) out.push({ ...a, row: b.row + b.rows, rows: end });
+  const r0 = Math.max(a.row, b.row);
+  const rows = Math.min(a.row + a.rows, b.row + b.rows) - r0;
+  if (b.col > a.col) out.push({ row: r0, col: a.col, rows, cols: b.col - a.col });
+  const right = a.col + a.cols - (b.col + b.cols);
+  if (right > 0) out.push({ row: r0, col: b.col + b.cols, rows, cols: right });
+  return out;
+}
+
+/** At most this many parts when a range whose cells differ is read again part by part. */
+const MAX_PARTS = 1000;
+/** A range of several cells cut into at most MAX_PARTS bands of rows (of columns when it is one row). */
+function parts(r: RangeRef): RangeRef[] {
+  const byRows = r.rows > 1;
+  const n = byRows ? r.rows : r.cols;
+  const size = Math.ceil(n / MAX_PARTS);
+  const out: RangeRef[] = [];
+  for (let k = 0; k < n; k += size) out.push(byRows ? { ...r, row: r.row + k, rows: Math.min(size, n - k) } : { ...r, col: r.col + k, cols: Math.min(size, n - k) });
+  return out;
+}
+
+/** Merges parts with the same key stacked row on row over the same columns. */
+function mergeAlike<T extends { rect: RangeRef }>(items: T[], key: (x: T) => string): T[] {
+  const sorted = [...items].sort((a, b) => a.rect.col - b.rect.col || a.rect.cols - b.rect.cols || a.rect.row - b.rect.row);
+  const out: T[] = [];
+  for (const x of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.rect.col === x.rect.col && last.rect.cols === x.rect.cols && last.rect.row + last.rect.rows === x.rect.row && key(last) === key(x)) {
+      last.rect = { ...last.rect, rows: last.rect.rows + x.rect.rows };
+    } else out.push({ ...x, rect: { ...x.rect } });
+  }
+  return out;
+}
+
+const rectOf = (r: Excel.Range): RangeRef => ({ row: r.rowIndex, col: r.columnIndex, rows: r.rowCount, cols: r.columnCount });
+
 // ---------------------------------------------------------------- applying
 
 export interface ApplyOptions {
@@ -337,9 +422,245 @@ interface Undo {
   priorVisibility: Map<string, string>;
   /** Tables the build added on sheets that existed (none overlapped the range before). */
   addedTables: { sheet: string; range: RangeRef }[];
+  /** What the build changes on each sheet that existed (by lower-case name), read before the first write. */
+  before: Map<string, Before>;
+  /** Sheets that existed whose freeze panes the build set. */
+  froze: Set<string>;
+  /**
+   * Charts an earlier build made, which this one replaces: deleted by the very last steps of the build, since a
+   * deleted chart cannot be made again as it was. Once the first is gone every other write has gone through.
+   */
+  retire: { sheet: string; id: string }[];
+  /** What the rollback could not put back (said in its message). */
+  cannot: string[];
 }
 
 interface Step { bytes: number; run: () => void }
+
+// ---------------------------------------------------------------- what a build changes on a sheet that exists
+
+/** Excel's grid: a frozen pane this tall or wide is whole columns or whole rows. */
+const EXCEL_ROWS = 1048576;
+const EXCEL_COLS = 16384;
+/** Rough JSON size of one cell's number format in a read response. */
+const FORMAT_BYTES = 24;
+
+/** One data validation rule, over a rectangle where every cell has it. */
+interface RulePart { rect: RangeRef; rule: Excel.DataValidationRule; errorAlert?: Excel.DataValidationErrorAlert; prompt?: Excel.DataValidationPrompt; ignoreBlanks?: boolean }
+type StyleKey = "fill" | "bold" | "italic" | "fontColor" | "wrap";
+/** What the plan's style rules set, over a rectangle where every cell has the same; fill null: no fill. */
+interface StylePart { rect: RangeRef; fill?: string | null; pattern?: string; bold?: boolean; italic?: boolean; fontColor?: string; wrap?: boolean }
+/** A conditional format over a range the build clears, as Excel reported it. */
+interface PriorFormat { id: string; type: string; priority: number; stopIfTrue?: boolean; areas: RangeRef[]; props: Record<string, unknown> }
+
+/** What a sheet that exists had where the build changes it, read before the first write. */
+interface Before {
+  name: string;
+  /** Number formats of every range the build writes, clears or formats. */
+  formats: { rect: RangeRef; formats: string[][] }[];
+  styles: StylePart[];
+  freeze?: { rows: number; cols: number };
+  /** Widths (points) of the columns the build sets. */
+  widths: { col: number; width: number }[];
+  rules: RulePart[];
+  conditional: PriorFormat[];
+  /** Ids of the sheet's charts. */
+  charts: Set<string>;
+}
+
+/** A read made before anything is written; `done` runs after its sync and may ask for more (a range read in parts). */
+interface Read { bytes: number; queue: () => () => Read[] | void }
+
+/** Queues reads while the response stays under the budget (always at least one in a sync of its own). */
+function queueReads(reads: Read[], budget: number, used: number): { done: (() => Read[] | void)[]; rest: Read[] } {
+  const done: (() => Read[] | void)[] = [];
+  let i = 0;
+  for (; i < reads.length; i++) {
+    if ((used > 0 || done.length > 0) && used + reads[i].bytes > budget) break;
+    done.push(reads[i].queue());
+    used += reads[i].bytes;
+  }
+  return { done, rest: reads.slice(i) };
+}
+
+/** Loaded values without nulls and emptied objects (Office.js reports a rule's unused kinds as null). */
+function compact<T>(x: T): T {
+  if (Array.isArray(x)) return x.map(compact) as T;
+  if (x === null || typeof x !== "object") return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    const c = compact(v);
+    if (c === null || c === undefined || (typeof c === "object" && !Array.isArray(c) && Object.keys(c).length === 0)) continue;
+    out[k] = c;
+  }
+  return out as T;
+}
+
+function blockRects(sp: SheetPlan): RangeRef[] {
+  return sp.blocks.flatMap((block) => rectangles(block).map((b) => ({ row: b.row, col: b.col, rows: b.cells.length, cols: b.cells[0].length })));
+}
+
+/** Where a sheet's conditional formats are cleared: the plan's ranges down to the old end of the sheet (a range may shrink). */
+function cfClearRects(sp: SheetPlan, existed: SheetSnapshot | undefined): RangeRef[] {
+  const oldRows = existed?.values.length ?? 0;
+  return mergeRects(sp.conditionalFormats.map((cf) => ({ ...cf.range, rows: Math.max(cf.range.rows, oldRows - cf.range.row) })));
+}
+
+// A rule's format is read back as fill, font and number format; its borders (a collection per side) are not read
+// or put back: the add-in's own rules have none, and a person's bordered rule comes back without its borders.
+const FORMAT_PATHS = (k: string) => [`${k}/format/fill/color`, `${k}/format/font/color`, `${k}/format/font/bold`, `${k}/format/font/italic`, `${k}/format/font/strikethrough`, `${k}/format/font/underline`, `${k}/format/numberFormat`];
+/** What makes each type of conditional format, as load paths (and, nested, what ConditionalFormat.set takes). */
+const CF_PATHS: Record<string, string[]> = {
+  Custom: ["custom/rule/formula", ...FORMAT_PATHS("custom")],
+  CellValue: ["cellValue/rule", ...FORMAT_PATHS("cellValue")],
+  ContainsText: ["textComparison/rule", ...FORMAT_PATHS("textComparison")],
+  TopBottom: ["topBottom/rule", ...FORMAT_PATHS("topBottom")],
+  PresetCriteria: ["preset/rule", ...FORMAT_PATHS("preset")],
+  ColorScale: ["colorScale/criteria"],
+  IconSet: ["iconSet/criteria", "iconSet/style", "iconSet/reverseIconOrder", "iconSet/showIconOnly"],
+  DataBar: [
+    "dataBar/axisColor", "dataBar/axisFormat", "dataBar/barDirection", "dataBar/showDataBarOnly", "dataBar/lowerBoundRule", "dataBar/upperBoundRule",
+    "dataBar/positiveFormat/fillColor", "dataBar/positiveFormat/borderColor", "dataBar/positiveFormat/gradientFill",
+    "dataBar/negativeFormat/fillColor", "dataBar/negativeFormat/borderColor", "dataBar/negativeFormat/matchPositiveFillColor", "dataBar/negativeFormat/matchPositiveBorderColor",
+  ],
+};
+const dig = (o: unknown, path: string): unknown => path.split("/").reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
+function nest(values: [string, unknown][]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [path, v] of values) {
+    const keys = path.split("/");
+    let at = out;
+    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+    at[keys[keys.length - 1]] = v;
+  }
+  return out;
+}
+
+/**
+ * The reads that let a rollback put an existing sheet back: freeze panes; number formats of every range the plan
+ * writes, clears or formats; what its style rules set; the widths it sets; the data validation and conditional
+ * formats it replaces; its charts. Styles and rules that differ within a range are read again in parts.
+ */
+function beforeReads(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSnapshot, b: Before, cannot: string[], supports: (name: string, version: string) => boolean, budget: number): Read[] {
+  const at = (r: RangeRef) => ws.getRangeByIndexes(r.row, r.col, r.rows, r.cols);
+  const reads: Read[] = [];
+  reads.push({
+    bytes: OP_BYTES,
+    queue: () => {
+      const loc = ws.freezePanes.getLocationOrNullObject().load("rowCount,columnCount");
+      return () => {
+        // Frozen rows come back as whole rows, frozen columns as whole columns.
+        b.freeze = loc.isNullObject ? { rows: 0, cols: 0 } : { rows: loc.rowCount >= EXCEL_ROWS ? 0 : loc.rowCount, cols: loc.columnCount >= EXCEL_COLS ? 0 : loc.columnCount };
+      };
+    },
+  });
+
+  for (const r of union([...blockRects(sp), ...sp.clears, ...sp.formats.map((f) => f.range)])) {
+    const per = Math.max(1, Math.floor((budget - OP_BYTES) / (r.cols * FORMAT_BYTES)));
+    for (let k = 0; k < r.rows; k += per) {
+      const part = { ...r, row: r.row + k, rows: Math.min(per, r.rows - k) };
+      reads.push({
+        bytes: OP_BYTES + part.rows * part.cols * FORMAT_BYTES,
+        queue: () => {
+          const range = at(part).load("numberFormat");
+          return () => void b.formats.push({ rect: part, formats: range.numberFormat });
+        },
+      });
+    }
+  }
+
+  const pattern = supports("ExcelApi", "1.9");
+  const styleRead = (rect: RangeRef, keys: StyleKey[]): Read => ({
+    bytes: OP_BYTES * 3,
+    queue: () => {
+      const f = at(rect).format;
+      const fill = keys.includes("fill") ? f.fill.load(pattern ? "color,pattern" : "color") : undefined;
+      const fontProps = keys.flatMap((k) => (k === "bold" ? ["bold"] : k === "italic" ? ["italic"] : k === "fontColor" ? ["color"] : []));
+      const font = fontProps.length > 0 ? f.font.load(fontProps.join(",")) : undefined;
+      if (keys.includes("wrap")) f.load("wrapText");
+      return () => {
+        const part: StylePart = { rect };
+        if (fill && fill.color !== null && !(pattern && fill.pattern === null)) {
+          // Before ExcelApi 1.9 (no RangeFill.pattern) a white fill and no fill both read #FFFFFF: taken as no fill.
+          const none = pattern ? fill.pattern === "None" : fill.color.toUpperCase() === "#FFFFFF";
+          part.fill = none ? null : fill.color;
+          if (pattern && !none && fill.pattern !== "Solid") part.pattern = fill.pattern;
+        }
+        if (font && keys.includes("bold") && font.bold !== null) part.bold = font.bold;
+        if (font && keys.includes("italic") && font.italic !== null) part.italic = font.italic;
+        if (font && keys.includes("fontColor") && font.color !== null) part.fontColor = font.color;
+        if (keys.includes("wrap") && f.wrapText !== null) part.wrap = f.wrapText;
+        if (keys.every((k) => part[k] !== undefined)) return void b.styles.push(part);
+        if (rect.rows * rect.cols > 1) return parts(rect).map((p) => styleRead(p, keys));
+        cannot.push(`the cell style of ${b.name}!${a1(rect)}`);
+      };
+    },
+  });
+  for (const st of sp.styles) {
+    const keys = (["fill", "bold", "italic", "fontColor", "wrap"] as const).filter((k) => st[k] !== undefined);
+    if (keys.length > 0) reads.push(styleRead(st.range, [...keys]));
+  }
+
+  for (const col of new Set(sp.columnWidths.map((w) => w.col))) {
+    reads.push({
+      bytes: OP_BYTES,
+      queue: () => {
+        const f = ws.getRangeByIndexes(0, col, 1, 1).format.load("columnWidth");
+        return () => void (typeof f.columnWidth === "number" && b.widths.push({ col, width: f.columnWidth }));
+      },
+    });
+  }
+
+  const ruleRead = (rect: RangeRef): Read => ({
+    bytes: OP_BYTES * 2,
+    queue: () => {
+      const dv = at(rect).dataValidation.load("type,rule,errorAlert,prompt,ignoreBlanks");
+      return () => {
+        if (dv.type === "None") return;
+        if (dv.type === "Inconsistent" || dv.type === "MixedCriteria") {
+          if (rect.rows * rect.cols > 1) return parts(rect).map(ruleRead);
+          return void cannot.push(`the data validation of ${b.name}!${a1(rect)}`);
+        }
+        // Cells read twice (two of the plan's rules overlap) are kept once.
+        let rest = [rect];
+        for (const x of b.rules) rest = rest.flatMap((r) => minus(r, x.rect));
+        for (const r of rest) b.rules.push({ rect: r, rule: compact(dv.rule), errorAlert: compact(dv.errorAlert), prompt: compact(dv.prompt), ignoreBlanks: dv.ignoreBlanks ?? undefined });
+      };
+    },
+  });
+  for (const v of sp.validations) reads.push(ruleRead(v.range));
+
+  // Conditional formats over the ranges the build clears: first which (one sync), then each one's areas and rule.
+  const seen = new Set<string>();
+  const areas = supports("ExcelApi", "1.9");
+  const formatRead = (cf: Excel.ConditionalFormat): Read => ({
+    bytes: OP_BYTES * 3,
+    queue: () => {
+      const paths = CF_PATHS[cf.type];
+      if (paths) cf.load(paths);
+      const several = areas ? cf.getRanges().areas.load("items/rowIndex,items/columnIndex,items/rowCount,items/columnCount") : undefined;
+      const one = several ? undefined : cf.getRangeOrNullObject().load("rowIndex,columnIndex,rowCount,columnCount");
+      return () => {
+        // Before ExcelApi 1.9 there is no asking for the areas of a format applied to several.
+        const rects = several ? several.items.map(rectOf) : one!.isNullObject ? null : [rectOf(one!)];
+        if (!paths || !rects) return void cannot.push(`a conditional format (${cf.type}) on ${b.name}`);
+        const json = cf.toJSON();
+        const props = paths.map((p) => [p, compact(dig(json, p))] as [string, unknown]).filter(([, v]) => v !== undefined && v !== null && v !== "");
+        b.conditional.push({ id: cf.id, type: cf.type, priority: cf.priority, stopIfTrue: typeof cf.stopIfTrue === "boolean" ? cf.stopIfTrue : undefined, areas: rects, props: nest(props) });
+      };
+    },
+  });
+  for (const r of cfClearRects(sp, existed)) {
+    reads.push({
+      bytes: OP_BYTES * 2,
+      queue: () => {
+        const list = at(r).conditionalFormats.load("items/id,items/type,items/priority,items/stopIfTrue");
+        return () => list.items.filter((cf) => !seen.has(cf.id) && !!seen.add(cf.id)).map(formatRead);
+      },
+    });
+  }
+  return reads;
+}
 
 /** Queues steps and syncs whenever the next step would take the request past the budget. */
 async function runSteps(steps: Step[], s: Syncer, budget: number, what: string): Promise<void> {
@@ -405,7 +726,7 @@ export async function applyPlan(
     }
   }
 
-  const undo: Undo = { written: false, created: [], priorVisibility: new Map(), addedTables: [] };
+  const undo: Undo = { written: false, created: [], priorVisibility: new Map(), addedTables: [], before: new Map(), froze: new Set(), retire: [], cannot: [] };
   const warnings = [...plan.warnings];
   try {
     await writePlan(context, s, plan, snapshot, undo, warnings, budget, opts, onProgress);
@@ -414,8 +735,9 @@ export async function applyPlan(
       throw e instanceof BuildFailure ? e : new BuildFailure(`PCN Toolkit could not start building the workbook, so it changed nothing. Excel said: ${describe(e)}`, e, true);
     }
     const run = opts.freshRun ?? (<T>(batch: (ctx: Excel.RequestContext) => Promise<T>) => batch(context));
+    let outcome: "back" | "finished";
     try {
-      await rollback(run, plan, snapshot, undo, timeoutMs, budget, opts.isSetSupported ?? officeSupports);
+      outcome = await rollback(run, plan, snapshot, undo, timeoutMs, budget, opts.isSetSupported ?? officeSupports);
     } catch (e2) {
       throw new BuildFailure(
         `PCN Toolkit could not finish building the workbook (Excel said: ${describe(e)}) and could not put it back as it was either (${describe(e2)}). ` +
@@ -424,7 +746,17 @@ export async function applyPlan(
         false,
       );
     }
-    throw new BuildFailure(`PCN Toolkit could not finish building the workbook, so it put every sheet and cell back as they were. Excel said: ${describe(e)}`, e, true);
+    if (outcome === "finished") {
+      warnings.push(`Excel reported a problem as the build ended (${describe(e)}), but every change had been made: the build is complete.`);
+    } else if (undo.cannot.length > 0) {
+      throw new BuildFailure(
+        `PCN Toolkit could not finish building the workbook. It put the sheets and cells back as they were, except ${undo.cannot.join("; ")}: this Excel gives no way to read back how that was. Excel said: ${describe(e)}`,
+        e,
+        false,
+      );
+    } else {
+      throw new BuildFailure(`PCN Toolkit could not finish building the workbook, so it put every sheet and cell back as they were. Excel said: ${describe(e)}`, e, true);
+    }
   }
   onProgress?.({ done: plan.sheets.length, total: plan.sheets.length, label: "Done" });
   return { sheetsBuilt: plan.sheets.map((p) => p.key), warnings, syncs: s.count, requestBytes: s.bytes, created: undo.created };
@@ -466,19 +798,37 @@ async function writePlan(
       continue;
     }
     const ws = sheetHandle(old.name);
-    charts.set(sp.name, ws.charts.load("items/name"));
+    charts.set(sp.name, ws.charts.load("items/name,items/id"));
     if (sp.table && supports("ExcelApi", "1.9")) overlaps.set(sp.name, ws.getRangeByIndexes(sp.table.range.row, sp.table.range.col, sp.table.range.rows, sp.table.range.cols).getTables(false).load("items/name"));
     visibility.set(old.name, ws.load("visibility"));
   }
   const nameProbes = usableNames(plan, warnings).map((n) => ({ n, item: wb.names.getItemOrNullObject(n.name).load("formula") }));
   const tableNameProbes = new Map(plan.sheets.filter((sp) => sp.table).map((sp) => [sp.name, wb.tables.getItemOrNullObject(sp.table!.name)]));
-  await s.sync("preparing the sheets", OP_BYTES * (plan.sheets.length * 3 + plan.names.length));
+  // What the build will change on the sheets that exist, for a rollback: in the same sync while it fits the
+  // response budget; what does not fit, and ranges whose cells differ, are read in syncs of their own.
+  const reads: Read[] = [];
+  for (const sp of plan.sheets) {
+    const old = snapOf.get(sp.name.toLowerCase());
+    if (!old) continue;
+    const b: Before = { name: old.name, formats: [], styles: [], widths: [], rules: [], conditional: [], charts: new Set() };
+    undo.before.set(old.name.toLowerCase(), b);
+    reads.push(...beforeReads(sp, sheetHandle(old.name), old, b, undo.cannot, supports, budget));
+  }
+  const prepareBytes = OP_BYTES * (plan.sheets.length * 3 + plan.names.length);
+  let pending = queueReads(reads, budget, prepareBytes);
+  await s.sync("preparing the sheets", prepareBytes);
   undo.priorIds = new Set(listed.items.map((w) => w.id));
   const now = new Set(listed.items.map((w) => w.name.toLowerCase()));
   const clash = toCreate.find((sp) => now.has(sp.name.toLowerCase()));
   if (clash) {
     throw new BuildFailure(`The workbook gained a sheet named "${clash.name}" while the build was being planned, so nothing was changed. Please build again.`, null, true);
   }
+  for (let more = [...pending.rest, ...pending.done.flatMap((done) => done() ?? [])]; more.length > 0; ) {
+    pending = queueReads(more, budget, 0);
+    await s.sync("reading what the build will change");
+    more = [...pending.rest, ...pending.done.flatMap((done) => done() ?? [])];
+  }
+  for (const [key, list] of charts) undo.before.get(snapOf.get(key.toLowerCase())!.name.toLowerCase())!.charts = new Set(list.items.map((ch) => ch.id));
   const hiddenNow = new Set<string>();
   for (const sp of plan.sheets) {
     const old = snapOf.get(sp.name.toLowerCase());
@@ -513,6 +863,16 @@ async function writePlan(
     });
   }
 
+  // ---- Charts an earlier build made are replaced: the new ones go in with their sheet, the old ones are deleted
+  // by the last steps of all. A deleted chart cannot be made again as it was, so a failure before those steps is
+  // rolled back with the old charts untouched, and one during them is finished instead (see rollback).
+  const retire: { sheet: string; chart: Excel.Chart }[] = [];
+  for (const sp of plan.sheets) {
+    const old = snapOf.get(sp.name.toLowerCase());
+    for (const chart of (old && charts.get(sp.name)?.items) || []) if (chart.name.startsWith(CHART_PREFIX)) retire.push({ sheet: old!.name, chart });
+  }
+  undo.retire = retire.map((r) => ({ sheet: r.sheet, id: r.chart.id }));
+
   const total = plan.sheets.length;
   for (let i = 0; i < total; i++) {
     const sp = plan.sheets[i];
@@ -520,6 +880,7 @@ async function writePlan(
     const ws = sheetHandle(sp.name);
     const existed = snapOf.get(sp.name.toLowerCase());
     const steps: Step[] = i === 0 ? [...nameSteps] : [];
+    const last = i === total - 1;
     sheetSteps(steps, sp, ws, existed, {
       rangeOn,
       charts: charts.get(sp.name),
@@ -532,6 +893,7 @@ async function writePlan(
       hiddenNow: hiddenNow.has(sp.name.toLowerCase()),
       undo,
     });
+    if (last) for (const r of retire) steps.push({ bytes: OP_BYTES, run: () => r.chart.delete() });
     await runSteps(steps, s, budget, `writing ${sp.name}`);
     if (i === 0) undo.createdIds = new Set(added.map((ws) => ws.id));
   }
@@ -612,8 +974,7 @@ function sheetSteps(steps: Step[], sp: SheetPlan, ws: Excel.Worksheet, existed: 
 
   if (sp.conditionalFormats.length > 0) {
     // Ours are the rules on our ranges; clear them down to the old end of the sheet in case the range shrank.
-    const oldRows = existed?.values.length ?? 0;
-    const clearRects = mergeRects(sp.conditionalFormats.map((cf) => ({ ...cf.range, rows: Math.max(cf.range.rows, oldRows - cf.range.row) })));
+    const clearRects = cfClearRects(sp, existed);
     steps.push(
       small(() => {
         for (const r of clearRects) at(r).conditionalFormats.clearAll();
@@ -634,6 +995,7 @@ function sheetSteps(steps: Step[], sp: SheetPlan, ws: Excel.Worksheet, existed: 
   const { rows, cols } = sp.freeze;
   const freezesNothing = !(rows > 0) && !(cols > 0);
   if (!(freezesNothing && (!existed || sp.hidden || c.hiddenNow))) {
+    if (existed) c.undo.froze.add(existed.name);
     steps.push(
       small(() => {
         ws.freezePanes.unfreeze();
@@ -655,14 +1017,8 @@ function sheetSteps(steps: Step[], sp: SheetPlan, ws: Excel.Worksheet, existed: 
     i = j;
   }
 
-  if (sp.charts.length > 0 || c.charts) {
-    steps.push(
-      small(() => {
-        for (const ch of c.charts?.items ?? []) if (ch.name.startsWith(CHART_PREFIX)) ch.delete();
-        for (const spec of sp.charts) addChart(ws, spec, c.rangeOn);
-      }, 1 + sp.charts.length * 8),
-    );
-  }
+  // Our old charts here are deleted at the very end of the build (writePlan).
+  if (sp.charts.length > 0) steps.push(small(() => { for (const spec of sp.charts) addChart(ws, spec, c.rangeOn); }, sp.charts.length * 8));
 
   if (sp.hidden && !c.deferVisibility) steps.push(small(() => (ws.visibility = "Hidden")));
 }
@@ -785,13 +1141,19 @@ export function touchedRanges(plan: WritePlan, snapshot: WorkbookSnapshot): Map<
   for (const sp of plan.sheets) {
     const name = had.get(sp.name.toLowerCase());
     if (!name) continue;
-    const rects: RangeRef[] = [...sp.clears];
-    for (const block of sp.blocks) for (const b of rectangles(block)) rects.push({ row: b.row, col: b.col, rows: b.cells.length, cols: b.cells[0].length });
+    const rects = [...sp.clears, ...blockRects(sp)];
     if (rects.length > 0) out.set(name, mergeRects([...(out.get(name) ?? []), ...rects]));
   }
   return out;
 }
 
+/**
+ * Puts the workbook back as it was before a build that failed part-way: names, tables, the sheets it added, and on
+ * every sheet that existed what the build changed there (read before its first write): visibility, charts,
+ * conditional formats, data validation, values and formulas, number formats, styles, column widths, freeze panes.
+ * If the build had got as far as deleting the old charts it replaces (its very last steps), every other change
+ * went through: the build is finished instead ("finished").
+ */
 async function rollback(
   run: <T>(batch: (ctx: Excel.RequestContext) => Promise<T>) => Promise<T>,
   plan: WritePlan,
@@ -800,8 +1162,8 @@ async function rollback(
   timeoutMs: number,
   budget: number,
   supports: (name: string, version: string) => boolean,
-): Promise<void> {
-  await run(async (ctx) => {
+): Promise<"back" | "finished"> {
+  return run(async (ctx) => {
     const s = new Syncer(ctx, timeoutMs);
     const wb = ctx.workbook;
     const sheets = wb.worksheets;
@@ -814,7 +1176,37 @@ async function rollback(
       ? undo.addedTables.map((t) => wb.worksheets.getItem(t.sheet).getRangeByIndexes(t.range.row, t.range.col, t.range.rows, t.range.cols).getTables(false).load("items/name"))
       : [];
     const everyTable = !byRange && undo.addedTables.length > 0 ? wb.tables.load("items/name") : undefined;
+    // The charts on sheets that existed: which the build added, and whether it got as far as deleting our old ones.
+    const handles = new Map<string, Excel.Worksheet>();
+    const sheetOf = (name: string) => {
+      let h = handles.get(name);
+      if (!h) handles.set(name, (h = wb.worksheets.getItem(name)));
+      return h;
+    };
+    const chartLists = new Map<string, Excel.ChartCollection>();
+    for (const sp of plan.sheets) {
+      const b = undo.before.get(sp.name.toLowerCase());
+      if (b && (sp.charts.length > 0 || undo.retire.some((r) => r.sheet === b.name))) chartLists.set(b.name, sheetOf(b.name).charts.load("items/id"));
+    }
+    // What is left of each conditional format the build cut through (Excel keeps a format's id when it cuts it).
+    const leftovers = [...undo.before.values()].flatMap((b) =>
+      b.conditional.map((p) => {
+        const row = Math.min(...p.areas.map((a) => a.row)), col = Math.min(...p.areas.map((a) => a.col));
+        const rows = Math.max(...p.areas.map((a) => a.row + a.rows)) - row, cols = Math.max(...p.areas.map((a) => a.col + a.cols)) - col;
+        return { b, p, list: sheetOf(b.name).getRangeByIndexes(row, col, rows, cols).conditionalFormats.load("items/id") };
+      }),
+    );
     await s.sync("checking what to put back");
+
+    const small = (run: () => void, n = 1): Step => ({ bytes: OP_BYTES * n, run });
+    const first = undo.retire[0];
+    if (first && !chartLists.get(first.sheet)!.items.some((ch) => ch.id === first.id)) {
+      // The build's last steps had begun, so everything before them went through: finish them.
+      const rest = undo.retire.flatMap((r) => chartLists.get(r.sheet)!.items.filter((ch) => ch.id === r.id));
+      await runSteps(rest.map((ch) => small(() => ch.delete())), s, budget, "finishing the build");
+      return "finished";
+    }
+
     let added = lists.flatMap((l) => l.items);
     if (everyTable && everyTable.items.length > 0) {
       const where = everyTable.items.map((t) => ({
@@ -832,7 +1224,6 @@ async function rollback(
     }
 
     const steps: Step[] = [];
-    const small = (run: () => void): Step => ({ bytes: OP_BYTES, run });
     for (const { formula, item } of names) {
       if (item.isNullObject) continue;
       steps.push(small(() => (formula === null ? item.delete() : (item.formula = formula))));
@@ -843,24 +1234,105 @@ async function rollback(
     const ours = (ws: Excel.Worksheet) =>
       undo.createdIds ? undo.createdIds.has(ws.id) : !!undo.priorIds && !undo.priorIds.has(ws.id) && createdNames.has(ws.name.toLowerCase());
     for (const ws of sheets.items) if (ours(ws)) steps.push(small(() => ws.delete()));
-    for (const [name, vis] of undo.priorVisibility) steps.push(small(() => (wb.worksheets.getItem(name).visibility = vis as Excel.SheetVisibility)));
+    for (const [name, vis] of undo.priorVisibility) steps.push(small(() => (sheetOf(name).visibility = vis as Excel.SheetVisibility)));
 
     const snapOf = new Map(snapshot.sheets.map((x) => [x.name, x]));
-    for (const [name, rects] of touchedRanges(plan, snapshot)) {
-      const snap = snapOf.get(name);
-      // Our Text format would turn restored formulas into text: those cells go back to General first.
-      const textRules = plan.sheets.find((sp) => sp.name.toLowerCase() === name.toLowerCase())?.formats.filter((f) => f.format === "@") ?? [];
-      for (const r of rects) {
-        for (const t of textRules) {
-          const x = intersection(r, t.range);
-          if (x) steps.push(small(() => (wb.worksheets.getItem(name).getRangeByIndexes(x.row, x.col, x.rows, x.cols).numberFormat = [["General"]])));
+    const touched = touchedRanges(plan, snapshot);
+    for (const sp of plan.sheets) {
+      const b = undo.before.get(sp.name.toLowerCase());
+      if (!b) continue;
+      const ws = sheetOf(b.name);
+      const at = (r: RangeRef) => ws.getRangeByIndexes(r.row, r.col, r.rows, r.cols);
+
+      const charts = chartLists.get(b.name);
+      if (charts && sp.charts.length > 0) for (const ch of charts.items) if (!b.charts.has(ch.id)) steps.push(small(() => ch.delete()));
+
+      if (sp.conditionalFormats.length > 0) {
+        // What is left of the old formats goes, then ours; the old ones are made again, over all their areas,
+        // each at its old priority (a new format goes first, so they go in last-first and are then placed).
+        for (const { p, list } of leftovers.filter((x) => x.b === b)) for (const item of list.items) if (item.id === p.id) steps.push(small(() => item.delete()));
+        for (const r of cfClearRects(sp, snapOf.get(b.name))) steps.push(small(() => at(r).conditionalFormats.clearAll()));
+        const made = new Map<PriorFormat, Excel.ConditionalFormat>();
+        for (const p of [...b.conditional].sort((x, y) => y.priority - x.priority)) {
+          steps.push(
+            small(() => {
+              const target = p.areas.length === 1 ? at(p.areas[0]) : ws.getRanges(p.areas.map((a) => a1(a)).join(","));
+              const cf = target.conditionalFormats.add(p.type as Excel.ConditionalFormatType);
+              cf.set({ ...p.props, ...(p.stopIfTrue === undefined ? {} : { stopIfTrue: p.stopIfTrue }) } as Excel.Interfaces.ConditionalFormatUpdateData);
+              made.set(p, cf);
+            }, 3),
+          );
         }
+        // Placed lowest first: those still to place are then all above, and moving them up leaves these where they are.
+        for (const p of [...b.conditional].sort((x, y) => y.priority - x.priority)) steps.push(small(() => (made.get(p)!.priority = p.priority)));
+      }
+
+      if (sp.validations.length > 0) {
+        for (const v of sp.validations) steps.push(small(() => at(v.range).dataValidation.clear()));
+        for (const part of mergeAlike(b.rules, (x) => JSON.stringify([x.rule, x.errorAlert, x.prompt, x.ignoreBlanks]))) {
+          steps.push(
+            small(() => {
+              const dv = at(part.rect).dataValidation;
+              dv.rule = part.rule;
+              if (part.errorAlert) dv.errorAlert = part.errorAlert;
+              if (part.prompt) dv.prompt = part.prompt;
+              if (part.ignoreBlanks !== undefined) dv.ignoreBlanks = part.ignoreBlanks;
+            }, 4),
+          );
+        }
+      }
+
+      // Cells: General first (a Text format would keep a formula written back as text), then the values and
+      // formulas from the snapshot, then the number formats they had.
+      for (const f of b.formats) steps.push(small(() => (at(f.rect).numberFormat = [["General"]])));
+      const snap = snapOf.get(b.name);
+      for (const r of touched.get(b.name) ?? []) {
         const matrix = Array.from({ length: r.rows }, (_, i) => Array.from({ length: r.cols }, (_, j) => snapshotInput(snap, r.row + i, r.col + j)));
         for (const part of sliceRows(matrix, budget - OP_BYTES)) {
-          steps.push({ bytes: part.bytes + OP_BYTES, run: () => (wb.worksheets.getItem(name).getRangeByIndexes(r.row + part.start, r.col, part.rows.length, r.cols).formulas = part.rows) });
+          steps.push({ bytes: part.bytes + OP_BYTES, run: () => (ws.getRangeByIndexes(r.row + part.start, r.col, part.rows.length, r.cols).formulas = part.rows) });
         }
+      }
+      for (const f of b.formats) {
+        const one = f.formats[0][0];
+        if (f.formats.every((row) => row.every((x) => x === one))) {
+          if (one !== "General") steps.push(small(() => (at(f.rect).numberFormat = [[one]])));
+          continue;
+        }
+        for (const part of sliceRows(f.formats, budget - OP_BYTES)) {
+          steps.push({ bytes: part.bytes + OP_BYTES, run: () => (ws.getRangeByIndexes(f.rect.row + part.start, f.rect.col, part.rows.length, f.rect.cols).numberFormat = part.rows) });
+        }
+      }
+
+      for (const part of mergeAlike(b.styles, (x) => JSON.stringify([x.fill, x.pattern, x.bold, x.italic, x.fontColor, x.wrap]))) {
+        steps.push(
+          small(() => {
+            const f = at(part.rect).format;
+            if (part.fill === null) f.fill.clear();
+            else if (part.fill !== undefined) f.fill.color = part.fill;
+            if (part.pattern) f.fill.pattern = part.pattern as Excel.FillPattern;
+            if (part.bold !== undefined) f.font.bold = part.bold;
+            if (part.italic !== undefined) f.font.italic = part.italic;
+            if (part.fontColor !== undefined) f.font.color = part.fontColor;
+            if (part.wrap !== undefined) f.wrapText = part.wrap;
+          }, 5),
+        );
+      }
+
+      for (const w of b.widths) steps.push(small(() => (ws.getRangeByIndexes(0, w.col, 1, 1).format.columnWidth = w.width)));
+
+      const was = b.freeze;
+      if (was && undo.froze.has(b.name) && !(was.rows === (sp.freeze.rows || 0) && was.cols === (sp.freeze.cols || 0))) {
+        steps.push(
+          small(() => {
+            ws.freezePanes.unfreeze();
+            if (was.rows > 0 && was.cols > 0) ws.freezePanes.freezeAt(ws.getRangeByIndexes(0, 0, was.rows, was.cols));
+            else if (was.rows > 0) ws.freezePanes.freezeRows(was.rows);
+            else if (was.cols > 0) ws.freezePanes.freezeColumns(was.cols);
+          }, 2),
+        );
       }
     }
     await runSteps(steps, s, budget, "putting the workbook back");
+    return "back";
   });
 }

@@ -56,7 +56,30 @@ describe("ExcelBridge", () => {
     const bridge = bridgeFor(wb);
     await bridge.build({ year: "", sheets: [], sample: true }, () => undefined);
     const findings = await bridge.checkRegister();
-    expect(Array.isArray(findings)).toBe(true);
+    // Worked out by hand from core/workbook/sample.ts with today pinned to 2025-10-01 (for the build's sample
+    // dates and for the check). Partnership i (P-00i+1, on sheet row i+2) ends (endInDays + noticeDays) after
+    // today with noticeDays' notice, so its notice date is endInDays from today: red at 14 days or fewer or
+    // passed, amber up to 90. Reviews fall due [-20, 45, 120, -5, 200, 15][i % 6] days from today.
+    const notices = findings.filter((f) => f.sheet === "Partnerships" && f.message.startsWith("Notice date"));
+    expect(notices.map(({ severity, row, ref, message }) => ({ severity, row, ref, message }))).toEqual([
+      { severity: "red", row: 9, ref: "P-008 Careway Care Homes", message: "Notice date 11/10/2025 is in 10 days." },
+      { severity: "red", row: 10, ref: "P-009 Clearview Physio Partners", message: "Notice date 11/09/2025 has passed (20 days ago)." },
+      { severity: "red", row: 11, ref: "P-010 Local Carers' Centre", message: "Notice date 06/10/2025 is in 5 days." },
+      { severity: "amber", row: 3, ref: "P-002 Valley Social Prescribing CIC", message: "Notice date 15/11/2025 is in 45 days." },
+      { severity: "amber", row: 5, ref: "P-004 Brightline Digital Ltd", message: "Notice date 15/12/2025 is in 75 days." },
+      { severity: "amber", row: 7, ref: "P-006 Community Mental Health Trust", message: "Notice date 21/10/2025 is in 20 days." },
+    ]);
+    const reviews = findings.filter((f) => f.message.startsWith("Review was due"));
+    expect(reviews.map(({ severity, row, ref, message }) => ({ severity, row, ref, message }))).toEqual([
+      { severity: "amber", row: 2, ref: "P-001 Riverbend Community Pharmacy Group", message: "Review was due on 11/09/2025." },
+      { severity: "amber", row: 5, ref: "P-004 Brightline Digital Ltd", message: "Review was due on 26/09/2025." },
+      { severity: "amber", row: 8, ref: "P-007 Riverbend Council Public Health", message: "Review was due on 11/09/2025." },
+      { severity: "amber", row: 11, ref: "P-010 Local Carers' Centre", message: "Review was due on 26/09/2025." },
+    ]);
+    // Each finding points at its own column of its row.
+    const p010 = notices.find((f) => f.ref.startsWith("P-010"))!;
+    expect(wb.sheet("Partnerships")!.get(0, p010.col! - 1)?.v).toBe("Notice date");
+    expect(wb.sheet("Partnerships")!.get(p010.row - 1, 0)?.v).toBe("P-010");
     await bridge.goTo("Partnerships", 5);
     expect(wb.activeSheet?.name).toBe("Partnerships");
     expect(wb.selection).toEqual({ sheet: "Partnerships", address: "A5:XFD5" });

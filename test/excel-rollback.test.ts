@@ -1,26 +1,22 @@
 /**
- * A sync failing or hanging at ANY point leaves the workbook's sheets, values and formulas as they were, or
- * fully built. Excel batches are not transactions (operations before a failing one stay applied), so the fake
- * fails each sync before, half-way through and after applying it, and hangs it before and after.
+ * A sync failing or hanging at ANY point leaves the workbook as it was, or fully built: sheets, values and
+ * formulas, and also number formats, styles, column widths, data validation, conditional formats, charts, freeze
+ * panes, visibility, names and tables (FakeWorkbook.fullState). Excel batches are not transactions (operations
+ * before a failing one stay applied), so the fake fails each sync before, half-way through and after applying
+ * it, and hangs it before and after.
  */
 import { describe, expect, it } from "vitest";
 import { handMadePlan, startingWorkbook } from "../bench/excel";
-import type { WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
+import type { SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
 import { ExcelBridge } from "../excel-addin/bridge";
 import { applyPlan, BuildFailure, errorCode, readSnapshot, type ApplyOptions } from "../excel-addin/writer";
-import { FakeWorkbook, fakeRun, type FaultMode, type FakeRequestContext } from "./fakes/fakeExcel";
+import { FakeWorkbook, fakeRun, type FakeWorkbookOptions, type FaultMode, type FakeRequestContext } from "./fakes/fakeExcel";
 
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
 const MODES: FaultMode[] = ["fail", "partial", "after", "hang", "hang-after"];
 
-/** Sheets, values and formulas, plus names and tables, of a fake workbook. */
-function contents(wb: FakeWorkbook) {
-  return {
-    sheets: wb.state().map(({ name, cells }) => ({ name, cells })),
-    names: [...wb.names.values()].map((n) => `${n.name}${n.formula}`).sort(),
-    tables: wb.tables.map((t) => `${t.sheet.name}:${t.name}`).sort(),
-  };
-}
+/** Everything the fake models, for "as it was" / "fully built". */
+const contents = (wb: FakeWorkbook) => wb.fullState();
 
 function applyOn(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot, extra: ApplyOptions = {}, runOptions: { mergeUndoGroup?: boolean } = {}) {
   const run = fakeRun(wb);
@@ -35,26 +31,92 @@ function applyOn(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot, 
   );
 }
 
+const cell = (row: number, col: number, rows = 1, cols = 1) => ({ row, col, rows, cols });
+
+/**
+ * The person's workbook: Notes (see startingWorkbook) with two frozen rows, number formats, a wide column, a
+ * style, data validation, conditional formats and charts where the build works, and a visible PCN_Meta sheet
+ * (the build writes it and hides it).
+ */
+function richStart(opts: FakeWorkbookOptions = {}): FakeWorkbook {
+  const wb = startingWorkbook(opts);
+  const notes = wb.sheet("Notes")!;
+  notes.freeze = { rows: 2, cols: 0 };
+  notes.formats.set("9,1", "0.00"); // B10: the build writes a formula and formats it
+  notes.formats.set("10,1", "dd/mm/yyyy"); // B11
+  notes.formats.set("20,0", "@"); // A21: in the area the build clears; "old" is text in a Text cell
+  notes.formats.set("1,0", "0.0%"); // A2: nothing the build touches
+  notes.colWidths.set(0, 80);
+  notes.styles.set("9,0", { fill: "#FFFF00", bold: true }); // A10: the build styles A10:B10
+  notes.styles.set("0,0", { italic: true }); // A1: not touched
+  // C10:C14 one dropdown (with the person's own alert), C15:C16 another rule, C17:C20 none: the build's C10:C20 rule replaces all.
+  notes.validations.push(
+    { rect: cell(9, 2, 5), rule: { list: { inCellDropDown: true, source: "a,b" } }, errorAlert: { showAlert: true, style: "Warning", title: "Mine", message: "a or b" } },
+    { rect: cell(14, 2, 2), rule: { wholeNumber: { operator: "Between", formula1: 1, formula2: 9 } } },
+  );
+  // In priority order. The build clears conditional formats over D10:D22: it leaves the first, cuts through the
+  // second and removes the third; the second and third must come back below the first.
+  notes.cfs.push(
+    { id: wb.id(), rect: cell(0, 6, 3), type: "Custom", formula: "=G1<0", fill: "#DDEBF7" },
+    { id: wb.id(), rect: cell(4, 3, 26), type: "Custom", formula: "=D5>1", fill: "#FFC7CE", font: "#9C0006", bold: true },
+    { id: wb.id(), rect: cell(10, 3), type: "CellValue", stopIfTrue: true, detail: { "cellValue/rule": { formula1: "=10", operator: "GreaterThan" }, "cellValue/format/fill/color": "#FFEB9C" } },
+  );
+  // A chart an earlier build made (the build replaces it) and the person's own (kept).
+  notes.charts.push(
+    { id: wb.id(), name: "PCN Old notes chart", type: "Line", title: "Old notes chart", series: [{ name: "Old", values: "Notes!$B$1:$B$3" }], position: { start: "D2", end: "H12" } },
+    { id: wb.id(), name: "My chart", type: "Pie", series: [{ name: "Mine", values: "Notes!$B$1:$B$2" }] },
+  );
+  const meta = wb.addSheet("PCN_Meta", [["year", "2024/25"], ["mine", 7]]);
+  meta.formats.set("1,1", "0.00");
+  meta.colWidths.set(3, 100);
+  return wb;
+}
+
+/** handMadePlan over richStart: Notes gets a table, freeze, widths, a style, a rule, a conditional format and a chart; PCN_Meta exists and is hidden. */
+function richPlan(rows: number): WritePlan {
+  const plan = handMadePlan(rows);
+  const notes = plan.sheets.find((s) => s.name === "Notes")!;
+  // A table on the sheet that was there already: a rollback must turn it back into a plain range.
+  notes.table = { name: "PCN_NotesTotals", range: cell(9, 0, 2, 2) };
+  Object.assign(notes, {
+    freeze: { rows: 1, cols: 1 },
+    columnWidths: [{ col: 0, width: 20 }, { col: 1, width: 20 }],
+    styles: [{ range: cell(9, 0, 1, 2), bold: false, fill: "#E2EFDA", fontColor: "#375623" }],
+    validations: [{ range: cell(9, 2, 11), list: ["Yes", "No"], message: "Yes or no." }],
+    conditionalFormats: [{ range: cell(9, 3, 2), formula: "=D10>0", fill: "#C6EFCE" }],
+    charts: [{ type: "line", title: "Notes totals", anchor: cell(30, 0, 10, 5), categories: { sheet: "Notes", range: cell(9, 0, 2) }, series: [{ name: "Totals", sheet: "Notes", range: cell(9, 1, 2) }] }],
+  } satisfies Partial<SheetPlan>);
+  // PCN_Meta, which the build hides, goes second: failures after its sync find it hidden.
+  const meta = plan.sheets.find((s) => s.name === "PCN_Meta")!;
+  meta.create = false;
+  plan.sheets = [plan.sheets[0], meta, ...plan.sheets.slice(1).filter((s) => s !== meta)];
+  return plan;
+}
+
 describe("rollback of the writer", () => {
-  // ExcelApi 1.8 has no Range.getTables (the fake fails a sync that uses it): the rollback finds the table it
-  // added on an existing sheet another way.
+  // ExcelApi 1.8 has no Range.getTables, RangeFill.pattern or getRanges (the fake fails a sync that uses them):
+  // the rollback does without.
   it.each(["1.20", "1.8"])("leaves the workbook as it was or fully built, whichever sync fails or hangs (ExcelApi %s)", async (api) => {
-    const original = startingWorkbook({ apiSets: { ExcelApi: api } });
+    const original = richStart({ apiSets: { ExcelApi: api } });
     const snapshot = await fakeRun(original)((c: FakeRequestContext) => readSnapshot(ctxOf(c)));
-    const plan = handMadePlan(25);
-    // A table on the sheet that was there already: a rollback must turn it back into a plain range.
-    plan.sheets.find((s) => s.name === "Notes")!.table = { name: "PCN_NotesTotals", range: { row: 9, col: 0, rows: 2, cols: 2 } };
+    const plan = richPlan(25);
 
     const clean = original.clone();
     await applyOn(clean, plan, snapshot);
     const syncs = clean.syncs.length;
-    expect(syncs).toBe(5);
+    // The prepare sync, one more read (the rules and conditional formats to refine), one sync per sheet.
+    expect(syncs).toBe(6);
     const built = contents(clean);
     const was = contents(original);
     expect(built).not.toEqual(was);
-    expect(built.tables).toEqual(["Notes:PCN_NotesTotals", "Register:PCN_Register"]);
+    expect(built.tables).toEqual(["Notes!A10:B11 PCN_NotesTotals", "Register!A1:H26 PCN_Register"]);
+    // Everything the audit found unrestored is changed by a clean build, so the loop below sees it put back.
+    const [notesWas, notesBuilt] = [was, built].map((s) => s.sheets.find((x) => x.name === "Notes")!);
+    for (const k of ["freeze", "formats", "styles", "widths", "validations", "cfs", "charts"] as const) expect(notesBuilt[k], k).not.toEqual(notesWas[k]);
+    expect(built.sheets.find((x) => x.name === "PCN_Meta")!.visibility).toBe("Hidden");
 
     let rolledBack = 0;
+    const finished: string[] = [];
     for (let k = 1; k <= syncs; k++) {
       for (const mode of MODES) {
         const wb = original.clone();
@@ -67,15 +129,64 @@ describe("rollback of the writer", () => {
         }
         const now = contents(wb);
         const label = `sync ${k} ${mode}`;
-        expect([was, built], label).toContainEqual(now);
+        if (error === undefined) {
+          // Excel failed after the last sync had applied everything: the build finished, fully built.
+          expect(now, label).toEqual(built);
+          finished.push(label);
+          continue;
+        }
         expect(error, label).toBeInstanceOf(BuildFailure);
         expect((error as BuildFailure).restored, label).toBe(true);
+        expect(now, label).toEqual(was);
         expect((error as Error).message, label).toMatch(/^PCN Toolkit could not (start building the workbook, so it changed nothing|finish building the workbook, so it put every sheet and cell back as they were)\. Excel said: /);
         if (mode.startsWith("hang")) expect((error as Error).message, label).toMatch(/did not answer within/);
-        if (JSON.stringify(now) === JSON.stringify(was)) rolledBack++;
+        rolledBack++;
       }
     }
-    expect(rolledBack).toBe(syncs * MODES.length);
+    expect(finished).toEqual([`sync ${syncs} after`, `sync ${syncs} hang-after`]);
+    expect(rolledBack).toBe(syncs * MODES.length - 2);
+  });
+
+  it("puts back what the audit found lost: a freeze and a number format on a sheet the build touched (fault at sync 5)", async () => {
+    const original = startingWorkbook();
+    original.sheet("Notes")!.freeze = { rows: 2, cols: 0 };
+    original.sheet("Notes")!.formats.set("9,1", "0.00");
+    const snapshot = await fakeRun(original)((c: FakeRequestContext) => readSnapshot(ctxOf(c)));
+    const wb = original.clone();
+    wb.injectFault(5, "fail");
+    const e = await applyOn(wb, handMadePlan(5), snapshot).catch((x) => x);
+    expect(e).toBeInstanceOf(BuildFailure);
+    expect(e.restored).toBe(true);
+    expect(wb.sheet("Notes")!.freeze).toEqual({ rows: 2, cols: 0 });
+    expect(wb.sheet("Notes")!.format(9, 1)).toBe("0.00");
+    expect(contents(wb)).toEqual(contents(original));
+  });
+
+  it("puts back a conditional format applied to several areas (ExcelApi 1.9+), and says where it cannot (1.8)", async () => {
+    for (const api of ["1.20", "1.8"]) {
+      const original = startingWorkbook({ apiSets: { ExcelApi: api } });
+      const id = original.id();
+      original.sheet("Notes")!.cfs.push({ id, rect: cell(9, 3, 2), type: "Custom", formula: "=D10>5", fill: "#FFC7CE" }, { id, rect: cell(40, 3, 2), type: "Custom", formula: "=D10>5", fill: "#FFC7CE" });
+      const snapshot = await fakeRun(original)((c: FakeRequestContext) => readSnapshot(ctxOf(c)));
+      const plan = handMadePlan(5);
+      plan.sheets.find((s) => s.name === "Notes")!.conditionalFormats = [{ range: cell(9, 3, 2), formula: "=D10>0", fill: "#C6EFCE" }];
+      const wb = original.clone();
+      wb.injectFault(5, "after"); // PCN_Meta's sync, after Notes' conditional formats were replaced
+      const e = await applyOn(wb, plan, snapshot).catch((x) => x);
+      expect(e).toBeInstanceOf(BuildFailure);
+      const [now, was] = [contents(wb), contents(original)];
+      if (api === "1.20") {
+        expect(e.restored).toBe(true);
+        expect(now).toEqual(was);
+      } else {
+        expect(e.restored).toBe(false);
+        expect(e.message).toMatch(/^PCN Toolkit could not finish building the workbook\. It put the sheets and cells back as they were, except a conditional format \(Custom\) on Notes: this Excel gives no way to read back how that was\. Excel said: /);
+        // Everything else is as it was.
+        const notes = (x: typeof now) => x.sheets.find((s) => s.name === "Notes")!;
+        expect(notes(now).cfs).not.toEqual(notes(was).cfs);
+        expect({ ...now, sheets: now.sheets.map((s) => ({ ...s, cfs: [] })) }).toEqual({ ...was, sheets: was.sheets.map((s) => ({ ...s, cfs: [] })) });
+      }
+    }
   });
 
   it("never deletes a sheet the person added while the build ran", async () => {
@@ -158,5 +269,40 @@ describe("rollback through the bridge, real sample plan", () => {
         if (outcome !== "built") expect(outcome, label).toMatch(/^PCN Toolkit could not (read the workbook, so it changed nothing|start building the workbook, so it changed nothing|finish building the workbook, so it put every sheet and cell back as they were)\. Excel said: /);
       }
     }
+  });
+
+  it("a rebuild over a built workbook the person changed: whichever sync fails or hangs, everything is as it was or fully rebuilt", async () => {
+    const base = start();
+    await bridgeFor(base).build(req, () => undefined);
+    // The person's changes on what the build owns, which a rebuild puts back to the build's.
+    const p = base.sheet("Partnerships")!;
+    const colOf = (header: string) => [...p.cells.get(0)!].find(([, c]) => c.v === header)![0];
+    p.freeze = { rows: 0, cols: 0 };
+    p.colWidths.set(0, 100);
+    p.formats.set(`1,${colOf("Notice date")}`, "0.000");
+    p.styles.set("0,0", { fill: "#FF0000", bold: false });
+    p.validations = p.validations.flatMap((v) => (v.rect.col === colOf("Type") ? [{ ...v, rect: { ...v.rect, rows: 3 } }] : [v]));
+    p.cfs.push({ id: base.id(), rect: cell(1, colOf("Notice status"), 5), type: "CellValue", detail: { "cellValue/rule": { formula1: "=1", operator: "EqualTo" } } });
+    expect(base.sheet("KPI Charts")!.charts.length).toBeGreaterThan(0);
+
+    const clean = base.clone();
+    await bridgeFor(clean).build(req, () => undefined);
+    const syncs = clean.syncs.length;
+    const was = contents(base);
+    const rebuilt = contents(clean);
+    expect(rebuilt).not.toEqual(was);
+    const outcomes = new Set<string>();
+    for (let k = 1; k <= syncs; k++) {
+      for (const mode of MODES) {
+        const wb = base.clone();
+        wb.injectFault(k, mode);
+        const outcome = await bridgeFor(wb).build(req, () => undefined).then(() => "built", (e: Error) => e.message);
+        const label = `sync ${k}/${syncs} ${mode}: ${outcome}`;
+        expect(contents(wb), label).toEqual(outcome === "built" ? rebuilt : was);
+        if (outcome !== "built") expect(outcome, label).toMatch(/^PCN Toolkit could not (read the workbook, so it changed nothing|start building the workbook, so it changed nothing|finish building the workbook, so it put every sheet and cell back as they were)\. Excel said: /);
+        outcomes.add(outcome === "built" ? "built" : outcome.match(/could not (\w+)/)![1]);
+      }
+    }
+    expect([...outcomes].sort()).toEqual(["built", "finish", "read", "start"]);
   });
 });

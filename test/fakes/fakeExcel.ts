@@ -209,8 +209,18 @@ export function coerceInput(x: unknown, textFormat = false): CellModel | null | 
 // ---------------------------------------------------------------- the workbook model
 
 export interface StyleModel { bold?: boolean; italic?: boolean; fontColor?: string; fill?: string; wrap?: boolean }
-export interface ValidationModel { rect: Rect; rule: any; errorAlert?: any }
-export interface CfModel { id: number; rect: Rect; type: string; formula?: string; fill?: string; font?: string }
+export interface ValidationModel { rect: Rect; rule: any; errorAlert?: any; prompt?: any; ignoreBlanks?: boolean }
+/**
+ * One area of a conditional format. Areas sharing an `id` are ONE format applied to several areas (as Excel
+ * leaves a format that `clearAll` cut through). Custom rules keep formula/fill/font/bold/italic; every other
+ * property (and any other type's rule) is kept in `detail` by its load path, e.g. "cellValue/rule".
+ */
+export interface CfModel {
+  id: number; rect: Rect; type: string; formula?: string; fill?: string; font?: string; bold?: boolean; italic?: boolean; stopIfTrue?: boolean;
+  detail?: Record<string, unknown>;
+}
+/** Excel's default column width in points (8.43 characters of Calibri 11). */
+export const DEFAULT_COLUMN_WIDTH = 48;
 export interface SeriesModel { name: string; values?: string; xValues?: string; color?: string }
 export interface ChartModel { id: number; name: string; type: string; title?: string; series: SeriesModel[]; position?: { start: string; end?: string } }
 
@@ -259,6 +269,28 @@ export class SheetModel {
 }
 
 export interface TableModel { id: number; name: string; sheet: SheetModel; rect: Rect }
+export interface SheetState {
+  name: string;
+  visibility: string;
+  cells: Record<string, { v: CellValue; f?: string }>;
+  formats: Record<string, string>;
+  styles: Record<string, Record<string, unknown>>;
+  widths: Record<string, number>;
+  validations: string[];
+  cfs: Record<string, unknown>[];
+  freeze: { rows: number; cols: number };
+  charts: Omit<ChartModel, "id">[];
+}
+const STYLE_DEFAULTS: Record<string, unknown> = { bold: false, italic: false, fontColor: "#000000", wrap: false };
+const VALIDATION_DEFAULTS: Record<string, unknown> = {
+  errorAlert: { showAlert: true, style: "Stop", title: "", message: "" },
+  prompt: { showPrompt: false, title: "", message: "" },
+  ignoreBlanks: true,
+};
+/** A sheet's conditional format ids, highest priority (0) first. */
+function cfOrder(s: SheetModel): number[] {
+  return [...new Set(s.cfs.map((c) => c.id))];
+}
 export interface NameModel { name: string; formula: string }
 
 export type FaultMode = "fail" | "partial" | "after" | "hang" | "hang-after";
@@ -366,8 +398,19 @@ export class FakeWorkbook {
 
   // ---- inspection helpers for tests (no sync involved)
 
-  /** Sheets with their cells: what "as it was" and "fully built" are compared on. */
-  state(): { name: string; visibility: string; cells: Record<string, { v: CellValue; f?: string }> }[] {
+  /**
+   * Every sheet in order with everything a build can change on it: cells (value and formula), number formats,
+   * styles, column widths, data validation, conditional formats (in priority order), freeze panes, charts and
+   * visibility. What "as it was" and "fully built" are compared on, with fullState() for the workbook's parts.
+   * Left out, as nothing a person sees: object ids (a rollback that makes a thing again gives it a new id),
+   * properties set back to their default (a column set to the default width is the default width), and a text
+   * cell's apostrophe (text written back with one is the same text).
+   */
+  state(): SheetState[] {
+    const cellKey = (k: string) => { const [r, c] = k.split(",").map(Number); return rectA1({ row: r, col: c, rows: 1, cols: 1 }); };
+    const byCell = (a: [string, unknown], b: [string, unknown]) => { const [r1, c1] = a[0].split(",").map(Number), [r2, c2] = b[0].split(",").map(Number); return r1 - r2 || c1 - c2; };
+    const noDefaults = (o: Record<string, unknown>, defaults: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(defaults[k])));
     return this.sheets.map((s) => {
       const cells: Record<string, { v: CellValue; f?: string }> = {};
       const keys: [number, number][] = [];
@@ -377,8 +420,37 @@ export class FakeWorkbook {
         const cell = s.get(r, c)!;
         cells[rectA1({ row: r, col: c, rows: 1, cols: 1 })] = cell.f ? { v: cell.v, f: cell.f } : { v: cell.v };
       }
-      return { name: s.name, visibility: s.visibility, cells };
+      const formats = Object.fromEntries([...s.formats].sort(byCell).map(([k, v]) => [cellKey(k), v]));
+      const styles = Object.fromEntries(
+        [...s.styles].sort(byCell).map(([k, v]) => [cellKey(k), noDefaults({ ...v }, STYLE_DEFAULTS)] as const).filter(([, v]) => Object.keys(v).length > 0),
+      );
+      const widths = Object.fromEntries([...s.colWidths].filter(([, w]) => w !== DEFAULT_COLUMN_WIDTH).sort((a, b) => a[0] - b[0]).map(([c, w]) => [colName(c), w]));
+      // One entry per cell range and rule, however the rules were split or merged into areas.
+      const validations = s.validations
+        .flatMap((v) => {
+          const rest = noDefaults({ errorAlert: v.errorAlert, prompt: v.prompt, ignoreBlanks: v.ignoreBlanks }, VALIDATION_DEFAULTS);
+          const cells: string[] = [];
+          eachCell(v.rect, (row, col) => cells.push(rectA1({ row, col, rows: 1, cols: 1 })));
+          return cells.map((at) => JSON.stringify({ at, rule: v.rule, ...rest }));
+        })
+        .sort();
+      const cfs = cfOrder(s).map((id) => {
+        const areas = s.cfs.filter((c) => c.id === id);
+        const { id: _id, rect: _rect, ...rest } = areas[0];
+        return { ranges: areas.map((a) => rectA1(a.rect)).sort(), ...noDefaults(rest, { stopIfTrue: false, detail: {} }) };
+      });
+      const charts = s.charts.map(({ id: _id, ...c }) => c);
+      return { name: s.name, visibility: s.visibility, cells, formats, styles, widths, validations, cfs, freeze: { ...s.freeze }, charts };
     });
+  }
+  /** state() and the workbook's names, tables and active sheet. */
+  fullState() {
+    return {
+      sheets: this.state(),
+      names: [...this.names.values()].map((n) => `${n.name} ${n.formula}`).sort(),
+      tables: this.tables.map((t) => `${t.sheet.name}!${rectA1(t.rect)} ${t.name}`).sort(),
+      active: this.activeSheet?.name,
+    };
   }
   /** A cell as a person sees it: the formula if it has one, else its value ("" when empty). */
   cell(sheet: string, address: string): CellValue {
@@ -665,6 +737,14 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
       return s ? { sheet: s, rect } : null;
     });
   }
+  /** "A1:B2,D1:D5": several areas of this sheet (ExcelApi 1.9). */
+  getRanges(address: string): FakeRangeAreas {
+    return new FakeRangeAreas(this.context, `${this.path}.getRanges(${JSON.stringify(address)})`, () => {
+      requireApi(this.context.model, "1.9", "Worksheet.getRanges");
+      const s = this.tryResolve();
+      return s ? { sheet: s, rects: address.split(",").map((a) => parseA1(a).rect) } : null;
+    });
+  }
   getUsedRangeOrNullObject(valuesOnly = false): FakeRange {
     return new FakeRange(this.context, `${this.path}.getUsedRangeOrNullObject(${valuesOnly})`, () => {
       const s = this.tryResolve();
@@ -687,6 +767,15 @@ class FakeFreezePanes extends ClientObject<SheetModel> {
     });
   }
   unfreeze() { this.call("unfreeze", [], (s) => (s.freeze = { rows: 0, cols: 0 })); }
+  /** The frozen top-left pane: whole rows, whole columns, or a block from A1; a null object when nothing is frozen. */
+  getLocationOrNullObject(): FakeRange {
+    return new FakeRange(this.context, `${this.path}.getLocationOrNullObject()`, () => {
+      const s = this.tryResolve();
+      if (!s || (s.freeze.rows === 0 && s.freeze.cols === 0)) return null;
+      const { rows, cols } = s.freeze;
+      return { sheet: s, rect: { row: 0, col: 0, rows: rows > 0 ? rows : MAX_ROWS, cols: cols > 0 ? cols : MAX_COLS } };
+    }, true);
+  }
 }
 
 // ---- ranges
@@ -721,6 +810,14 @@ export class FakeRange extends ClientObject<RangeModel> {
     };
   }
   /** @internal */ describe() { return this.path; }
+  /** @internal items of a loaded collection arrive with their properties. */
+  preload(list: string[], m: RangeModel) {
+    const g = this.props() as Record<string, (r: RangeModel) => unknown>;
+    for (const p of list) {
+      if (!g[p]) throw err("PropertyNotFound", `A range has no property '${p}'.`);
+      this.loaded.set(p, g[p](m));
+    }
+  }
   /** @internal the range's rectangle at sync time. */
   rectNow(): Rect { return this.model().rect; }
   /** @internal */ modelNow(): RangeModel { return this.model(); }
@@ -821,10 +918,48 @@ function matrixFor(r: Rect, v: unknown, broadcast: boolean): (i: number, j: numb
   return (i, j) => v[i][j];
 }
 
+/** One value when every cell of the range has it, else null (as Excel reports a mixed range). */
+function sameOver<T>(r: RangeModel, pick: (st: StyleModel) => T): T | null {
+  guardSize(r.rect);
+  const seen = new Set<string>();
+  let one: T | null = null;
+  eachCell(r.rect, (row, col) => {
+    const v = pick(r.sheet.styles.get(`${row},${col}`) ?? {});
+    seen.add(JSON.stringify(v));
+    one = v;
+  });
+  return seen.size === 1 ? one : null;
+}
 class FakeRangeFormat extends ClientObject<RangeModel> {
-  protected props() { return {}; }
-  get font() { return new FakeStylePart(this.context, `${this.path}.font`, this.resolve, { bold: "bold", italic: "italic", color: "fontColor" }); }
-  get fill() { return new FakeStylePart(this.context, `${this.path}.fill`, this.resolve, { color: "fill" }); }
+  /** columnWidth: the columns' width in points, null when they differ; wrapText null when mixed (as Excel). */
+  protected props() {
+    return {
+      columnWidth: (r: RangeModel) => {
+        const ws = new Set<number>();
+        for (let c = r.rect.col; c < r.rect.col + r.rect.cols; c++) ws.add(r.sheet.colWidths.get(c) ?? DEFAULT_COLUMN_WIDTH);
+        return ws.size === 1 ? [...ws][0] : null;
+      },
+      wrapText: (r: RangeModel) => sameOver(r, (st) => st.wrap ?? false),
+    };
+  }
+  private parts: { font?: FakeStylePart; fill?: FakeStylePart } = {};
+  get font() {
+    return (this.parts.font ??= new FakeStylePart(this.context, `${this.path}.font`, this.resolve, { bold: "bold", italic: "italic", color: "fontColor" }, {
+      bold: (r) => sameOver(r, (st) => st.bold ?? false),
+      italic: (r) => sameOver(r, (st) => st.italic ?? false),
+      color: (r) => sameOver(r, (st) => st.fontColor ?? "#000000"),
+    }));
+  }
+  /** An unfilled cell reads as color #FFFFFF, pattern None (ExcelApi 1.9). */
+  get fill() {
+    return (this.parts.fill ??= new FakeStylePart(this.context, `${this.path}.fill`, this.resolve, { color: "fill" }, {
+      color: (r) => sameOver(r, (st) => st.fill ?? "#FFFFFF"),
+      pattern: (r) => {
+        requireApi(this.context.model, "1.9", "RangeFill.pattern");
+        return sameOver(r, (st) => (st.fill ? "Solid" : "None"));
+      },
+    }));
+  }
   set wrapText(v: boolean) { this.write("wrapText", v, (r) => styleEach(r, { wrap: v })); }
   set columnWidth(v: number) {
     this.write("columnWidth", v, (r) => {
@@ -844,7 +979,7 @@ function styleEach(r: RangeModel, patch: Partial<StyleModel>) {
 }
 const COLOUR = /^(#[0-9A-Fa-f]{6}|[a-z]+)$/;
 class FakeStylePart extends ClientObject<RangeModel> {
-  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<RangeModel>, map: Record<string, keyof StyleModel>) {
+  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<RangeModel>, map: Record<string, keyof StyleModel>, private getters: Record<string, (r: RangeModel) => unknown>) {
     super(ctx, path, resolve);
     for (const [prop, key] of Object.entries(map)) {
       Object.defineProperty(this, prop, {
@@ -857,8 +992,9 @@ class FakeStylePart extends ClientObject<RangeModel> {
           }),
       });
     }
+    if ("pattern" in getters) Object.defineProperty(this, "pattern", { get: () => this.read("pattern") });
   }
-  protected props() { return {}; }
+  protected props() { return this.getters; }
   clear() { this.call("clear", [], (r) => styleEach(r, { fill: undefined })); }
 }
 
@@ -866,7 +1002,33 @@ class FakeStylePart extends ClientObject<RangeModel> {
 
 const RULE_KINDS = ["list", "wholeNumber", "decimal", "date", "time", "textLength", "custom"];
 class FakeDataValidation extends ClientObject<RangeModel> {
-  protected props() { return {}; }
+  /** As Excel reports a range's validation: one rule over every cell, none, or Inconsistent/MixedCriteria. */
+  protected props() {
+    const look = (r: RangeModel) => {
+      guardSize(r.rect);
+      const seen = new Set<string>();
+      let covered = 0;
+      let first: ValidationModel | undefined;
+      eachCell(r.rect, (row, col) => {
+        const v = r.sheet.validations.find((x) => intersects(x.rect, { row, col, rows: 1, cols: 1 }));
+        if (!v) return;
+        covered++;
+        first ??= v;
+        seen.add(JSON.stringify([v.rule, v.errorAlert ?? null, v.prompt ?? null, v.ignoreBlanks ?? null]));
+      });
+      const type = covered === 0 ? "None" : covered < r.rect.rows * r.rect.cols ? "MixedCriteria" : seen.size > 1 ? "Inconsistent" : RULE_TYPES[Object.keys(first!.rule)[0]];
+      return { type, v: type === "None" || type === "MixedCriteria" || type === "Inconsistent" ? undefined : first };
+    };
+    const copy = (x: unknown) => JSON.parse(JSON.stringify(x));
+    return {
+      type: (r: RangeModel) => look(r).type,
+      rule: (r: RangeModel) => copy(look(r).v?.rule ?? {}),
+      errorAlert: (r: RangeModel) => copy(look(r).v?.errorAlert ?? VALIDATION_DEFAULTS.errorAlert),
+      prompt: (r: RangeModel) => copy(look(r).v?.prompt ?? VALIDATION_DEFAULTS.prompt),
+      ignoreBlanks: (r: RangeModel) => look(r).v?.ignoreBlanks ?? true,
+      valid: () => true,
+    };
+  }
   clear() {
     this.call("clear", [], (r) => {
       r.sheet.validations = r.sheet.validations.flatMap((v) => subtract(v.rect, r.rect).map((rect) => ({ ...v, rect })));
@@ -893,56 +1055,282 @@ class FakeDataValidation extends ClientObject<RangeModel> {
     this.write("errorAlert", alert, (r) => {
       if (typeof alert?.message === "string" && alert.message.length > 225) throw err("InvalidArgument", "An error message is limited to 225 characters.");
       if (typeof alert?.title === "string" && alert.title.length > 32) throw err("InvalidArgument", "An error title is limited to 32 characters.");
-      const hit = r.sheet.validations.filter((v) => contains(r.rect, v.rect) || contains(v.rect, r.rect));
-      if (hit.length === 0) throw err("InvalidOperation", "No data validation rule to attach the alert to.");
-      for (const v of hit) v.errorAlert = { ...alert };
+      for (const v of this.ruled(r)) v.errorAlert = { ...alert };
     });
   }
-  set ignoreBlanks(v: boolean) { this.write("ignoreBlanks", v, () => {}); }
-  set prompt(v: unknown) { this.write("prompt", v, () => {}); }
-  get rule(): unknown { return this.read("rule"); }
+  set ignoreBlanks(b: boolean) { this.write("ignoreBlanks", b, (r) => { for (const v of this.ruled(r)) v.ignoreBlanks = b; }); }
+  set prompt(p: any) { this.write("prompt", p, (r) => { for (const v of this.ruled(r)) v.prompt = { ...p }; }); }
+  get rule(): any { return this.read("rule"); }
+  get type(): string { return this.read("type"); }
+  get errorAlert(): any { return this.read("errorAlert"); }
+  get prompt(): any { return this.read("prompt"); }
+  get ignoreBlanks(): boolean { return this.read("ignoreBlanks"); }
+  /** The rules an alert, prompt or ignoreBlanks set on this range applies to. */
+  private ruled(r: RangeModel): ValidationModel[] {
+    const hit = r.sheet.validations.filter((v) => contains(r.rect, v.rect) || contains(v.rect, r.rect));
+    if (hit.length === 0) throw err("InvalidOperation", "No data validation rule to attach this to.");
+    return hit;
+  }
+}
+const RULE_TYPES: Record<string, string> = { list: "List", wholeNumber: "WholeNumber", decimal: "Decimal", date: "Date", time: "Time", textLength: "TextLength", custom: "Custom" };
+
+/** Each conditional format type's property on ConditionalFormat (custom, cellValue, ...). */
+const CF_KEY: Record<string, string> = {
+  Custom: "custom", CellValue: "cellValue", ColorScale: "colorScale", DataBar: "dataBar", IconSet: "iconSet", TopBottom: "topBottom", PresetCriteria: "preset", ContainsText: "textComparison",
+};
+/** Custom-rule paths the model keeps as fields (everything else goes to CfModel.detail). */
+const CUSTOM_FIELDS: Record<string, "formula" | "fill" | "font" | "bold" | "italic"> = {
+  "custom/rule/formula": "formula", "custom/format/fill/color": "fill", "custom/format/font/color": "font", "custom/format/font/bold": "bold", "custom/format/font/italic": "italic",
+};
+/** Paths whose value is an object of its own (a rule or criteria), not a further navigation. */
+const CF_OBJECT_LEAVES = new Set(["cellValue/rule", "textComparison/rule", "topBottom/rule", "preset/rule", "colorScale/criteria", "iconSet/criteria", "dataBar/lowerBoundRule", "dataBar/upperBoundRule"]);
+
+function cfAreas(sheet: SheetModel, id: number): CfModel[] {
+  return sheet.cfs.filter((c) => c.id === id);
+}
+function cfGet(c: CfModel, path: string): unknown {
+  const root = path.split("/")[0];
+  if (CF_KEY[c.type] !== root) throw err("InvalidOperation", `A ${c.type} conditional format has no ${root}.`);
+  const field = CUSTOM_FIELDS[path];
+  const v = field ? c[field] : c.detail?.[path];
+  return v === undefined ? null : JSON.parse(JSON.stringify(v));
+}
+function cfSet(areas: CfModel[], path: string, v: unknown): void {
+  const field = CUSTOM_FIELDS[path];
+  if (field === "formula" && (typeof v !== "string" || !v.startsWith("="))) throw err("InvalidArgument", "A rule formula starts with '='.");
+  if (field === "formula") checkFormula(v as string);
+  if ((field === "fill" || field === "font") && (typeof v !== "string" || !COLOUR.test(v))) throw err("InvalidArgument", "Bad colour.");
+  for (const c of areas) {
+    if (CF_KEY[c.type] !== path.split("/")[0]) throw err("InvalidOperation", `A ${c.type} conditional format has no ${path.split("/")[0]}.`);
+    if (field) (c as unknown as Record<string, unknown>)[field] = v;
+    else c.detail = { ...c.detail, [path]: JSON.parse(JSON.stringify(v)) };
+  }
+}
+/** Moves a format to `priority` (0 = applied first) among the sheet's formats. */
+function cfMove(sheet: SheetModel, id: number, priority: number): void {
+  const order = cfOrder(sheet).filter((x) => x !== id);
+  order.splice(Math.max(0, Math.min(order.length, Math.floor(priority))), 0, id);
+  sheet.cfs = order.flatMap((x) => cfAreas(sheet, x));
 }
 
 class FakeConditionalFormatCollection extends ClientObject<RangeModel> {
   protected props() { return {}; }
+  get items(): FakeConditionalFormat[] { return this.read("items"); }
+  /** Formats with an area over this range, highest priority first; items/<prop> loads their properties. */
+  load(what?: string | string[]): this {
+    const list = (Array.isArray(what) ? what : (what ?? "items/id").split(",")).map((x) => x.trim().replace(/^items\//, "")).filter(Boolean);
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { load: this.path, props: list },
+      apply: () => {
+        const r = this.model();
+        const ids = cfOrder(r.sheet).filter((id) => cfAreas(r.sheet, id).some((c) => intersects(c.rect, r.rect)));
+        const items = ids.map((id) => {
+          const x = new FakeConditionalFormat(ctx, `conditionalFormats[${id}]`, () => cfAreas(r.sheet, id)[0] ?? null, () => r.sheet);
+          x.preload(list);
+          return x;
+        });
+        responseCounter.bytes += jsonBytes(items.map((x) => x.toJSON()));
+        ctx.land(() => this.loaded.set("items", items));
+      },
+    });
+    return this;
+  }
   add(type: string): FakeConditionalFormat {
     let made: CfModel | null = null;
+    let sheet: SheetModel | null = null;
     this.context.enqueue({
       desc: { call: this.path, method: "add", args: [type] },
       apply: () => {
         const r = this.model();
+        if (!CF_KEY[type]) throw err("InvalidArgument", `Unknown conditional format type ${type}.`);
         made = { id: this.context.model.id(), rect: { ...r.rect }, type };
-        r.sheet.cfs.push(made);
+        sheet = r.sheet;
+        // As Excel does: a new format goes first (priority 0).
+        r.sheet.cfs.unshift(made);
       },
     });
-    return new FakeConditionalFormat(this.context, `${this.path}.add(${type})`, () => made);
+    return new FakeConditionalFormat(this.context, `${this.path}.add(${type})`, () => (made && sheet ? cfAreas(sheet, made.id)[0] ?? null : null), () => sheet);
   }
   clearAll() {
+    // A format cut through keeps its id: it is one format over what is left of its areas.
     this.call("clearAll", [], (r) => {
-      r.sheet.cfs = r.sheet.cfs.flatMap((c) => subtract(c.rect, r.rect).map((rect, i) => ({ ...c, rect, id: i === 0 ? c.id : this.context.model.id() })));
+      r.sheet.cfs = r.sheet.cfs.flatMap((c) => subtract(c.rect, r.rect).map((rect) => ({ ...c, rect })));
     });
   }
 }
 class FakeConditionalFormat extends ClientObject<CfModel> {
-  protected props() { return { type: (c: CfModel) => c.type }; }
-  get custom() {
-    const ctx = this.context;
-    const cf = () => { const c = this.model(); if (c.type !== "Custom") throw err("InvalidOperation", "Not a custom conditional format."); return c; };
-    const part = (path: string, set: (c: CfModel, v: any) => void) => ({ path, set });
-    const setter = (p: { path: string; set: (c: CfModel, v: any) => void }, prop: string) => ({
-      set(v: any) { ctx.enqueue({ desc: { set: p.path, prop, value: v }, apply: () => p.set(cf(), v) }); },
+  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<CfModel>, private sheetOf: () => SheetModel | null) {
+    super(ctx, path, resolve);
+  }
+  protected props(): Record<string, (c: CfModel) => unknown> {
+    return {
+      id: (c) => String(c.id),
+      type: (c) => c.type,
+      priority: (c) => cfOrder(this.sheet()).indexOf(c.id),
+      stopIfTrue: (c) => c.stopIfTrue ?? false,
+    };
+  }
+  private sheet(): SheetModel {
+    const s = this.sheetOf();
+    if (!s) throw err("ItemNotFound", `${this.path} does not exist.`);
+    return s;
+  }
+  private areas(): CfModel[] { return cfAreas(this.sheet(), this.model().id); }
+  /** Plain properties, or a type's path such as "custom/rule/formula" or "cellValue/rule". */
+  load(what?: string | string[]): this {
+    const list = (what === undefined ? ["id", "type", "priority", "stopIfTrue"] : Array.isArray(what) ? what : what.split(",")).map((x) => x.trim()).filter(Boolean);
+    const getters = this.props();
+    for (const p of list) if (!(p in getters) && !(p.split("/")[0] in CF_KEY_BY_ROOT)) throw err("PropertyNotFound", `${this.path} has no property '${p}'.`);
+    this.context.enqueue({
+      desc: { load: this.path, props: list },
+      apply: () => {
+        const c = this.model();
+        const got = list.map((p) => [p, p in getters ? getters[p](c) : cfGet(c, p)] as const);
+        responseCounter.bytes += jsonBytes(Object.fromEntries(got));
+        this.context.land(() => { for (const [p, v] of got) this.loaded.set(p, v); });
+      },
     });
-    const fill = part(`${this.path}.custom.format.fill`, (c, v) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); c.fill = v; });
-    const font = part(`${this.path}.custom.format.font`, (c, v) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); c.font = v; });
-    const rule = part(`${this.path}.custom.rule`, (c, v) => { if (typeof v !== "string" || !v.startsWith("=")) throw err("InvalidArgument", "A rule formula starts with '='."); checkFormula(v); c.formula = v; });
-    const obj = (p: { path: string; set: (c: CfModel, v: any) => void }, prop: string) => {
+    return this;
+  }
+  /** @internal items of a loaded collection arrive with their properties. */
+  preload(list: string[]) {
+    const c = this.tryResolve();
+    if (!c) return;
+    const getters = this.props();
+    for (const p of list) this.loaded.set(p, p in getters ? getters[p](c) : cfGet(c, p));
+  }
+  /** The loaded properties as nested plain objects, as Office.js's toJSON gives them. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [p, v] of this.loaded) {
+      const parts = p.split("/");
+      let at = out;
+      for (const k of parts.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+      at[parts[parts.length - 1]] = v;
+    }
+    return out;
+  }
+  get id(): string { return this.read("id"); }
+  get type(): string { return this.read("type"); }
+  get priority(): number { return this.read("priority"); }
+  set priority(v: number) { this.write("priority", v, (c) => cfMove(this.sheet(), c.id, v)); }
+  get stopIfTrue(): boolean { return this.read("stopIfTrue"); }
+  set stopIfTrue(v: boolean) { this.write("stopIfTrue", v, () => { for (const a of this.areas()) a.stopIfTrue = v; }); }
+  /** Sets properties from a plain object shaped like toJSON's (ConditionalFormat.set). */
+  set(props: Record<string, unknown>) {
+    this.context.enqueue({
+      desc: { call: this.path, method: "set", args: [props] },
+      apply: () => {
+        const c = this.model();
+        const leaves: [string, unknown][] = [];
+        const walk = (prefix: string, v: unknown) => {
+          if (v !== null && typeof v === "object" && !Array.isArray(v) && !CF_OBJECT_LEAVES.has(prefix)) for (const [k, x] of Object.entries(v)) walk(`${prefix}/${k}`, x);
+          else leaves.push([prefix, v]);
+        };
+        for (const [k, v] of Object.entries(props)) {
+          if (k === "priority") continue;
+          if (k === "stopIfTrue") { for (const a of this.areas()) a.stopIfTrue = v as boolean; continue; }
+          if (!(k in CF_KEY_BY_ROOT)) throw err("InvalidArgument", `ConditionalFormat has no property '${k}' to set.`);
+          walk(k, v);
+        }
+        for (const [p, v] of leaves) cfSet(this.areas(), p, v);
+        if (typeof props.priority === "number") cfMove(this.sheet(), c.id, props.priority);
+      },
+    });
+  }
+  /** One area: that range; several (getRanges in Excel): a null object, as Excel's getRangeOrNullObject. */
+  getRangeOrNullObject(): FakeRange {
+    return new FakeRange(this.context, `${this.path}.getRangeOrNullObject()`, () => {
+      const c = this.tryResolve();
+      if (!c) return null;
+      const areas = cfAreas(this.sheet(), c.id);
+      return areas.length === 1 ? { sheet: this.sheet(), rect: areas[0].rect } : null;
+    }, true);
+  }
+  /** Every area of the format (ExcelApi 1.9). */
+  getRanges(): FakeRangeAreas {
+    return new FakeRangeAreas(this.context, `${this.path}.getRanges()`, () => {
+      requireApi(this.context.model, "1.9", "ConditionalFormat.getRanges");
+      const c = this.tryResolve();
+      return c ? { sheet: this.sheet(), rects: cfAreas(this.sheet(), c.id).map((a) => a.rect) } : null;
+    });
+  }
+  get custom() {
+    const self = this;
+    const prop = (path: string) => ({
+      get: () => self.read(path),
+      set: (v: unknown) => self.context.enqueue({ desc: { set: `${self.path}.${path.replace(/\//g, ".")}`, value: v }, apply: () => cfSet(self.areas(), path, v) }),
+      enumerable: true,
+    });
+    const obj = (paths: Record<string, string>) => {
       const o = {};
-      Object.defineProperty(o, prop, { set: setter(p, prop).set, get: () => { throw err("PropertyNotLoaded", `${p.path}.${prop} is not loaded.`); } });
+      for (const [k, path] of Object.entries(paths)) Object.defineProperty(o, k, prop(path));
       return o;
     };
-    return { rule: obj(rule, "formula"), format: { fill: obj(fill, "color"), font: obj(font, "color") } };
+    return {
+      rule: obj({ formula: "custom/rule/formula" }) as { formula: string },
+      format: {
+        fill: obj({ color: "custom/format/fill/color" }) as { color: string },
+        font: obj({ color: "custom/format/font/color", bold: "custom/format/font/bold", italic: "custom/format/font/italic" }) as { color: string; bold: boolean; italic: boolean },
+      },
+    };
   }
-  delete() { this.call("delete", [], (c) => { for (const s of this.context.model.sheets) s.cfs = s.cfs.filter((x) => x !== c); }); }
+  delete() { this.call("delete", [], (c) => { const s = this.sheet(); s.cfs = s.cfs.filter((x) => x.id !== c.id); }); }
+}
+const CF_KEY_BY_ROOT: Record<string, string> = Object.fromEntries(Object.entries(CF_KEY).map(([t, k]) => [k, t]));
+
+// ---- several areas (ExcelApi 1.9)
+
+interface AreasModel { sheet: SheetModel; rects: Rect[] }
+export class FakeRangeAreas extends ClientObject<AreasModel> {
+  protected props() { return { address: (m: AreasModel) => m.rects.map((r) => rectA1(r, m.sheet.name)).join(","), areaCount: (m: AreasModel) => m.rects.length }; }
+  get address(): string { return this.read("address"); }
+  get areas() { return new FakeRangeCollection(this.context, `${this.path}.areas`, () => this.tryResolve()); }
+  get conditionalFormats() {
+    const ctx = this.context;
+    const path = `${this.path}.conditionalFormats`;
+    return {
+      /** One format over every area, first in priority. */
+      add: (type: string): FakeConditionalFormat => {
+        let id: number | null = null;
+        let sheet: SheetModel | null = null;
+        ctx.enqueue({
+          desc: { call: path, method: "add", args: [type] },
+          apply: () => {
+            const m = this.model();
+            if (!CF_KEY[type]) throw err("InvalidArgument", `Unknown conditional format type ${type}.`);
+            id = ctx.model.id();
+            sheet = m.sheet;
+            m.sheet.cfs.unshift(...m.rects.map((rect) => ({ id: id!, rect: { ...rect }, type })));
+          },
+        });
+        return new FakeConditionalFormat(ctx, `${path}.add(${type})`, () => (sheet && id !== null ? cfAreas(sheet, id)[0] ?? null : null), () => sheet);
+      },
+    };
+  }
+}
+class FakeRangeCollection extends ClientObject<AreasModel> {
+  protected props() { return {}; }
+  get items(): FakeRange[] { return this.read("items"); }
+  load(what?: string | string[]): this {
+    const list = (Array.isArray(what) ? what : (what ?? "items/address").split(",")).map((x) => x.trim().replace(/^items\//, "")).filter(Boolean);
+    const ctx = this.context;
+    ctx.enqueue({
+      desc: { load: this.path, props: list },
+      apply: () => {
+        const m = this.model();
+        const items = m.rects.map((rect, i) => {
+          const x = new FakeRange(ctx, `${this.path}[${i}]`, () => ({ sheet: m.sheet, rect }));
+          x.preload(list, { sheet: m.sheet, rect });
+          return x;
+        });
+        responseCounter.bytes += jsonBytes(m.rects);
+        ctx.land(() => this.loaded.set("items", items));
+      },
+    });
+    return this;
+  }
 }
 
 // ---- tables
@@ -1113,7 +1501,8 @@ class FakeChartCollection extends ClientObject<SheetModel> {
       desc: { load: this.path, props: what ?? "items/name" },
       apply: () => {
         const s = this.model();
-        const items = s.charts.map((c) => { const x = new FakeChart(ctx, `charts[${c.id}]`, () => (s.charts.includes(c) ? c : null), s); x.preload(c); return x; });
+        const list = (Array.isArray(what) ? what : (what ?? "items/name").split(",")).map((p) => p.trim().replace(/^items\//, "")).filter(Boolean);
+        const items = s.charts.map((c) => { const x = new FakeChart(ctx, `charts[${c.id}]`, () => (s.charts.includes(c) ? c : null), s); x.preload(c, list); return x; });
         responseCounter.bytes += jsonBytes(s.charts.map((c) => c.name));
         ctx.land(() => this.loaded.set("items", items));
       },
@@ -1147,9 +1536,16 @@ export class FakeChart extends ClientObject<ChartModel> {
   constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<ChartModel>, private home: SheetModel | null, private homeLater?: () => SheetModel | null) {
     super(ctx, path, resolve);
   }
-  protected props() { return { name: (c: ChartModel) => c.name }; }
-  /** @internal */ preload(c: ChartModel) { this.loaded.set("name", c.name); }
+  protected props() { return { name: (c: ChartModel) => c.name, id: (c: ChartModel) => String(c.id) }; }
+  /** @internal */ preload(c: ChartModel, list: string[] = ["name"]) {
+    const g = this.props() as Record<string, (c: ChartModel) => unknown>;
+    for (const p of list) {
+      if (!g[p]) throw err("PropertyNotFound", `A chart has no property '${p}' the fake can load.`);
+      this.loaded.set(p, g[p](c));
+    }
+  }
   get name(): string { return this.read("name"); }
+  get id(): string { return this.read("id"); }
   set name(v: string) { this.write("name", v, (c) => (c.name = v)); }
   get title() {
     const self = this;
