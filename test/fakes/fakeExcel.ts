@@ -25,22 +25,15 @@ function requireApi(wb: { isSetSupported(name: string, v?: string): boolean; api
   if (!wb.isSetSupported("ExcelApi", version)) throw err("ApiNotFound", `${what} needs ExcelApi ${version}; this Excel has ${wb.apiSets.ExcelApi ?? "none"}.`);
 }
 
+import { colLetter } from "../../core/workbook/plan";
+
 // ---------------------------------------------------------------- geometry and A1
 
 export interface Rect { row: number; col: number; rows: number; cols: number }
 const MAX_ROWS = 1048576;
 const MAX_COLS = 16384;
 
-export function colName(col: number): string {
-  let s = "";
-  let n = col + 1;
-  while (n > 0) {
-    const m = (n - 1) % 26;
-    s = String.fromCharCode(65 + m) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return s;
-}
+export const colName = colLetter;
 function colIndex(letters: string): number {
   let n = 0;
   for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
