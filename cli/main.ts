@@ -60,6 +60,8 @@ export async function writeWorkbook(o: CliOptions): Promise<{ file: string; warn
   const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
   const big = cells > 50000; // a second or more: show progress
   applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);
+  // exceljs stores formulas without results: ask every spreadsheet program to calculate them all on opening.
+  wb.calcProperties = { ...(wb.calcProperties ?? {}), fullCalcOnLoad: true };
   if (big) log("\n  saving...\n");
   let buf: Buffer = Buffer.from(await wb.xlsx.writeBuffer());
   const charts = plan.sheets.flatMap((s) => s.charts.map((chart) => ({ sheet: s.name, chart })));

@@ -132,6 +132,8 @@ describe("workbook features", () => {
     expect(ragFills).toEqual(expect.arrayContaining(["Red:FFF8CBAD", "Amber:FFFFE699", "Green:FFC6EFCE"]));
     // One trend chart per KPI, each plotting that KPI's own row of readings against the month headers.
     const zip = await JSZip.loadAsync(readFileSync(file));
+    // Formulas are stored without results, so the file asks to be fully calculated on opening (Excel 2016 too).
+    expect(await zip.file("xl/workbook.xml")!.async("string")).toMatch(/<calcPr[^>]*fullCalcOnLoad="1"/);
     const charts = Object.keys(zip.files).filter((f) => /^xl\/charts\/chart\d+\.xml$/.test(f));
     expect(charts).toHaveLength(sampleNetwork().kpis.length);
     const kpis = wb.getWorksheet("KPIs")!;
