@@ -11,7 +11,7 @@ export function aboutSpec(ctx: SpecCtx): SheetSpec {
   line(`Financial year ${y.year} (1 April to 31 March). List sizes as at ${y.listSizeDate.split("-").reverse().join("/")}.`);
   line("");
   line("How it works", true);
-  line("White cells are yours to type in; grey cells are formulas. Every formula is native, so the workbook works without any add-in.");
+  line("White cells are yours to type in; grey cells are formulas; yellow cells are settings or figures to fill in. Every formula is native, so the workbook works without any add-in.");
   line("Rebuilding (PCN Toolkit pane, Sheets menu or the offline command) refreshes formulas and keeps everything you typed and every row you added.");
   line("Add partnerships, posts, budget lines and KPIs in the blank rows at the bottom of each table; the formulas are already there.");
   line("");
