@@ -28,3 +28,15 @@ describe("docs", () => {
     expect(parseArgs(["--data", "x.json"])).toMatchObject({ data: "x.json", sample: false });
   });
 });
+
+describe("npm run push", () => {
+  it("calls clasp with options clasp knows, from the rootDir the example .clasp.json names", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const push = String(pkg.scripts.push);
+    const flags = (push.split("clasp push")[1] ?? "").trim().split(/\s+/).filter((f) => f.startsWith("-"));
+    const help = execFileSync(join(root, "node_modules/.bin/clasp"), ["push", "--help"], { encoding: "utf8" });
+    for (const f of flags) expect(help, f).toContain(f);
+    expect(JSON.parse(readFileSync(join(root, ".clasp.json.example"), "utf8")).rootDir).toBe("dist/sheets-addon");
+  });
+});
