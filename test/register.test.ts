@@ -34,6 +34,13 @@ describe("check register", () => {
     expect(findings.map((f) => f.severity)).toEqual([...findings.map((f) => f.severity)].sort((a, b) => ["red", "amber", "info"].indexOf(a) - ["red", "amber", "info"].indexOf(b)));
   });
 
+  it("points at IIF indicators: patients still needed, and unknown points or thresholds", () => {
+    const findings = checkRegister(snapshotOf(built()), today);
+    // CAN-04 in the sample: 168 of 236 with 9 PCAs; 80% of 227 eligible is 181.6, so 14 more patients.
+    expect(findings.find((f) => f.ref === "CAN-04")).toMatchObject({ severity: "info", sheet: "IIF", row: 2, message: "14 more patients needed to reach the upper threshold (80%)." });
+    expect(findings.find((f) => f.ref === "HI-03")).toMatchObject({ severity: "amber", sheet: "IIF", row: 3, message: expect.stringMatching(/not known/) });
+  });
+
   it("reflects a person's edit: agreeing every governance item clears that finding", () => {
     const wb = built();
     const p = wb.getWorksheet("Partnerships")!;

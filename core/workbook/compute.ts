@@ -188,6 +188,23 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       if (typeof head === "number" && status === "On track") findings.push({ severity: "info", ...at, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
     }
   }
+  const iif = m.specs.find((s) => s.key === "iif");
+  if (iif && m.snapOf("iif")) {
+    const cols = iif.table!.columns;
+    const at = (k: string) => cols.findIndex((c) => c.key === k);
+    m.rowsOf("iif").forEach((r) => {
+      if (r.code === null || r.code === "") return;
+      const code = String(r.code);
+      if (r.points === null || r.lower === null || r.upper === null) {
+        findings.push({ severity: "amber", sheet: iif.name, row: r.__row as number, col: at("points") + 1, ref: code, message: "Points or thresholds are not known: enter them from the IIF guidance for the year." });
+        return;
+      }
+      const needed = cols.find((c) => c.key === "needed")!.compute!(r, m.env);
+      if (typeof needed === "number" && needed > 0) {
+        findings.push({ severity: "info", sheet: iif.name, row: r.__row as number, col: at("needed") + 1, ref: code, message: `${needed} more patient${needed === 1 ? "" : "s"} needed to reach the upper threshold (${Math.round(Number(r.upper) * 1000) / 10}%).` });
+      }
+    });
+  }
   const order = { red: 0, amber: 1, info: 2 };
   return findings.sort((x, y) => order[x.severity] - order[y.severity]);
 }
