@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { PcnError } from "../core/errors";
 import { YEAR_LABELS } from "../core/rates/book";
 import { buildPlan } from "../core/workbook/build";
+import { validateNetwork, type NetworkData } from "../core/workbook/data";
 import { addCharts } from "./xlsxCharts";
 import { applyPlan, snapshotOf } from "./writer";
 
@@ -42,11 +43,15 @@ export function parseArgs(argv: string[]): CliOptions {
 
 export async function writeWorkbook(o: CliOptions): Promise<{ file: string; warnings: string[]; sheets: number }> {
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s); };
-  let data: unknown;
+  let data: NetworkData | undefined;
   if (o.data) {
     const path = resolve(o.data);
     if (!existsSync(path)) throw new PcnError(`No such data file: ${path}`);
-    try { data = JSON.parse(readFileSync(path, "utf8")); } catch (e) { throw new PcnError(`${path} is not valid JSON: ${(e as Error).message}`); }
+    let raw: unknown;
+    try { raw = JSON.parse(readFileSync(path, "utf8")); } catch (e) { throw new PcnError(`${path} is not valid JSON: ${(e as Error).message}`); }
+    const v = validateNetwork(raw);
+    if (!v.ok) throw new PcnError(`The network data has problems:\n${v.errors.join("\n")}`);
+    data = v.data;
   }
   const out = resolve(o.out);
   const wb = new ExcelJS.Workbook();

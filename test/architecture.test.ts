@@ -8,7 +8,7 @@ const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(jo
 const coreFiles = walk(join(root, "core")).filter((f) => f.endsWith(".ts"));
 
 describe("core/ is pure", () => {
-  it("imports only core files, JSON data and zod", () => {
+  it("imports only core files and JSON data (zod only in the data-file validator, which the add-ins never load)", () => {
     const bad: string[] = [];
     for (const f of coreFiles) {
       const src = readFileSync(f, "utf8");
@@ -17,7 +17,7 @@ describe("core/ is pure", () => {
         if (spec.startsWith(".")) {
           const target = relative(root, resolve(dirname(f), spec));
           if (!target.startsWith("core")) bad.push(`${relative(root, f)} imports ${spec}`);
-        } else if (spec !== "zod") bad.push(`${relative(root, f)} imports package ${spec}`);
+        } else if (spec !== "zod" || !f.endsWith("workbook/data.ts")) bad.push(`${relative(root, f)} imports package ${spec}`);
       }
     }
     expect(bad).toEqual([]);

@@ -67,6 +67,17 @@ const CASES: [string, Arg[], number | string | number[][]][] = [
   ["FIN_YEAR", [D("2025-03-31")], "2024/25"],
 ];
 
+describe("bundles", () => {
+  it("the add-ins carry no data-file validator (zod) and no HyperFormula", async () => {
+    const ex = await builtTarget("excel", "dist/excel-addin", "functions.js");
+    const sh = await builtTarget("sheets", "dist/sheets-addon", "Code.js");
+    for (const f of [join(ex, "taskpane.js"), join(ex, "functions.js"), join(sh, "Code.js"), join(sh, "Sidebar.html")]) {
+      const text = readFileSync(f, "utf8");
+      expect(text, f).not.toMatch(/ZodError|\$ZodType|buildFromSheets|licenseKey/);
+    }
+  });
+});
+
 describe("built functions.js and Code.js agree with hand-worked figures", () => {
   it.each(CASES.map((c) => [`${c[0]}(${JSON.stringify(c[1])})`, ...c]))("%s", (_, name, args, expected) => {
     const ex = excel.get(name as string)!(...(args as Arg[]).map(forExcel)) as unknown[][];

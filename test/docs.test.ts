@@ -40,3 +40,14 @@ describe("npm run push", () => {
     expect(JSON.parse(readFileSync(join(root, ".clasp.json.example"), "utf8")).rootDir).toBe("dist/sheets-addon");
   });
 });
+
+describe("the sample network", () => {
+  it("is complete and valid network data as built (the add-ins build it without the validator)", async () => {
+    const { NetworkSchema } = await import("../core/workbook/data");
+    const { sampleNetwork, largeNetwork } = await import("../core/workbook/sample");
+    for (const n of [sampleNetwork("2025/26", "2026-03-01"), sampleNetwork("2023/24", "2024-01-01"), largeNetwork(0.01)]) {
+      const plain = JSON.parse(JSON.stringify(n));
+      expect(JSON.parse(JSON.stringify(NetworkSchema.parse(plain)))).toEqual(plain);
+    }
+  });
+});

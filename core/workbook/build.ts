@@ -3,7 +3,8 @@
  */
 import { PcnError } from "../errors";
 import { getYear } from "../rates/book";
-import { validateNetwork, type NetworkData, type PracticeInput } from "./data";
+// Types only: the hosts never load the validator (zod); the offline command validates files before building.
+import type { NetworkData, PracticeInput } from "./data";
 import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
@@ -27,8 +28,8 @@ export interface BuildOptions {
   sheets?: string[];
   /** Practices from the pane: merged into the Funding sheet (they are what a person confirmed). */
   practices?: PracticeInput[];
-  /** Network data (CLI --data) used to fill new rows; validated. */
-  data?: unknown;
+  /** Network data (CLI --data, already checked with validateNetwork) used to fill new rows. */
+  data?: NetworkData;
   /** Fill with the fictional sample network. */
   sample?: boolean;
   /** Today's date (ISO) for date-dependent content; default the real today. */
@@ -79,11 +80,8 @@ const todayIso = () => new Date().toISOString().slice(0, 10);
 export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): { specs: SheetSpec[]; year: string; data?: NetworkData; meta: WorkbookMeta } {
   const meta = readMeta(snapshot);
   let data: NetworkData | undefined;
-  if (opts.data !== undefined) {
-    const v = validateNetwork(opts.data);
-    if (!v.ok) throw new PcnError(`The network data has problems:\n${v.errors.join("\n")}`);
-    data = v.data;
-  } else if (opts.sample) data = sampleNetwork(getYear(opts.year || meta.year).year, opts.today ?? todayIso());
+  if (opts.data !== undefined) data = opts.data;
+  else if (opts.sample) data = sampleNetwork(getYear(opts.year || meta.year).year, opts.today ?? todayIso());
   const year = getYear(opts.year || data?.year || meta.year);
   refuseOtherYear(meta, year.year);
   // Header rows do not depend on sheet names: a first pass with default names gives them, for adopting sheets.

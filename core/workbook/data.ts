@@ -1,17 +1,13 @@
 /** The network data a workbook is built from (CLI --data, the sample). Validated with messages naming the field. */
 import { z } from "zod";
+import { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "./lists";
+
+export { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES };
 
 const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written yyyy-mm-dd");
 const money = z.number().finite().min(0, "cannot be negative");
 const count = z.number().int("must be a whole number").min(0, "cannot be negative");
 
-export const PARTNERSHIP_TYPES = ["Informal partnership", "Memorandum of understanding", "Hosted employment", "Commissioned clinical service", "Commissioned technology", "Other"] as const;
-export const DECISION_BASES = ["Population health need", "Time", "Capacity", "IT", "Financial"] as const;
-export const GOVERNANCE_STATUS = ["Agreed", "In progress", "Not started", "Not applicable"] as const;
-export const ACCOUNTABLE = ["PCN", "Provider", "Shared"] as const;
-export const MONITORING_METHODS = ["Codes", "Templates", "Meetings", "Dashboard", "Patient feedback", "Staff feedback", "End-of-contract evaluation"] as const;
-export const FUNDING_SOURCES = ["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access", "IIF", "Care Home Premium", "Practice contributions", "ICB / other NHS", "Grant / charitable", "Other"] as const;
-export const BUDGET_CATEGORIES = ["Staff", "ARRS staff", "Clinical services", "Technology", "Premises", "Management and admin", "Training", "DES income", "Other income", "Other"] as const;
 
 const yesNo = z.union([z.boolean(), z.enum(["Yes", "No"])]).transform((v) => (v === true || v === "Yes" ? "Yes" : "No"));
 

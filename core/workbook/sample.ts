@@ -3,15 +3,16 @@
  * Names are invented; populations are typical of a 45,000-patient PCN.
  */
 import { NEWEST_YEAR, getYear } from "../rates/book";
-import type { NetworkData, NetworkInput } from "./data";
-import { NetworkSchema, PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES } from "./data";
+// Built complete, without the validator, so the add-ins never load zod; a test checks it against the schema.
+import type { NetworkData } from "./data";
+import { PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES } from "./lists";
 
 const addDays = (iso: string, days: number) => new Date(Date.parse(iso + "T00:00:00Z") + days * 86400000).toISOString().slice(0, 10);
 
 export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().toISOString().slice(0, 10)): NetworkData {
   const y = getYear(year);
   const ys = y.start;
-  const input: NetworkInput = {
+  const input: NetworkData = {
     pcn: { name: "Riverbend Primary Care Network (fictional sample)", icb: "Example ICB" },
     year: y.year,
     kpiMonths: 12,
@@ -25,13 +26,13 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
     ],
     partnerships: [],
     arrsPosts: [
-      { ref: "A-01", name: "Clinical pharmacist 1", role: "Clinical Pharmacist", band: "7", wte: 1, start: ys, salary: 50952, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Oakfield Medical Centre", share: 0.5 }], hostPractice: "Riverside Surgery" },
-      { ref: "A-02", name: "Clinical pharmacist 2", role: "Clinical Pharmacist", band: "8a", wte: 0.8, start: ys, annualCost: 72500, shares: [{ practice: "Millbrook Health Centre", share: 0.6 }, { practice: "Castle Street Practice", share: 0.4 }], hostPractice: "Millbrook Health Centre" },
-      { ref: "A-03", name: "Pharmacy technician", role: "Pharmacy Technician", band: "5", wte: 1, start: addDays(ys, 61), salary: 31049, shares: [{ practice: "Hillview Surgery", share: 0.5 }, { practice: "Northgate Family Practice", share: 0.5 }], hostPractice: "Hillview Surgery" },
-      { ref: "A-04", name: "Advanced practitioner", role: "Advanced Practitioner", band: "8a", wte: 0.6, start: ys, salary: 57349, shares: [{ practice: "Riverside Surgery", share: 1 }], hostPractice: "Riverside Surgery" },
-      { ref: "A-05", name: "Enhanced practice nurse", role: "Enhanced Practice Nurse", band: "7", wte: 1, start: addDays(ys, 91), end: addDays(ys, 364), salary: 50952, shares: [{ practice: "Oakfield Medical Centre", share: 0.5 }, { practice: "Castle Street Practice", share: 0.5 }], hostPractice: "Oakfield Medical Centre" },
-      { ref: "A-06", name: "GP (newly qualified)", role: "General Practitioner", band: "n/a", wte: 0.5, start: addDays(ys, 183), salary: 82418, shares: [{ practice: "Northgate Family Practice", share: 1 }], hostPractice: "Northgate Family Practice" },
-      { ref: "A-07", name: "Care co-ordinator", role: "Care Coordinator", band: "4", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
+      { ref: "A-01", name: "Clinical pharmacist 1", role: "Clinical Pharmacist", band: "7", area: "national", wte: 1, start: ys, salary: 50952, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Oakfield Medical Centre", share: 0.5 }], hostPractice: "Riverside Surgery" },
+      { ref: "A-02", name: "Clinical pharmacist 2", role: "Clinical Pharmacist", band: "8a", area: "national", wte: 0.8, start: ys, annualCost: 72500, shares: [{ practice: "Millbrook Health Centre", share: 0.6 }, { practice: "Castle Street Practice", share: 0.4 }], hostPractice: "Millbrook Health Centre" },
+      { ref: "A-03", name: "Pharmacy technician", role: "Pharmacy Technician", band: "5", area: "national", wte: 1, start: addDays(ys, 61), salary: 31049, shares: [{ practice: "Hillview Surgery", share: 0.5 }, { practice: "Northgate Family Practice", share: 0.5 }], hostPractice: "Hillview Surgery" },
+      { ref: "A-04", name: "Advanced practitioner", role: "Advanced Practitioner", band: "8a", area: "national", wte: 0.6, start: ys, salary: 57349, shares: [{ practice: "Riverside Surgery", share: 1 }], hostPractice: "Riverside Surgery" },
+      { ref: "A-05", name: "Enhanced practice nurse", role: "Enhanced Practice Nurse", band: "7", area: "national", wte: 1, start: addDays(ys, 91), end: addDays(ys, 364), salary: 50952, shares: [{ practice: "Oakfield Medical Centre", share: 0.5 }, { practice: "Castle Street Practice", share: 0.5 }], hostPractice: "Oakfield Medical Centre" },
+      { ref: "A-06", name: "GP (newly qualified)", role: "General Practitioner", band: "n/a", area: "national", wte: 0.5, start: addDays(ys, 183), salary: 82418, shares: [{ practice: "Northgate Family Practice", share: 1 }], hostPractice: "Northgate Family Practice" },
+      { ref: "A-07", name: "Care co-ordinator", role: "Care Coordinator", band: "4", area: "national", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
     ],
     budget: [],
     kpis: [],
@@ -65,7 +66,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       basis: (["Population health need", "Capacity", "Time", "IT", "Financial"] as const)[i % 5],
       outcomes: `Measurable improvement in ${need.toLowerCase()}`,
       start, end, value, fundingSource: value ? (["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access"] as const)[i % 4] : undefined,
-      recurrent: i % 3 !== 2, quotes: type.startsWith("Commissioned") ? 3 : 0, financeLead: value > 0,
+      recurrent: i % 3 !== 2 ? "Yes" : "No", quotes: type.startsWith("Commissioned") ? 3 : 0, financeLead: value > 0 ? "Yes" : "No",
       governance: {
         clinical: agreedAll ? "Agreed" : "In progress", quality: "Agreed", dataProtection: i % 5 === 3 ? "Not started" : "Agreed",
         ip: type === "Commissioned technology" ? "Agreed" : "Not applicable", confidentiality: "Agreed", training: agreedAll ? "Agreed" : gov[2], hr: type === "Hosted employment" ? "Agreed" : "Not applicable",
@@ -95,7 +96,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
     const drift = type === "Income" ? 1 : 1 + ((i % 5) - 2) * 0.04;
     input.budget!.push({
       ref: `B-${String(i + 1).padStart(3, "0")}`, description, category, type, fundingSource: type === "Income" ? undefined : (["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access"] as const)[i % 4],
-      recurrent: i % 7 !== 3, annual,
+      recurrent: i % 7 !== 3 ? "Yes" : "No", annual,
       actuals: Array.from({ length: 8 }, (_, m) => Math.round((annual / 12) * drift * (1 + (((m * 7 + i) % 5) - 2) * 0.02) * 100) / 100),
     });
   });
@@ -115,7 +116,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       readings: Array.from({ length: 12 }, (_, m) => Math.round((base + step * m + (((m * 3 + i) % 4) - 1.5) * Math.abs(step) * 0.8) * 1000) / 1000),
     });
   });
-  return NetworkSchema.parse(input);
+  return input;
 }
 
 /** Deterministic large network for benchmarks: 500 partnerships, 10,000 budget lines, 100 KPIs x 36 months at scale 1. */

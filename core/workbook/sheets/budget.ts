@@ -1,4 +1,4 @@
-import { BUDGET_CATEGORIES, FUNDING_SOURCES } from "../data";
+import { BUDGET_CATEGORIES, FUNDING_SOURCES } from "../lists";
 import { colLetter } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import { blank, calc, eqText, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";

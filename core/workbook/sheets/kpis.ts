@@ -1,4 +1,4 @@
-import { MONITORING_METHODS } from "../data";
+import { MONITORING_METHODS } from "../lists";
 import type { ChartSpec } from "../plan";
 import { COLOURS, type ColumnSpec, type RowValues, type SheetSpec, type Value } from "../spec";
 import { blank, calc, inp, isNum, label, num, type SpecCtx } from "./common";

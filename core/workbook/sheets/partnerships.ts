@@ -1,4 +1,4 @@
-import { ACCOUNTABLE, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "../data";
+import { ACCOUNTABLE, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "../lists";
 import { colLetter } from "../plan";
 import { COLOURS, FORMATS, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import { blank, calc, countIf, eqText, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";

@@ -1,0 +1,8 @@
+/** The fixed choices of the workbook's dropdowns and of the network data file. */
+export const PARTNERSHIP_TYPES = ["Informal partnership", "Memorandum of understanding", "Hosted employment", "Commissioned clinical service", "Commissioned technology", "Other"] as const;
+export const DECISION_BASES = ["Population health need", "Time", "Capacity", "IT", "Financial"] as const;
+export const GOVERNANCE_STATUS = ["Agreed", "In progress", "Not started", "Not applicable"] as const;
+export const ACCOUNTABLE = ["PCN", "Provider", "Shared"] as const;
+export const MONITORING_METHODS = ["Codes", "Templates", "Meetings", "Dashboard", "Patient feedback", "Staff feedback", "End-of-contract evaluation"] as const;
+export const FUNDING_SOURCES = ["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access", "IIF", "Care Home Premium", "Practice contributions", "ICB / other NHS", "Grant / charitable", "Other"] as const;
+export const BUDGET_CATEGORIES = ["Staff", "ARRS staff", "Clinical services", "Technology", "Premises", "Management and admin", "Training", "DES income", "Other income", "Other"] as const;
