@@ -5,7 +5,7 @@
  * Also exports the hand-made plan the Excel tests use.
  */
 import { buildPlan } from "../core/workbook/build";
-import type { PlanCell, SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
+import { emptySheetPlan, type PlanCell, type SheetPlan, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import { largeNetwork } from "../core/workbook/sample";
 import { applyPlan, readSnapshot, toExcelInput } from "../excel-addin/writer";
 import { rectangles } from "../core/workbook/plan";
@@ -51,11 +51,8 @@ export function handMadePlan(rows: number, notesExists = true): WritePlan {
   }
   const col = (c: number) => ({ row: 1, col: c, rows: n, cols: 1 });
   const register: SheetPlan = {
-    key: "register",
-    name: "Register",
-    create: true,
+    ...emptySheetPlan("register", "Register", true),
     blocks: [{ row: 0, col: 0, cells: data }],
-    clears: [],
     formats: [
       { range: col(0), format: "@" },
       { range: col(1), format: "@" },
@@ -76,20 +73,10 @@ export function handMadePlan(rows: number, notesExists = true): WritePlan {
     freeze: { rows: 1, cols: 1 },
     columnWidths: [0, 1, 2, 3, 4, 5, 6, 7].map((c) => ({ col: c, width: c === 0 ? 30 : 12 })),
     table: { name: "PCN_Register", range: { row: 0, col: 0, rows: last, cols: 8 } },
-    charts: [],
   };
   const chart: SheetPlan = {
-    key: "chart",
-    name: "Register Chart",
-    create: true,
+    ...emptySheetPlan("chart", "Register Chart", true),
     blocks: [{ row: 0, col: 0, cells: [["List sizes"]] }],
-    clears: [],
-    formats: [],
-    styles: [],
-    validations: [],
-    conditionalFormats: [],
-    freeze: { rows: 0, cols: 0 },
-    columnWidths: [],
     charts: [
       {
         type: "line",
@@ -104,34 +91,17 @@ export function handMadePlan(rows: number, notesExists = true): WritePlan {
     ],
   };
   const notes: SheetPlan = {
-    key: "notes",
-    name: "Notes",
-    create: !notesExists,
+    ...emptySheetPlan("notes", "Notes", !notesExists),
     // Writes around the person's cells (A1:B3 in the tests) and clears an old computed area.
     blocks: [{ row: 9, col: 0, cells: [["Total", { f: `=SUM(Register!D2:D${last})` }], ["Count", { f: `=COUNTA(Register!A2:A${last})` }]] }],
     clears: [{ row: 20, col: 0, rows: 5, cols: 2 }],
     formats: [{ range: { row: 9, col: 1, rows: 2, cols: 1 }, format: "#,##0" }],
-    styles: [],
-    validations: [],
-    conditionalFormats: [],
-    freeze: { rows: 0, cols: 0 },
-    columnWidths: [],
-    charts: [],
   };
   const meta: SheetPlan = {
-    key: "meta",
-    name: "PCN_Meta",
-    create: true,
+    ...emptySheetPlan("meta", "PCN_Meta", true),
     hidden: true,
     blocks: [{ row: 0, col: 0, cells: [["year", "2025/26"], ["rows", n]] }],
-    clears: [],
     formats: [{ range: { row: 0, col: 0, rows: 2, cols: 2 }, format: "@" }],
-    styles: [],
-    validations: [],
-    conditionalFormats: [],
-    freeze: { rows: 0, cols: 0 },
-    columnWidths: [],
-    charts: [],
   };
   return {
     year: "2025/26",

@@ -3,8 +3,7 @@
  * with the core, and applies the plan as one undo step where Excel supports merging (ExcelApi 1.20).
  */
 import { PcnError } from "../core/errors";
-import { NEWEST_YEAR, YEAR_LABELS } from "../core/rates/book";
-import { buildPlan, checkRegister as coreCheckRegister, readWorkbookState, sheetCatalogue } from "../core/workbook/build";
+import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
 import type { WorkbookSnapshot } from "../core/workbook/plan";
 import type { Finding } from "../core/workbook/register";
 import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState } from "../pane/bridge";
@@ -70,16 +69,7 @@ export class ExcelBridge implements Bridge {
 
   async getState(): Promise<HostState> {
     const snapshot = await this.snapshot();
-    const state = readWorkbookState(snapshot);
-    const names = new Set(snapshot.sheets.map((s) => s.name));
-    return {
-      host: "excel",
-      workbookYear: state.workbookYear,
-      years: [...YEAR_LABELS],
-      defaultYear: state.workbookYear ?? NEWEST_YEAR,
-      sheets: sheetCatalogue().map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
-      practices: state.practices,
-    };
+    return { host: "excel", ...paneState(snapshot) };
   }
 
   async build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult> {

@@ -3,8 +3,7 @@
  * (`{ ok, value }` or `{ ok: false, error }`) so the person sees our sentence, not an Apps Script stack.
  */
 import { PcnError } from "../core/errors";
-import { NEWEST_YEAR, YEAR_LABELS } from "../core/rates/book";
-import { buildPlan, checkRegister as coreCheckRegister, readWorkbookState, sheetCatalogue } from "../core/workbook/build";
+import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
 import type { Finding } from "../core/workbook/register";
 import type { BuildRequest, BuildResult, HostState, PracticeInput } from "../pane/bridge";
 import { applyPlan, readSnapshot, type ApplyProgress, type Spreadsheet, type WriterApp, type WriterCharts } from "./writer";
@@ -79,16 +78,7 @@ const ss = () => SpreadsheetApp.getActiveSpreadsheet();
 
 function readState(): HostState {
   const snapshot = readSnapshot(ss());
-  const state = readWorkbookState(snapshot);
-  const names = new Set(snapshot.sheets.map((s) => s.name));
-  return {
-    host: "sheets",
-    workbookYear: state.workbookYear,
-    years: [...YEAR_LABELS],
-    defaultYear: state.workbookYear ?? NEWEST_YEAR,
-    sheets: sheetCatalogue().map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
-    practices: state.practices,
-  };
+  return { host: "sheets", ...paneState(snapshot) };
 }
 
 /** The request crosses from the browser: check its shape before trusting it. */

@@ -20,7 +20,6 @@ import {
   type WritePlan,
   isoToSerial,
   rectangles,
-  sameRange,
   within,
 } from "../core/workbook/plan";
 

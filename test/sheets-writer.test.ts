@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { a1, type PlanCell, type SheetPlan, type WritePlan } from "../core/workbook/plan";
+import { a1, emptySheetPlan, type PlanCell, type SheetPlan, type WritePlan } from "../core/workbook/plan";
 import { buildPlan } from "../core/workbook/build";
 import { largeNetwork } from "../core/workbook/sample";
 import { applyPlan, columnWidthCalls, dateToSerialFn, effectiveFormats, needsApostrophe, planExtent, PX_PER_CHAR, readSnapshot, toSheetValue } from "../sheets-addon/writer";
@@ -29,19 +29,7 @@ const ss = () => (globalThis as any).SpreadsheetApp.getActiveSpreadsheet();
 const R = (row: number, col: number, rows = 1, cols = 1) => ({ row, col, rows, cols });
 
 function sheetPlan(over: Partial<SheetPlan> & { key: string; name: string }): SheetPlan {
-  return {
-    create: true,
-    blocks: [],
-    clears: [],
-    formats: [],
-    styles: [],
-    validations: [],
-    conditionalFormats: [],
-    freeze: { rows: 0, cols: 0 },
-    columnWidths: [],
-    charts: [],
-    ...over,
-  };
+  return { ...emptySheetPlan(over.key, over.name, true), ...over };
 }
 
 /** A register-like sheet of n rows with every kind of rule, a list sheet, a chart sheet and names. */

@@ -2,7 +2,7 @@
  * The workbook: which sheets, in which order, from which data, into the plan every host applies.
  */
 import { PcnError } from "../errors";
-import { getYear } from "../rates/book";
+import { getYear, NEWEST_YEAR, YEAR_LABELS } from "../rates/book";
 // Types only: the hosts never load the validator (zod); the offline command validates files before building.
 import type { NetworkData, PracticeInput } from "./data";
 import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET, type WorkbookMeta } from "./engine";
@@ -179,6 +179,19 @@ export function readWorkbookState(snapshot: WorkbookSnapshot): { workbookYear?: 
     }
   }
   return { workbookYear: meta.year, practices, built };
+}
+
+/** What the pane shows of a workbook, whichever host read it (the host adds its own name). */
+export function paneState(snapshot: WorkbookSnapshot) {
+  const state = readWorkbookState(snapshot);
+  const names = new Set(snapshot.sheets.map((s) => s.name));
+  return {
+    workbookYear: state.workbookYear,
+    years: [...YEAR_LABELS],
+    defaultYear: state.workbookYear ?? NEWEST_YEAR,
+    sheets: sheetCatalogue().map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
+    practices: state.practices,
+  };
 }
 
 /** "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and underspend. */

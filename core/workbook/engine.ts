@@ -10,7 +10,7 @@
  */
 import { PcnError } from "../errors";
 import {
-  a1, colLetter, type Block, type NamedRange, type PlanCell,
+  a1, colLetter, emptySheetPlan, type Block, type NamedRange, type PlanCell,
   type RangeRef, type SheetPlan, type SheetSnapshot, type SnapshotValue, type ValidationRule,
   type WorkbookSnapshot,
 } from "./plan";
@@ -94,10 +94,6 @@ export function blocksAvoiding(row0: number, col0: number, cells: PlanCell[][], 
   }
   flush(cells.length);
   return out;
-}
-
-function emptyPlan(key: string, name: string, create: boolean): SheetPlan {
-  return { key, name, create, blocks: [], clears: [], formats: [], styles: [], validations: [], conditionalFormats: [], freeze: { rows: 0, cols: 0 }, columnWidths: [], charts: [] };
 }
 
 interface TableResult { capacity: number; layout: string[] }
@@ -453,7 +449,7 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     const existing = snapshot.sheets.find((s) => s.name === spec.name);
     const old = meta.sheets.find((m) => m.key === spec.key);
     const ours = !!old && !!existing && old.name.toLowerCase() === spec.name.toLowerCase();
-    const plan = emptyPlan(spec.key, spec.name, !existing);
+    const plan = emptySheetPlan(spec.key, spec.name, !existing);
     plan.hidden = spec.hidden;
     plan.freeze = spec.freeze ?? { rows: spec.table ? 1 : 0, cols: 0 };
     const rebuild = !input.only || input.only.has(spec.key);
@@ -498,14 +494,14 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     }
   }
   if (lists.length) {
-    const lp = emptyPlan("_lists", LISTS_SHEET, !snapshot.sheets.some((s) => s.name === LISTS_SHEET));
+    const lp = emptySheetPlan("_lists", LISTS_SHEET, !snapshot.sheets.some((s) => s.name === LISTS_SHEET));
     lp.hidden = true;
     const height = Math.max(...lists.map((l) => l.length));
     lp.blocks.push({ row: 0, col: 0, cells: Array.from({ length: height }, (_, r) => lists.map((l) => l[r] ?? null)) });
     sheets.push(lp);
   }
   // The meta sheet: ours, hidden, rewritten whole.
-  const metaPlan = emptyPlan("_meta", META_SHEET, !snapshot.sheets.some((s) => s.name === META_SHEET));
+  const metaPlan = emptySheetPlan("_meta", META_SHEET, !snapshot.sheets.some((s) => s.name === META_SHEET));
   metaPlan.hidden = true;
   const metaRows: PlanCell[][] = [
     ["PCN Toolkit workbook settings: please do not edit this sheet.", null, null, null, null],

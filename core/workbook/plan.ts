@@ -97,6 +97,11 @@ export interface SheetSnapshot {
 }
 export interface WorkbookSnapshot { sheets: SheetSnapshot[] }
 
+/** A sheet plan that changes nothing yet: the engine, tests and benchmarks fill in what they need. */
+export function emptySheetPlan(key: string, name: string, create: boolean): SheetPlan {
+  return { key, name, create, blocks: [], clears: [], formats: [], styles: [], validations: [], conditionalFormats: [], freeze: { rows: 0, cols: 0 }, columnWidths: [], charts: [] };
+}
+
 // ---- Geometry and A1 helpers shared by every host ----
 
 export const within = (r: RangeRef, row: number, col: number) => row >= r.row && row < r.row + r.rows && col >= r.col && col < r.col + r.cols;
