@@ -21,5 +21,9 @@ if (!existsSync(report)) {
 }
 const r = JSON.parse(readFileSync(report, "utf8"));
 const failed = r.numFailedTests + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0);
+// A check that needs something the machine lacks is not run, and says so: it never counts as passed.
+const notRun = r.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === "skipped" || a.status === "pending" || a.status === "todo"));
+if (notRun.length) console.log("");
+for (const a of notRun) console.log(`Not run: ${a.fullName}`);
 console.log(`\n${r.numPassedTests} passed, ${failed} failed`);
 process.exit(status !== 0 ? status : failed ? 1 : 0);
