@@ -4,8 +4,17 @@
  */
 import type { Finding } from "../core/workbook/register";
 import type { PracticeInput } from "../core/workbook/data";
+import type { SelfTestReport } from "../core/workbook/selftest";
 
-export type { PracticeInput };
+export type { PracticeInput, SelfTestReport };
+
+/** What loading a rates file did: nothing is written when there is any problem. */
+export interface RatesLoadResult {
+  /** One sentence per problem (with where in the file); empty when it was applied. */
+  problems: string[];
+  /** One line per cell changed: sheet, figure, old value, new value. */
+  changes: string[];
+}
 
 export interface SheetInfo { key: string; title: string; exists: boolean }
 
@@ -39,4 +48,8 @@ export interface Bridge {
   checkRegister(): Promise<Finding[]>;
   /** Select a finding's cell so the person lands on the row. */
   goTo(sheet: string, row: number, col?: number): Promise<void>;
+  /** Fill the Rates and ARRS Rates sheets from a rates file's text (chosen in a local file picker; nothing leaves the machine). */
+  loadRates?(fileText: string): Promise<RatesLoadResult>;
+  /** Exercise every host assumption on a scratch sheet, write the pass/fail table into a new sheet, and return it. */
+  runSelfTest?(): Promise<SelfTestReport>;
 }
