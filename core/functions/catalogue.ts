@@ -9,7 +9,7 @@ import { toIsoDate, todayIso } from "../funding/dates";
 import { arrsAllocation, capacityAccess, careHomePremium, corePcnFunding, enhancedAccess, parseCapacityPart, participation } from "../funding/des";
 import { iifAchievement, iifPoints, iifValue, patientsNeeded } from "../funding/iif";
 import { splitPence } from "../funding/money";
-import { arrsMaximum, fyLabelOfIso, getRate, getYear, NEWEST_YEAR, parseArea } from "../rates/book";
+import { arrsMaximum, fyLabelOfIso, getRate, getYear, parseArea } from "../rates/book";
 
 export type ParamType = "number" | "text" | "date";
 export interface ParamSpec {
@@ -35,7 +35,8 @@ export interface FunctionSpec {
   impl: (...args: any[]) => number | string | (number | string)[][];
 }
 
-const yearParam: ParamSpec = { name: "year", type: "text", optional: true, description: `Financial year such as "2025/26" (default: the newest year shipped, ${NEWEST_YEAR}).` };
+// A left-out year is the financial year of the day the formula calculates (the newest shipped year if that one is not shipped).
+const yearParam: ParamSpec = { name: "year", type: "text", optional: true, description: `Financial year such as "2026/27" (left out: the financial year of the day the formula calculates, or the newest year shipped if that one is not).` };
 // Google Sheets caches custom-function results, so a left-out date means the day the formula was last recalculated.
 const dateParam = (what: string): ParamSpec => ({ name: "date", type: "date", optional: true, description: `${what} (a date cell or "yyyy-mm-dd"; left out: the day the formula calculates).` });
 const areaParam: ParamSpec = { name: "area", type: "text", optional: true, description: `"national" (default), "outer london" or "inner london".` };
@@ -124,7 +125,7 @@ export const CATALOGUE: FunctionSpec[] = [
   },
   {
     name: "ARRS_MAX",
-    description: "Maximum ARRS reimbursement per WTE per year for a role on a date (salary plus employer on-costs).",
+    description: "Maximum ARRS reimbursement per WTE per year for a role on a date (salary plus employer on-costs): sourced, same-band or derived figures; an estimated one is an error that gives the estimate.",
     params: [
       { name: "role", type: "text", description: "Role as the DES names it, e.g. \"Clinical Pharmacist\" (any case)." },
       dateParam("The date the maximum applies on"),
@@ -154,7 +155,7 @@ export const CATALOGUE: FunctionSpec[] = [
       areaParam,
     ],
     returns: "number",
-    example: { args: `"Clinical Pharmacist", 70000, 0.8, 12, "2025-06-01"`, result: "53577.60" },
+    example: { args: `"Clinical Pharmacist", 70000, 0.8, 12, "2024-11-01"`, result: "52670.40" },
     impl: (role: string, cost: number, wte: number, months: number, date?: unknown, area?: string) =>
       arrsClaim(role, cost, wte, months, dateOrToday(date), parseArea(area)),
   },

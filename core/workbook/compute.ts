@@ -10,6 +10,7 @@ import type { Env, RowValues, SheetSpec, Value } from "./spec";
 import { getYear } from "../rates/book";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
+import { supersededFindings } from "./revisions";
 
 export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
 
@@ -188,6 +189,8 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       if (typeof head === "number" && status === "On track") findings.push({ severity: "info", ...at, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
     }
   }
+  // Figures a later revision replaced, and the claims that use them.
+  findings.push(...supersededFindings(m.env.year, m.specs, m.rowsOf, m.snapOf));
   const iif = m.specs.find((s) => s.key === "iif");
   if (iif && m.snapOf("iif")) {
     const cols = iif.table!.columns;
