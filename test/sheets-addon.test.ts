@@ -245,23 +245,26 @@ describe("building", () => {
       const practices = sampleNetwork(YEAR).practices;
       const sum = (k: "registered" | "weighted" | "adjusted" | "beds") => practices.reduce((a, p) => a + (p[k] ?? 0), 0);
       const pop: Record<string, number> = { registered: sum("registered"), adjusted: sum("adjusted"), beds: sum("beds"), weighted: sum("weighted") };
-      const expected: Record<string, number> = {
-        core: corePcnFunding(pop.registered, pop.adjusted, y).annual,
-        enhancedAccess: enhancedAccess(pop.adjusted, y).annual,
-        careHomePremium: careHomePremium(pop.beds, y).annual,
-        capacityAccessSupport: capacityAccess(pop.adjusted, "support", y).annual,
-        capacityAccessImprovement: capacityAccess(pop.adjusted, "improvement", y).annual,
+      // A stream whose rate the rates book does not know shows "Rate unknown", never a number.
+      const known = (f: () => number): number | string => { try { return f(); } catch { return "Rate unknown"; } };
+      const expected: Record<string, number | string> = {
+        core: known(() => corePcnFunding(pop.registered, pop.adjusted, y).annual),
+        enhancedAccess: known(() => enhancedAccess(pop.adjusted, y).annual),
+        careHomePremium: known(() => careHomePremium(pop.beds, y).annual),
       };
       const grid = sheetsEval.sheetValues("Funding");
       const streams = fundingStreams(y);
-      expect(streams.length).toBeGreaterThan(3);
+      expect(streams.length).toBeGreaterThanOrEqual(3);
+      // 2026/27 has no Capacity and Access Payment: it was withdrawn from the DES.
+      expect(grid.flat().some((v) => typeof v === "string" && /Capacity and Access/.test(v))).toBe(y.year < "2026/27");
       for (const s of streams) {
         const r = grid.findIndex((row) => row.includes(s.label));
         expect(r, s.label).toBeGreaterThan(0);
         const c = grid[r].indexOf(s.label);
         const annual = grid[r][c + 4];
-        const want = expected[s.key] ?? round2(pop[s.basis] * rateValue(y, s.rates[0]));
-        expect(annual, s.label).toBeCloseTo(want, 2);
+        const want = expected[s.key] ?? known(() => round2(pop[s.basis] * rateValue(y, s.rates[0])));
+        if (typeof want === "string") expect(annual, s.label).toBe(want);
+        else expect(annual, s.label).toBeCloseTo(want, 2);
       }
     });
 
@@ -306,7 +309,7 @@ describe("building", () => {
       // The sample's dates are set from today: its tenth partnership reaches its notice date in 5 days, its ninth passed it 20 days ago.
       expect(findings.find((f) => f.ref.startsWith("P-010 ") && /Notice date/.test(f.message))).toMatchObject({ severity: "red", sheet: "Partnerships", row: 11, message: expect.stringMatching(/is in 5 days\.$/) });
       expect(findings.find((f) => f.ref.startsWith("P-009 ") && /Notice date/.test(f.message))).toMatchObject({ severity: "red", row: 10, message: expect.stringMatching(/has passed \(20 days ago\)\.$/) });
-      expect(findings.find((f) => f.ref === "A-07")).toMatchObject({ sheet: "ARRS Workforce", message: "Role maximum not known: enter it on the ARRS Rates sheet" });
+      expect(findings.find((f) => f.ref === "A-07")).toMatchObject({ sheet: "ARRS Workforce", message: "Practice shares add to 95%, not 100%" });
       ctx.menuCheckRegister();
       const dialog = gas.dialogs.at(-1)!;
       expect(dialog.title).toBe(`Check register: ${findings.length} finding(s)`);
