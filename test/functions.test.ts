@@ -40,6 +40,13 @@ describe("catalogue", () => {
     expect(r.cells[999][0]).toBe(Math.round(10999 * 26.631 * 100) / 100);
   });
 
+  it("SPLIT's example puts the odd penny where the function does", () => {
+    const f = findFunction("SPLIT");
+    const r = call("SPLIT", ...parseArgs(f.example.args));
+    const stated = f.example.result.replace(/\(.*\)/, "").split(",").map((x) => Number(x.trim()));
+    expect(r).toEqual({ matrix: true, cells: stated.map((v) => [v]) });
+  });
+
   it("SPLIT returns a column of pence-exact shares", () => {
     const r = call("SPLIT", 1000, [[1], [1], [1]]);
     expect(r).toEqual({ matrix: true, cells: [[333.33], [333.34], [333.33]] });
