@@ -104,7 +104,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
   let findingButtons: HTMLButtonElement[] = [];
   const registerSection = h(doc, "section", { "aria-labelledby": `${id}reg-h` },
     h(doc, "h2", { id: `${id}reg-h` }, "Check register"),
-    h(doc, "p", { className: "hint" }, "Looks for notice dates within 90 days, overdue reviews, missing governance or contacts, ARRS headroom or underspend, and IIF patients still needed."),
+    h(doc, "p", { className: "hint" }, "Looks for notice dates within 90 days, overdue reviews, missing governance or contacts, ARRS headroom or underspend, IIF patients still needed, and figures a later revision replaced."),
     h(doc, "div", { className: "actions" }, checkButton),
     registerMsg,
     registerStatus,
