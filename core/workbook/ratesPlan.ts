@@ -4,13 +4,12 @@
  * Input cells a person typed are sacred: a rebuild fills only blank ones, and a rates file changes exactly the
  * cells it names.
  */
-import { findRole, getYear, parseArea } from "../rates/book";
+import { findRole, getYear, maximumInfo, parseArea } from "../rates/book";
 import { checkRatesFile, type RatesFile } from "../rates/file";
 import type { Area } from "../rates/types";
 import { readMeta, type SheetMeta, type WorkbookMeta } from "./engine";
 import { colLetter, type SheetPlan, type SheetSnapshot, type WorkbookSnapshot } from "./plan";
 import type { SheetSpec } from "./spec";
-import { maximumInfo } from "../rates/book";
 import { rateRows } from "./sheets/rates";
 
 /**
@@ -112,17 +111,16 @@ export function planRatesFile(snapshot: WorkbookSnapshot, text: string): RatesFi
         if (!targets.length) {
           // A role (or area) the sheet has no row for: it goes in the next blank row, which has the formulas ready.
           if (next - lastUsed > spare) {
-            out.problems.push(`The ARRS Rates sheet has no blank row left for ${role.name} (${area === "national" ? "national" : area === "outerLondon" ? "outer london" : "inner london"}): refresh the ARRS Rates sheet (it then has ${6} blank rows at the bottom), and load the file again.`);
+            out.problems.push(`The ARRS Rates sheet has no blank row left for ${role.name} (${area === "national" ? "national" : area === "outerLondon" ? "outer london" : "inner london"}): refresh the ARRS Rates sheet (a rebuild leaves blank rows at the bottom), and load the file again.`);
             continue;
           }
           const row = next++;
           targets = [row];
           const areaText = area === "national" ? "national" : area === "outerLondon" ? "outer london" : "inner london";
           const band = role.band ?? (role.role ? year.arrs.roles.find((r) => r.role === role.role)?.band : undefined) ?? "n/a";
-          const loc = arrs;
-          set(loc, row, "role", role.role ?? role.name, `${role.role ?? role.name} role (new row)`);
-          set(loc, row, "band", band, `${role.role ?? role.name} band`);
-          set(loc, row, "area", areaText, `${role.role ?? role.name} area`);
+          set(arrs, row, "role", role.role ?? role.name, `${role.role ?? role.name} role (new row)`);
+          set(arrs, row, "band", band, `${role.role ?? role.name} band`);
+          set(arrs, row, "area", areaText, `${role.role ?? role.name} area`);
         }
         for (const row of targets) {
           for (const m of role.maxima.filter((x) => x.area === area)) {
@@ -160,7 +158,7 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
   if (!yearLabel) return;
   const year = getYear(yearLabel);
   let filled = 0;
-  const fill = (key: string, each: (loc: Located, newCol: (k: string) => number, put: (row: number, k: string, v: number) => void) => void) => {
+  const fill = (key: string, each: (loc: Located, put: (row: number, k: string, v: number) => void) => void) => {
     const plan = sheets.find((s) => s.key === key);
     const spec = specs.find((s) => s.key === key);
     const old: SheetMeta | undefined = meta.sheets.find((s) => s.key === key);
@@ -169,7 +167,7 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
     if (!loc || loc.name !== plan.name) return;
     const cols = spec.table.columns.map((c) => c.key);
     const newCol = (k: string) => cols.indexOf(k);
-    each(loc, newCol, (row, k, v) => {
+    each(loc, (row, k, v) => {
       const col = newCol(k);
       const hit = blockAt(plan, row, col);
       if (hit) hit.cells[hit.r][hit.c] = v;
@@ -177,7 +175,7 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
       filled++;
     });
   };
-  fill("rates", (loc, _, put) => {
+  fill("rates", (loc, put) => {
     const book = new Map(rateRows(year).map((r) => [r.key.toLowerCase(), r.rate.value]));
     loc.snap.values.forEach((r, i) => {
       if (i === 0) return;
@@ -187,7 +185,7 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
       if (k && typeof v === "number" && at >= 0 && isEmpty(r[at]) && !loc.snap.formulas[i]?.[at]) put(i, "value", v);
     });
   });
-  fill("arrsRates", (loc, _, put) => {
+  fill("arrsRates", (loc, put) => {
     loc.snap.values.forEach((r, i) => {
       if (i === 0 || isEmpty(r[loc.col("role")])) return;
       let role;
