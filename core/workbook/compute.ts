@@ -36,7 +36,9 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
     const snap = snapOf(key);
     const out: RowValues[] = [];
     if (spec.table && snap && m) {
-      for (let r = 1; r <= m.capacity; r++) {
+      // The rows the meta sheet says the table spans, but never more than the sheet holds.
+      const rows = Math.min(m.capacity, Math.max(snap.values.length, snap.formulas.length) - 1);
+      for (let r = 1; r <= rows; r++) {
         const rec: RowValues = { __row: r + 1, __index: r - 1 };
         spec.table.columns.forEach((c, i) => {
           const v = snap.values[r]?.[i];
