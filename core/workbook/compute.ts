@@ -153,7 +153,7 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       const who = r.partner ? `${ref} ${String(r.partner)}` : ref;
       const row = r.__row as number;
       const st = status[i];
-      if (typeof st === "string" && st && st !== "Fine") {
+      if (typeof st === "string" && st && st !== "Fine" && st !== "Ended") {
         const d = days[i] as number;
         findings.push({
           severity: st === "Overdue" || d <= 14 ? "red" : "amber", sheet: p.name, row, col: colOf("noticeDate"), ref: who,
