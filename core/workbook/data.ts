@@ -249,7 +249,7 @@ function contextProblems(raw: unknown, ctx: NetworkContext, parsed?: NetworkData
     const given = str(obj(x).code);
     if (given.trim() === "") return;
     const code = codes.get(sameKey(given));
-    if (!code) out.push(`iif.${i}.code: "${given}" is not an IIF indicator of ${year.year}. Indicators: ${[...codes.values()].join(", ")}`);
+    if (!code) out.push(`iif.${i}.code: "${given}" is not an IIF indicator of ${year.year}. ${codes.size ? `Indicators: ${[...codes.values()].join(", ")}` : `The rates book holds no IIF indicators for ${year.year}.`}`);
     else if (seen.has(code)) out.push(`iif.${i}.code: repeats the indicator ${code}`);
     else { seen.add(code); if (parsed) parsed.iif[i].code = code; }
   });
