@@ -3,7 +3,7 @@
  * by the `compute` beside each formula. Tests compare it with what real spreadsheet engines compute, and
  * "Check register" uses it, so the pane works on any host whether or not it has recalculated.
  */
-import { readMeta } from "./engine";
+import { lastRowOf, readMeta } from "./engine";
 import { isoToSerial, serialToIso, type SheetSnapshot, type WorkbookSnapshot } from "./plan";
 import type { Finding } from "./register";
 import type { Env, RowValues, SheetSpec, Value } from "./spec";
@@ -37,7 +37,7 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
     const out: RowValues[] = [];
     if (spec.table && snap && m) {
       // The rows the meta sheet says the table spans, but never more than the sheet holds.
-      const rows = Math.min(m.capacity, Math.max(snap.values.length, snap.formulas.length) - 1);
+      const rows = Math.min(m.capacity, lastRowOf(snap));
       for (let r = 1; r <= rows; r++) {
         const rec: RowValues = { __row: r + 1, __index: r - 1 };
         spec.table.columns.forEach((c, i) => {

@@ -110,6 +110,21 @@ function snapshotCell(s: SheetSnapshot | undefined, r: number, c: number): { v: 
   return { v: s?.values[r]?.[c] ?? null, f: s?.formulas[r]?.[c] ?? null };
 }
 const hasContent = (s: SheetSnapshot, r: number, c: number) => !isEmpty(s.values[r]?.[c]) || !!s.formulas[r]?.[c];
+const lastRows = new WeakMap<SheetSnapshot, number>();
+/** The last row (0-based) holding anything: what a sheet holds, whatever length its arrays claim. Once per sheet. */
+export function lastRowOf(s: SheetSnapshot): number {
+  const hit = lastRows.get(s);
+  if (hit !== undefined) return hit;
+  let r = Math.max(s.values.length, s.formulas.length) - 1;
+  const has = (row: unknown[] | undefined) => {
+    if (!row) return false;
+    for (let c = 0; c < row.length; c++) if (!isEmpty(row[c])) return true;
+    return false;
+  };
+  while (r >= 0 && !has(s.values[r]) && !has(s.formulas[r])) r--;
+  lastRows.set(s, r);
+  return r;
+}
 const rowWidth = (s: SheetSnapshot, r: number) => Math.max(s.values[r]?.length ?? 0, s.formulas[r]?.length ?? 0);
 const asCell = (x: { v: SnapshotValue; f: string | null }): PlanCell => (x.f ? { f: x.f } : (x.v as PlanCell));
 
@@ -175,7 +190,7 @@ export function scanTable(t: TableSpec, existing: SheetSnapshot | undefined, old
   const newKeys = new Set(cols.map((c) => c.key));
   const retiredAll = oldLayout.flatMap((k, i) => (newKeys.has(k) ? [] : [i]));
   const evidence = cols.some((c, i) => (c.formula || c.seed) && mapped[i] !== undefined);
-  const n = Math.max(existing.values.length, existing.formulas.length) - 1;
+  const n = lastRowOf(existing);
   let skeleton = 0;
   const used: { r: number; rec: RowValues }[] = [];
   for (let r = 1; r <= n; r++) {
@@ -292,7 +307,7 @@ function planTable(
   const sameLayout = !!existing && oldLayout.length === layout.length && oldLayout.every((k, i) => k === layout[i]);
   const oldIdx = new Map(oldLayout.map((k, i) => [k, i]));
   const scan = scanTable(t, existing, oldLayout);
-  const n = existing ? Math.max(existing.values.length, existing.formulas.length) - 1 : 0;
+  const n = existing ? lastRowOf(existing) : 0;
   const cellAt = (r: number, key: string) => {
     const oi = oldIdx.get(key);
     return existing && oi !== undefined ? snapshotCell(existing, r, oi) : { v: null, f: null };
@@ -354,8 +369,18 @@ function planTable(
   const placed = placeNewRows(scan, existing, newRows.length, Math.max(width, scan.width0));
   const incAt = new Map(placed.map((r, i) => [r, newRows[i]]));
   const lastNew = placed.length ? placed[placed.length - 1] : scan.lastRecord;
-  const capacity = Math.max(lastNew + t.spareRows, scan.end);
   const strayAt = (r: number, c: number) => !!existing && r > scan.end && hasContent(existing, r, c);
+  // Spare rows stop a blank row short of a stray below (so it never joins the table by touching it).
+  let capacity = Math.max(lastNew + t.spareRows, scan.end);
+  for (let r = lastNew + 1; r <= lastNew + t.spareRows + 1 && r > scan.end; r++) {
+    let stray = false;
+    for (let c = 0, w = existing ? rowWidth(existing, r) : 0; c < w && !stray; c++) stray = strayAt(r, c);
+    if (stray) {
+      capacity = Math.max(lastNew, scan.end, r - 2);
+      warnings.push(`${plan.name}: the table's blank rows stop above ${colLetter(0)}${r + 1}, which holds something that is not part of it; move that further down to give the table more room.`);
+      break;
+    }
+  }
   if (scan.strayCount) {
     const more = scan.strayCount - scan.strays.length;
     warnings.push(
@@ -695,9 +720,10 @@ function hiddenSheet(key: string, name: string, snapshot: WorkbookSnapshot, rows
   const old = snapshot.sheets.find((s) => s.name === name);
   const p = emptySheetPlan(key, name, !old);
   p.hidden = true;
-  const oldRows = old ? Math.max(old.values.length, old.formulas.length) : 0;
-  const oldWidth = old ? Math.max(width, ...old.values.slice(0, 1000).map((r) => r?.length ?? 0)) : width;
-  if (oldRows > rows.length) p.clears.push({ row: rows.length, col: 0, rows: oldRows - rows.length, cols: Math.min(oldWidth, 50) });
+  const oldRows = old ? lastRowOf(old) + 1 : 0;
+  let oldWidth = width;
+  for (let r = 0; old && r < oldRows; r++) oldWidth = Math.max(oldWidth, old.values[r]?.length ?? 0, old.formulas[r]?.length ?? 0);
+  if (oldRows > rows.length) p.clears.push({ row: rows.length, col: 0, rows: oldRows - rows.length, cols: oldWidth });
   p.blocks.push({ row: 0, col: 0, cells: rows.map((r) => { const x = r.slice(0, width); while (x.length < width) x.push(null); return x; }) });
   p.formats.push({ range: { row: 0, col: 0, rows: rows.length, cols: width }, format: "@" });
   return p;
