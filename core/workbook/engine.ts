@@ -110,11 +110,8 @@ function snapshotCell(s: SheetSnapshot | undefined, r: number, c: number): { v: 
   return { v: s?.values[r]?.[c] ?? null, f: s?.formulas[r]?.[c] ?? null };
 }
 const hasContent = (s: SheetSnapshot, r: number, c: number) => !isEmpty(s.values[r]?.[c]) || !!s.formulas[r]?.[c];
-const lastRows = new WeakMap<SheetSnapshot, number>();
-/** The last row (0-based) holding anything: what a sheet holds, whatever length its arrays claim. Once per sheet. */
+/** The last row (0-based) holding anything: what a sheet holds, whatever length its arrays claim. */
 export function lastRowOf(s: SheetSnapshot): number {
-  const hit = lastRows.get(s);
-  if (hit !== undefined) return hit;
   let r = Math.max(s.values.length, s.formulas.length) - 1;
   const has = (row: unknown[] | undefined) => {
     if (!row) return false;
@@ -122,7 +119,6 @@ export function lastRowOf(s: SheetSnapshot): number {
     return false;
   };
   while (r >= 0 && !has(s.values[r]) && !has(s.formulas[r])) r--;
-  lastRows.set(s, r);
   return r;
 }
 const rowWidth = (s: SheetSnapshot, r: number) => Math.max(s.values[r]?.length ?? 0, s.formulas[r]?.length ?? 0);
