@@ -179,25 +179,26 @@ export function closingLine(r: CliResult): string {
   }
 }
 
-async function main() {
+/** The command: prints what it did (stdout) or one sentence why not (stderr), and gives the exit code. */
+export async function runCli(argv: string[], stdout: (s: string) => void = (s) => process.stdout.write(s), stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   try {
-    const o = parseArgs(process.argv.slice(2));
-    if (o.help) { process.stdout.write(USAGE + "\n"); return; }
+    const o = parseArgs(argv);
+    if (o.help) { stdout(USAGE + "\n"); return 0; }
     const r = await writeWorkbook(o);
-    for (const w of r.warnings) console.log(`Note: ${w}`);
-    for (const c of r.conflicts) console.log(`Kept your value: ${c.sheet} row ${c.row}${c.ref ? ` (${c.ref})` : ""}, ${c.field}: yours ${c.yours}, the data file's ${c.file}.`);
-    console.log(closingLine(r));
+    for (const w of r.warnings) stdout(`Note: ${w}\n`);
+    for (const c of r.conflicts) stdout(`Kept your value: ${c.sheet} row ${c.row}${c.ref ? ` (${c.ref})` : ""}, ${c.field}: yours ${c.yours}, the data file's ${c.file}.\n`);
+    stdout(closingLine(r) + "\n");
+    return 0;
   } catch (e) {
     if (e instanceof PcnError) {
-      process.stderr.write(e.message + "\n");
-      process.exitCode = 2;
-      return;
+      stderr(e.message + "\n");
+      return 2;
     }
     // Whatever else went wrong is still a sentence, never a stack trace.
     const detail = (e as NodeJS.ErrnoException)?.code ? fsSentence(e, "a file could not be used") : `${(e as Error)?.message ?? String(e)}.`;
-    process.stderr.write(`The workbook could not be built: ${detail} Nothing was written.\n`);
-    process.exitCode = 1;
+    stderr(`The workbook could not be built: ${detail} Nothing was written.\n`);
+    return 1;
   }
 }
 
-if (process.argv[1] && /cli[\\/]main\.ts$/.test(process.argv[1])) void main();
+if (process.argv[1] && /cli[\\/]main\.ts$/.test(process.argv[1])) void runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
