@@ -113,6 +113,18 @@ describe("a rebuild is bounded by what the workbook holds", () => {
     expect(again.warnings.join(" ")).toMatch(new RegExp(`Practices!A${last + 3} is below the table`));
   });
 
+  it("a person's own column beside a table is theirs, quietly; a cell far to the right is kept and reported", () => {
+    const wb = fresh();
+    const ws = wb.getWorksheet("Practices")!;
+    ws.getCell("L1").value = "Lead GP";
+    ws.getCell("L2").value = "Dr Shah";
+    ws.getCell("ZZ5").value = "far away";
+    const plan = build(wb);
+    expect(ws.getCell("L2").value).toBe("Dr Shah");
+    expect(ws.getCell("ZZ5").value).toBe("far away");
+    expect(plan.warnings.filter((w) => /Practices/.test(w))).toEqual([expect.stringMatching(/^Practices!ZZ5 is far to the right of the table, not part of it/)]);
+  });
+
   it("new records from the data file go around a stray note in the spare rows, never over it", () => {
     const wb = new ExcelJS.Workbook();
     build(wb, { data: network() });

@@ -3,7 +3,7 @@
  * by the `compute` beside each formula. Tests compare it with what real spreadsheet engines compute, and
  * "Check register" uses it, so the pane works on any host whether or not it has recalculated.
  */
-import { lastRowOf, readMeta } from "./engine";
+import { readMeta } from "./engine";
 import { isoToSerial, serialToIso, type SheetSnapshot, type WorkbookSnapshot } from "./plan";
 import type { Finding } from "./register";
 import type { Env, RowValues, SheetSpec, Value } from "./spec";
@@ -36,8 +36,8 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
     const snap = snapOf(key);
     const out: RowValues[] = [];
     if (spec.table && snap && m) {
-      // The rows the meta sheet says the table spans, but never more than the sheet holds.
-      const rows = Math.min(m.capacity, lastRowOf(snap));
+      // The rows the meta sheet says the table spans, but never more than the host read of the sheet.
+      const rows = Math.min(m.capacity, Math.max(snap.values.length, snap.formulas.length) - 1);
       for (let r = 1; r <= rows; r++) {
         const rec: RowValues = { __row: r + 1, __index: r - 1 };
         spec.table.columns.forEach((c, i) => {

@@ -151,6 +151,8 @@ export function blocksAvoiding(row0: number, col0: number, cells: PlanCell[][], 
 
 /** Blank rows (with no formula of ours either) that may still sit inside one table, e.g. records cleared whole. */
 const ROW_GAP = 1000;
+/** Empty columns that may separate a person's own columns beside a table; past them, a cell is a stray. */
+const COL_GAP = 5;
 /** Stray cells named in a warning; the rest are counted. */
 const STRAYS_NAMED = 5;
 
@@ -165,7 +167,7 @@ export interface TableScan {
   /** Old column indexes: retired columns holding typed values, and columns right of the table holding anything (rows 0..end). */
   retired: number[];
   beside: number[];
-  /** Cells below the table or right of its last column run that are not part of it. */
+  /** Cells below the table, or right of it past a wide empty gap, that are not part of it (the first few, and how many). */
   strays: string[];
   strayCount: number;
   /** Width of the table as it sits in the sheet (its old layout). */
@@ -229,6 +231,17 @@ export function scanTable(t: TableSpec, existing: SheetSnapshot | undefined, old
   const beside = new Set<number>();
   for (let r = 0; r <= Math.min(scan.end, n); r++) for (let c = scan.width0, w = rowWidth(existing, r); c < w; c++) if (hasContent(existing, r, c)) beside.add(c);
   scan.beside = [...beside].sort((a, b) => a - b);
+  // Columns of a person's own beside the table run on from it; a cell past a wide empty gap is a stray (kept,
+  // and moved right with the rest only if the table grows into them).
+  let prev = scan.width0 - 1;
+  for (const c of scan.beside) {
+    if (c - prev <= COL_GAP + 1) { prev = c; continue; }
+    for (let r = 0; r <= Math.min(scan.end, n); r++) {
+      if (!hasContent(existing, r, c)) continue;
+      if (scan.strays.length < STRAYS_NAMED) scan.strays.push(`${colLetter(c)}${r + 1}`);
+      scan.strayCount++;
+    }
+  }
   scan.retired = retiredAll.filter((oi) => { for (let r = 1; r <= scan.end; r++) if (hasContent(existing, r, oi)) return true; return false; });
   // Everything below the table's rows is a stray.
   for (let r = scan.end + 1; r <= n; r++) {
@@ -379,10 +392,11 @@ function planTable(
   }
   if (scan.strayCount) {
     const more = scan.strayCount - scan.strays.length;
+    const where = (cell: string) => (Number(cell.replace(/^[A-Z]+/, "")) - 1 > scan.end ? "below" : "far to the right of");
     warnings.push(
       scan.strayCount === 1
-        ? `${plan.name}!${scan.strays[0]} is below the table, not part of it: it was left as it is and is not counted. Move it into the table's rows if it is a record.`
-        : `${plan.name}: ${scan.strayCount} cells below the table are not part of it (${scan.strays.join(", ")}${more ? ` and ${more} more` : ""}): they were left as they are and are not counted. Move them into the table's rows if they are records.`,
+        ? `${plan.name}!${scan.strays[0]} is ${where(scan.strays[0])} the table, not part of it: it was left as it is and is not counted. Move it into the table's rows if it is a record.`
+        : `${plan.name}: ${scan.strayCount} cells below or far beside the table are not part of it (${scan.strays.join(", ")}${more ? ` and ${more} more` : ""}): they were left as they are and are not counted. Move them into the table's rows if they are records.`,
     );
   }
   const typedOver = (r: number, key: string, at: string) => {
