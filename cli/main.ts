@@ -95,6 +95,9 @@ async function readExisting(out: string): Promise<ExcelJS.Workbook> {
   const isZip = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
   const wb = new ExcelJS.Workbook();
   const foreign = `${out} is not an .xlsx workbook`;
+  // An encrypted workbook (or an old .xls) is an OLE compound file, not a zip package.
+  const isOle = bytes.length >= 8 && bytes.readUInt32LE(0) === 0xe011cfd0 && bytes.readUInt32LE(4) === 0xe11ab1a1;
+  if (isOle) throw new PcnError(`${foreign} this command can open (it is protected with a password, or an old .xls); nothing was written. Save it without a password as Excel .xlsx, or give another --out.`);
   if (!isZip) throw new PcnError(`${foreign} (it is not a zip package: perhaps another kind of file renamed .xlsx); nothing was written. Give another --out, or save it from your spreadsheet program as .xlsx.`);
   if (!bytes.includes("xl/workbook.xml")) throw new PcnError(`${foreign} (it is a zip package without a workbook: perhaps an .ods or another zip renamed .xlsx); nothing was written. Save it from your spreadsheet program as Excel .xlsx, or give another --out.`);
   try {

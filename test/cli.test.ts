@@ -114,7 +114,9 @@ describe("npm run workbook", () => {
     ods.file("content.xml", "<office:document-content/>");
     writeFileSync(join(dir, "ods.xlsx"), await ods.generateAsync({ type: "nodebuffer" }));
     writeFileSync(join(dir, "text.xlsx"), "just text");
-    for (const name of ["zip.xlsx", "ods.xlsx", "text.xlsx"]) {
+    // A password-protected workbook is an OLE compound file.
+    writeFileSync(join(dir, "locked.xlsx"), Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]));
+    for (const name of ["zip.xlsx", "ods.xlsx", "text.xlsx", "locked.xlsx"]) {
       const before = readFileSync(join(dir, name));
       const r = run("--out", join(dir, name));
       expect(r.status, name).toBe(2);
@@ -124,6 +126,7 @@ describe("npm run workbook", () => {
       expect(readFileSync(join(dir, name)).equals(before)).toBe(true);
     }
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(run("--out", join(dir, "locked.xlsx")).stderr).toMatch(/protected with a password, or an old \.xls/);
   });
 
   it("prints nothing a refusal contradicts: a bad data file over an existing workbook says only why", () => {
