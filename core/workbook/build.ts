@@ -132,8 +132,9 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
     throw new PcnError("This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).");
   }
   if (opts.sample && opts.data === undefined && !sample) warnings.push("The sample network only goes into a new workbook: this one already holds your PCN Toolkit sheets, so no sample records were added.");
-  const sampleData = sample && opts.sample && opts.data === undefined ? sampleNetwork(year.year, opts.today ?? todayIso()) : undefined;
   const everBuilt = (k: string) => meta.sheets.some((m) => m.key === k);
+  // Only sheets never built take the sample: none left, no sample to make.
+  const sampleData = sample && opts.sample && opts.data === undefined && SHEETS.some((s) => !everBuilt(s.key)) ? sampleNetwork(year.year, opts.today ?? todayIso()) : undefined;
   const data = opts.data;
   const kpiMeta = meta.sheets.find((m) => m.key === "kpis");
   const remembered = kpiMeta && resolved.get("kpis")!.ours ? kpiMeta.layout.filter((k) => /^r\d+$/.test(k)).length : 0;

@@ -78,8 +78,10 @@ export function readMeta(snap: WorkbookSnapshot): WorkbookMeta {
   return meta;
 }
 
+const colIndexes = new WeakMap<ColumnSpec[], Map<string, number>>();
 function makeCtx(cols: ColumnSpec[], row: number): FormulaCtx {
-  const idx = new Map(cols.map((c, i) => [c.key, i]));
+  let idx = colIndexes.get(cols);
+  if (!idx) colIndexes.set(cols, (idx = new Map(cols.map((c, i) => [c.key, i]))));
   const at = (k: string) => {
     const i = idx.get(k);
     if (i === undefined) throw new Error(`formula refers to unknown column ${k}`);
