@@ -1,35 +1,42 @@
 /**
- * `npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json]`
+ * `npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]`
  * Writes the PCN workbook offline. Rebuilding into an existing file keeps what people typed there.
+ * Everything is checked before anything is written; every refusal or failure is one sentence on stderr.
  */
 import ExcelJS from "exceljs";
-import { existsSync, readFileSync, writeFileSync, renameSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { PcnError } from "../core/errors";
 import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates/book";
 import { todayIso } from "../core/funding/dates";
 import { checkRatesFile } from "../core/rates/file";
-import { buildPlan } from "../core/workbook/build";
+import { buildPlan, workbookContext } from "../core/workbook/build";
 import { readMeta } from "../core/workbook/engine";
 import { planRatesFile } from "../core/workbook/ratesPlan";
 import { validateNetwork, type NetworkData } from "../core/workbook/data";
+import type { DataConflict } from "../core/workbook/plan";
 import { addCharts } from "./xlsxCharts";
 import { applyPlan, snapshotOf } from "./writer";
 
-export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string }
+export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean }
 
-const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]
-  --out    where to write the workbook (default: out/pcn-workbook.xlsx). If it exists, it is rebuilt in place:
-           everything typed into it is kept.
+export const DEFAULT_OUT = "out/pcn-workbook.xlsx";
+
+export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]
+  --out    where to write the workbook (default: ${DEFAULT_OUT}); its folder must exist. If the file exists, it
+           is rebuilt in place: everything typed into it is kept.
   --year   financial year (${YEAR_LABELS.join(", ")}). Default: an existing workbook keeps its year; a new one
            is for today's financial year (the newest shipped, said plainly, if today's is not shipped)
-  --data   your network as JSON (see docs/network-data.md); without it, a fictional sample network is used
+  --data   your network as JSON (see docs/network-data.md). Rebuilding with it updates what the file gives,
+           except values you changed in the workbook (each conflict is listed).
   --rates  a rates file (docs/rates-file.md) whose figures go into the Rates and ARRS Rates sheets; it is
            checked first, and nothing is written if it has any problem
-  --empty  build the sheets with no sample data`;
+  --empty  a new workbook with empty sheets (without --data, a new workbook gets the fictional sample network)
+  --help   show this help`;
 
+/** Reads the command line. `--help` gives `help: true` (the caller prints USAGE and exits 0). */
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { out: "out/pcn-workbook.xlsx", sample: true };
+  const o: CliOptions = { out: DEFAULT_OUT, sample: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -43,16 +50,17 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === "--rates") o.rates = val();
     else if (a === "--empty") o.sample = false;
     else if (a === "--quiet") o.quiet = true;
-    else if (a === "--help" || a === "-h") throw new PcnError(USAGE);
+    else if (a === "--help" || a === "-h") o.help = true;
     else throw new PcnError(`Unknown option ${a}.\n${USAGE}`);
   }
   return o;
 }
 
-export interface WriteResult {
-  file: string;
-  warnings: string[];
-  sheets: number;
+/** Which workbook this was, for the closing line. */
+export type Outcome = "new sample" | "new from data" | "new empty" | "rebuilt" | "rebuilt with data" | "rebuilt sample";
+
+export interface CliResult {
+  file: string; warnings: string[]; sheets: number; outcome: Outcome; conflicts: DataConflict[]; updates: number;
   year: string;
   /** Why that year: the --year option, the workbook's own year, the rates file's, or today's. */
   yearReason: string;
@@ -61,36 +69,105 @@ export interface WriteResult {
   rateNotes: string[];
 }
 
-export async function writeWorkbook(o: CliOptions): Promise<WriteResult> {
-  const log = (s: string) => { if (!o.quiet) process.stderr.write(s); };
-  let data: NetworkData | undefined;
-  if (o.data) {
-    const path = resolve(o.data);
-    if (!existsSync(path)) throw new PcnError(`No such data file: ${path}`);
-    let raw: unknown;
-    try { raw = JSON.parse(readFileSync(path, "utf8")); } catch (e) { throw new PcnError(`${path} is not valid JSON: ${(e as Error).message}`); }
-    const v = validateNetwork(raw);
-    if (!v.ok) throw new PcnError(`The network data has problems:\n${v.errors.join("\n")}`);
-    data = v.data;
+/** A failure of the file system as one sentence. */
+export function fsSentence(e: unknown, what: string): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case "EACCES": case "EPERM": return `${what}: permission denied.`;
+    case "EROFS": return `${what}: the disk or folder is read-only.`;
+    case "ENOSPC": return `${what}: the disk is full.`;
+    case "EDQUOT": return `${what}: the disk quota is used up.`;
+    case "ENOTDIR": return `${what}: part of that path is a file, not a folder.`;
+    case "EISDIR": return `${what}: that is a folder, not a file.`;
+    case "ENOENT": return `${what}: no such file or folder.`;
+    case "EMFILE": case "ENFILE": return `${what}: too many files are open.`;
+    default: return `${what} (${code ?? (e as Error)?.message ?? String(e)}).`;
   }
+}
+
+/** Where to write: an .xlsx name in a folder that exists (only the default out/ folder is made). */
+function checkOut(outArg: string): { out: string; makeFolder: boolean } {
+  const out = resolve(outArg);
+  if (!/\.xlsx$/i.test(out)) throw new PcnError(`--out must name an .xlsx file (${basename(out)} does not end in .xlsx); nothing was written.`);
+  const dir = dirname(out);
+  let makeFolder = false;
+  try {
+    if (!statSync(dir).isDirectory()) throw new PcnError(`--out ${outArg}: ${dir} is a file, not a folder; nothing was written.`);
+  } catch (e) {
+    if (e instanceof PcnError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && out === resolve(DEFAULT_OUT)) makeFolder = true;
+    else if (code === "ENOENT") throw new PcnError(`The folder ${dir} does not exist: create it first, or give another --out; nothing was written.`);
+    else throw new PcnError(fsSentence(e, `--out ${outArg} cannot be used`) + " Nothing was written.");
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) throw new PcnError(`--out ${outArg} is a folder, not a file; nothing was written.`);
+  return { out, makeFolder };
+}
+
+/** An existing workbook, read as .xlsx, or a sentence saying why it cannot be. */
+async function readExisting(out: string): Promise<ExcelJS.Workbook> {
+  let bytes: Buffer;
+  try { bytes = readFileSync(out); } catch (e) { throw new PcnError(fsSentence(e, `${out} cannot be read`) + " Nothing was written."); }
+  const isZip = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
+  const wb = new ExcelJS.Workbook();
+  const foreign = `${out} is not an .xlsx workbook`;
+  // An encrypted workbook (or an old .xls) is an OLE compound file, not a zip package.
+  const isOle = bytes.length >= 8 && bytes.readUInt32LE(0) === 0xe011cfd0 && bytes.readUInt32LE(4) === 0xe11ab1a1;
+  if (isOle) throw new PcnError(`${foreign} this command can open (it is protected with a password, or an old .xls); nothing was written. Save it without a password as Excel .xlsx, or give another --out.`);
+  if (!isZip) throw new PcnError(`${foreign} (it is not a zip package: perhaps another kind of file renamed .xlsx); nothing was written. Give another --out, or save it from your spreadsheet program as .xlsx.`);
+  if (!bytes.includes("xl/workbook.xml")) throw new PcnError(`${foreign} (it is a zip package without a workbook: perhaps an .ods or another zip renamed .xlsx); nothing was written. Save it from your spreadsheet program as Excel .xlsx, or give another --out.`);
+  try {
+    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+  } catch (e) {
+    throw new PcnError(`${out} could not be read as .xlsx (${(e as Error)?.message ?? String(e)}); nothing was written.`);
+  }
+  return wb;
+}
+
+/** Reads the data file's JSON (checked later, with the workbook it goes into). */
+function readData(file: string): { path: string; raw: unknown } {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new PcnError(`No such data file: ${path}`);
+  let text: string;
+  try { text = readFileSync(path, "utf8"); } catch (e) { throw new PcnError(fsSentence(e, `The data file ${path} cannot be read`)); }
+  try { return { path, raw: JSON.parse(text) }; } catch (e) { throw new PcnError(`${path} is not valid JSON: ${(e as Error).message}`); }
+}
+
+/** Writes beside and renames, so a failure never leaves a half-written file in place of the old one. */
+function save(out: string, buf: Buffer, makeFolder: boolean) {
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    if (makeFolder) mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(tmp, buf);
+    renameSync(tmp, out);
+  } catch (e) {
+    try { rmSync(tmp, { force: true }); } catch { /* the sentence below matters more */ }
+    throw new PcnError(fsSentence(e, `${out} could not be written`) + (existsSync(out) ? " The workbook that was there is unchanged." : " Nothing was written."));
+  }
+}
+
+export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
+  const log = (s: string) => { if (!o.quiet) process.stderr.write(s); };
+  // Everything is checked before anything is written, and nothing is said that a later refusal would contradict.
+  const { out, makeFolder } = checkOut(o.out);
+  const input = o.data ? readData(o.data) : undefined;
+  const existed = existsSync(out);
+  const wb = existed ? await readExisting(out) : new ExcelJS.Workbook();
+  if (!existed) wb.creator = "PCN Toolkit";
+  const snapshot = snapshotOf(wb);
+  let data: NetworkData | undefined;
   let ratesText: string | undefined;
   if (o.rates) {
     const path = resolve(o.rates);
     if (!existsSync(path)) throw new PcnError(`No such rates file: ${path}`);
-    ratesText = readFileSync(path, "utf8");
-  }
-  const out = resolve(o.out);
-  const wb = new ExcelJS.Workbook();
-  if (existsSync(out)) {
-    try { await wb.xlsx.readFile(out); } catch (e) { throw new PcnError(`${out} exists but could not be read as .xlsx (${(e as Error).message}); nothing was written.`); }
-    log(`Rebuilding ${out}: what you typed is kept.\n`);
-  } else {
-    wb.creator = "PCN Toolkit";
+    try { ratesText = readFileSync(path, "utf8"); } catch (e) { throw new PcnError(fsSentence(e, `The rates file ${path} cannot be read`)); }
   }
   // Which year, and why: said in the output.
-  const workbookYear = readMeta(snapshotOf(wb)).year;
+  const workbookYear = readMeta(snapshot).year;
   let year = o.year ? normaliseYear(o.year) : workbookYear;
   let yearReason = o.year ? "as asked" : workbookYear ? "the year this workbook was built for" : "";
+  const dataYear = (input?.raw as { year?: unknown } | undefined)?.year;
+  if (!year && typeof dataYear === "string") { year = normaliseYear(dataYear); yearReason = "the data file's year"; }
   if (ratesText !== undefined) {
     // Checked before anything is built: a file with any problem writes nothing.
     const pre = checkRatesFile(ratesText, year);
@@ -102,7 +179,17 @@ export async function writeWorkbook(o: CliOptions): Promise<WriteResult> {
     year = d.year;
     yearReason = d.note ?? `the financial year of today, ${longDate(o.today ?? todayIso())}`;
   }
-  const plan = buildPlan(snapshotOf(wb), { year, data, sample: o.sample && !o.data, today: o.today });
+  const context = workbookContext(snapshot, year);
+  if (input) {
+    // Practices, partnerships and ARRS roles the workbook already holds may be named too.
+    const held = existed ? { practices: context.practices, partnerships: context.partnerships, roles: context.roles } : {};
+    const v = validateNetwork(input.raw, { ...held, year });
+    if (!v.ok) throw new PcnError(`The network data in ${input.path} has ${v.errors.length === 1 ? "a problem" : `${v.errors.length} problems`}; nothing was written:\n${v.errors.join("\n")}`);
+    data = v.data;
+  }
+  // The sample goes only into a new workbook (or new sheets of the sample workbook): never into yours.
+  const sample = o.sample && !o.data && (!existed || context.sample);
+  const plan = buildPlan(snapshot, { year, data, sample, today: o.today });
   const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
   const big = cells > 50000; // a second or more: show progress
   applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);
@@ -121,35 +208,55 @@ export async function writeWorkbook(o: CliOptions): Promise<WriteResult> {
   let buf: Buffer = Buffer.from(await wb.xlsx.writeBuffer());
   const charts = plan.sheets.flatMap((s) => s.charts.map((chart) => ({ sheet: s.name, chart })));
   if (charts.length) buf = await addCharts(buf, charts);
-  // Write beside and rename, so a failure never leaves a half-written file.
-  const { mkdirSync } = await import("node:fs");
-  mkdirSync(resolve(out, ".."), { recursive: true });
-  const tmp = out + ".tmp";
-  writeFileSync(tmp, buf);
-  renameSync(tmp, out);
-  return { file: out, warnings: plan.warnings.filter((w) => w !== yearReason), sheets: plan.sheets.length, year: plan.year, yearReason, rateChanges, rateNotes };
+  save(out, buf, makeFolder);
+  const outcome: Outcome = existed
+    ? (context.sample ? "rebuilt sample" : data ? "rebuilt with data" : "rebuilt")
+    : (data ? "new from data" : sample ? "new sample" : "new empty");
+  return {
+    file: out, warnings: plan.warnings.filter((w) => w !== yearReason), sheets: plan.sheets.length, outcome, conflicts: plan.conflicts ?? [], updates: plan.dataUpdates ?? 0,
+    year: plan.year, yearReason, rateChanges, rateNotes,
+  };
 }
 
-async function main() {
-  try {
-    const o = parseArgs(process.argv.slice(2));
-    const r = await writeWorkbook(o);
-    console.log(/^[a-z]/.test(r.yearReason) ? `Financial year ${r.year} (${r.yearReason}).` : `Financial year ${r.year}. ${r.yearReason}`);
-    for (const w of r.warnings) console.log(`Note: ${w}`);
-    if (o.rates) {
-      console.log(r.rateChanges.length ? `The rates file changed ${r.rateChanges.length} cell${r.rateChanges.length === 1 ? "" : "s"}:` : "The rates file changed no cell: the workbook already holds its figures.");
-      for (const c of r.rateChanges) console.log(`  ${c}`);
-      for (const n of r.rateNotes) console.log(`  ${n}`);
-    }
-    console.log(`Wrote ${r.file}`);
-    console.log(o.sample && !o.data ? "(a fictional sample network: run with --data your-network.json for your own)" : "");
-  } catch (e) {
-    if (e instanceof PcnError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    throw e;
+/** The command's last line: what was written, and which case it was. */
+export function closingLine(r: CliResult): string {
+  const n = (k: number, one: string, many = one + "s") => `${k} ${k === 1 ? one : many}`;
+  switch (r.outcome) {
+    case "new sample": return `Wrote ${r.file}: a new workbook with the fictional sample network (run with --data your-network.json, and a new --out, for your own).`;
+    case "new from data": return `Wrote ${r.file}: a new workbook from your data.`;
+    case "new empty": return `Wrote ${r.file}: a new workbook with empty sheets.`;
+    case "rebuilt sample": return `Rebuilt ${r.file}: the fictional sample workbook, with everything typed into it kept.`;
+    case "rebuilt": return `Rebuilt ${r.file}: your workbook, with everything you typed kept.`;
+    case "rebuilt with data": return `Rebuilt ${r.file} with your data: ${n(r.updates, "value")} updated from the file; ${r.conflicts.length ? `${n(r.conflicts.length, "value")} you changed kept over the file's (listed above)` : "no value you changed was overruled"}; everything else you typed is kept.`;
   }
 }
 
-if (process.argv[1] && /cli[\\/]main\.ts$/.test(process.argv[1])) void main();
+/** The command: prints what it did (stdout) or one sentence why not (stderr), and gives the exit code. */
+export async function runCli(argv: string[], stdout: (s: string) => void = (s) => process.stdout.write(s), stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  try {
+    const o = parseArgs(argv);
+    if (o.help) { stdout(USAGE + "\n"); return 0; }
+    const r = await writeWorkbook(o);
+    stdout((/^[a-z]/.test(r.yearReason) ? `Financial year ${r.year} (${r.yearReason}).` : `Financial year ${r.year}. ${r.yearReason}`) + "\n");
+    for (const w of r.warnings) stdout(`Note: ${w}\n`);
+    if (o.rates) {
+      stdout((r.rateChanges.length ? `The rates file changed ${r.rateChanges.length} cell${r.rateChanges.length === 1 ? "" : "s"}:` : "The rates file changed no cell: the workbook already holds its figures.") + "\n");
+      for (const c of r.rateChanges) stdout(`  ${c}\n`);
+      for (const n of r.rateNotes) stdout(`  ${n}\n`);
+    }
+    for (const c of r.conflicts) stdout(`Kept your value: ${c.sheet} row ${c.row}${c.ref ? ` (${c.ref})` : ""}, ${c.field}: yours ${c.yours}, the data file's ${c.file}.\n`);
+    stdout(closingLine(r) + "\n");
+    return 0;
+  } catch (e) {
+    if (e instanceof PcnError) {
+      stderr(e.message + "\n");
+      return 2;
+    }
+    // Whatever else went wrong is still a sentence, never a stack trace.
+    const detail = (e as NodeJS.ErrnoException)?.code ? fsSentence(e, "a file could not be used") : `${(e as Error)?.message ?? String(e)}.`;
+    stderr(`The workbook could not be built: ${detail} Nothing was written.\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && /cli[\\/]main\.ts$/.test(process.argv[1])) void runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -288,7 +288,8 @@ describe("addCharts", () => {
     await expect(addCharts(xlsx, [{ sheet: KPIS, chart: bad }])).rejects.toThrow(/no sheet named "Gone"/);
   });
 
-  it("adds 100 charts to a 10,000-row workbook", async () => {
+  // Its speed is the benchmark's to show (npm run bench): a timed assertion fails on a loaded machine.
+  it("adds 100 charts to a 10,000-row workbook, its data intact", async () => {
     const wb = new ExcelJS.Workbook();
     const ledger = wb.addWorksheet("Ledger Data");
     for (let r = 0; r < 10_000; r++) ledger.addRow([`Row ${r}`, ...Array.from({ length: 12 }, (_, c) => r + c)]);
@@ -306,9 +307,11 @@ describe("addCharts", () => {
     const out = await addCharts(xlsx, charts);
     const zip = await JSZip.loadAsync(out);
     expect((await chartsOn(zip, "Ledger Data")).charts).toHaveLength(100);
-    // How long it takes is measured by `npm run bench` (repeated, beside its baseline), not asserted here: a timed
-    // assertion fails on a loaded machine.
-  }, 60_000);
+    const back = new ExcelJS.Workbook();
+    await back.xlsx.load(out as unknown as ArrayBuffer);
+    expect(back.getWorksheet("Ledger Data")!.actualRowCount).toBe(10_000);
+    expect(back.getWorksheet("Ledger Data")!.getCell("M10000").value).toBe(9999 + 11);
+  });
 
   it("opens in LibreOffice with every chart as a native line chart on the right data", async () => {
     const soffice = process.env.SOFFICE ?? "soffice";

@@ -6,11 +6,11 @@ import { defaultYear, getYear, YEAR_LABELS } from "../rates/book";
 import { todayIso as clockToday } from "../funding/dates";
 // Types only: the hosts never load the validator (zod); the offline command validates files before building.
 import type { NetworkData, PracticeInput } from "./data";
-import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET, type WorkbookMeta } from "./engine";
+import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, scanTable, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
 import { sampleNetwork } from "./sample";
-import type { SheetSpec } from "./spec";
+import { hasOwn, type SheetSpec } from "./spec";
 import { aboutSpec } from "./sheets/about";
 import { arrsSpec, arrsSummarySpec, sharesSpec } from "./sheets/arrs";
 import { budgetSpec, budgetSummarySpec } from "./sheets/budget";
@@ -19,7 +19,7 @@ import { fundingSpec, practicesSpec } from "./sheets/funding";
 import { arrsRatesSpec, ratesBookSpec, ratesSpec } from "./sheets/rates";
 import { fillFromBook } from "./ratesPlan";
 import { iifSpec } from "./sheets/iif";
-import { kpiChartsSpec, kpisSpec } from "./sheets/kpis";
+import { KPI_FIRST_READING_COL, kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
@@ -36,7 +36,11 @@ export interface BuildOptions {
   practices?: PracticeInput[];
   /** Network data (CLI --data, already checked with validateNetwork) used to fill new rows. */
   data?: NetworkData;
-  /** Fill with the fictional sample network. */
+  /**
+   * Fill with the fictional sample network. It goes only into a new workbook (which is then marked as the
+   * sample), and later only into sheets of that sample workbook that were never built; an existing workbook of
+   * the person's never gets it (a warning says so).
+   */
   sample?: boolean;
   /** Today's date (ISO) for date-dependent content; default the real today. */
   today?: string;
@@ -70,6 +74,7 @@ export function sheetCatalogue(): { key: string; title: string }[] {
 
 /** What each sheet's formulas, names or dropdowns need from other sheets. */
 const NEEDS: Record<string, string[]> = {
+  partnerships: ["summary"],
   summary: ["partnerships"],
   practices: ["funding"],
   funding: ["practices", "rates"],
@@ -84,120 +89,162 @@ const NEEDS: Record<string, string[]> = {
   rates: ["_ratesBook"],
   arrsRates: ["_ratesBook"],
 };
+const needsOf = (k: string) => (hasOwn(NEEDS, k) ? NEEDS[k] : []);
+
+/** Sheets whose records a data file (--data) owns. */
+const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif"]);
 
 const todayIso = () => clockToday();
 
+/** All the sheet specs of a workbook, for one context. */
+function allSpecs(ctx: SpecCtx, today: number, kpiRows: { row: number; measure: string }[]): SheetSpec[] {
+  return [
+    aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
+    ratesBookSpec(ctx),
+  ];
+}
+
+export interface WorkbookSpecs {
+  specs: SheetSpec[];
+  year: string;
+  data?: NetworkData;
+  meta: WorkbookMeta;
+  /** The workbook is (or becomes with this build) the fictional sample. */
+  sample: boolean;
+  /** The workbook holds nothing of ours yet. */
+  fresh: boolean;
+  pcn?: string;
+  icb?: string;
+  /** Said when the year was not chosen and today's financial year is not shipped. */
+  yearNote?: string;
+}
+
 /** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
-export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): { specs: SheetSpec[]; year: string; data?: NetworkData; meta: WorkbookMeta; yearNote?: string } {
+export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): WorkbookSpecs {
   const meta = readMeta(snapshot);
   // A workbook keeps its year; a new one takes today's financial year (or the newest shipped, said plainly).
   const fallback = defaultYear(opts.today ?? todayIso());
-  let data: NetworkData | undefined;
-  if (opts.data !== undefined) data = opts.data;
-  else if (opts.sample) data = sampleNetwork(getYear(opts.year || meta.year || fallback.year).year, opts.today ?? todayIso());
-  const chosen = opts.year || data?.year || meta.year;
+  const chosen = opts.year || opts.data?.year || meta.year;
   const year = getYear(chosen || fallback.year);
   const yearNote = chosen ? undefined : fallback.note;
   refuseOtherYear(meta, year.year);
-  // Header rows do not depend on sheet names: a first pass with default names gives them, for adopting sheets.
-  const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, data, kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, meta) ?? 12, yearNote };
-  // A table is recognised by its header row, a report sheet by its title cell.
-  const probes = [
-    aboutSpec(probe), partnershipsSpec(probe, 0), summarySpec(probe, 0), practicesSpec(probe), fundingSpec(probe), ratesSpec(probe), arrsRatesSpec(probe),
-    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
-    ratesBookSpec(probe),
-  ];
+  // Header rows do not depend on sheet names: a first pass with default names (and as many KPI months as a
+  // workbook can have) gives them, for finding sheets that were renamed or whose meta sheet was lost.
+  const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, kpiMonths: 60 };
+  const probes = allSpecs(probe, 0, []);
   const resolved = resolveNames(
     SHEETS.map((s) => {
       const p = probes.find((x) => x.key === s.key)!;
       const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
       return p.table
-        ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header) }
+        ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header), minHeaders: s.key === "kpis" ? KPI_FIRST_READING_COL + 1 : undefined }
         : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
     }),
     snapshot, meta, warnings,
   );
-  const ctx: SpecCtx = {
-    year,
-    sheetName: (k) => resolved.get(k)!.name,
-    data,
-    pcnName: data?.pcn.name ?? meta.pcn,
-    kpiMonths: probe.kpiMonths,
-    yearNote,
-  };
+  const fresh = !meta.found && ![...resolved.values()].some((r) => r.ours);
+  // The sample goes only into a new workbook, and later only into sheets of that sample workbook never built.
+  const sample = meta.sample === true || (fresh && !!opts.sample && opts.data === undefined);
+  if (opts.data !== undefined && meta.sample) {
+    throw new PcnError("This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).");
+  }
+  if (opts.sample && opts.data === undefined && !sample) warnings.push("The sample network only goes into a new workbook: this one already holds your PCN Toolkit sheets, so no sample records were added.");
+  const everBuilt = (k: string) => meta.sheets.some((m) => m.key === k);
+  // Only sheets never built take the sample: none left, no sample to make.
+  const sampleData = sample && opts.sample && opts.data === undefined && SHEETS.some((s) => !everBuilt(s.key)) ? sampleNetwork(year.year, opts.today ?? todayIso()) : undefined;
+  const data = opts.data;
+  const kpiMeta = meta.sheets.find((m) => m.key === "kpis");
+  const remembered = kpiMeta && resolved.get("kpis")!.ours ? kpiMeta.layout.filter((k) => /^r\d+$/.test(k)).length : 0;
+  const kpiMonths = data?.kpiMonths ?? (remembered >= 1 && remembered <= 60 ? remembered : undefined) ?? sampleData?.kpiMonths ?? 12;
+  const sheetName = (k: string) => resolved.get(k)!.name;
+  const pcn = data?.pcn.name ?? meta.pcn ?? sampleData?.pcn.name;
+  const icb = (data?.pcn.icb || undefined) ?? meta.icb ?? (sampleData?.pcn.icb || undefined);
+  const ctx: SpecCtx = { year, sheetName, data, pcnName: pcn, icb, kpiMonths, sample, yearNote };
+  const ctxSample: SpecCtx | undefined = sampleData && { ...ctx, data: sampleData };
   const today = isoToSerial(opts.today ?? todayIso());
+  // KPI charts follow the KPI records as they will sit after this build.
+  const kpiCtx = ctxSample && !everBuilt("kpis") ? ctxSample : ctx;
+  const kpiProbe = kpisSpec(kpiCtx);
+  const kpiSnap = resolved.get("kpis")!.ours ? snapshot.sheets.find((s) => s.name === kpiProbe.name) : undefined;
+  const kpiRecords = finalRecords(kpiProbe, kpiSnap, kpiSnap ? kpiMeta?.layout ?? [] : [])
+    .map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
+  const plain = allSpecs(ctx, today, kpiRecords);
+  const seeded = ctxSample ? allSpecs(ctxSample, today, kpiRecords) : undefined;
+  const specs = plain.map((sp, i) => (seeded && !everBuilt(sp.key) ? seeded[i] : sp));
   const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
-  const practices = practicesSpec(ctx);
   if (practicesFromPane.length) {
     // What a person confirmed in the pane wins over the sheet; sample or file data never does.
+    const practices = specs.find((s) => s.key === "practices")!;
     practices.rowsWin = true;
     practices.rows = practicesFromPane.map((p) => ({
       name: p.name.trim(), odsCode: p.odsCode ?? null, registered: p.registered ?? null, weighted: p.weighted ?? null, adjusted: p.adjusted ?? null, beds: p.beds ?? null, customWeight: null,
     }));
-  } else if (!data) practices.rows = [];
-  const kpis = kpisSpec(ctx);
-  const kpiSnap = resolved.get("kpis")!.ours ? snapshot.sheets.find((s) => s.name === kpis.name) : undefined;
-  const kpiRecords = finalRecords(kpis, kpiSnap).map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
-  const specs: SheetSpec[] = [
-    aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practices, fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
-    ratesBookSpec(ctx),
-  ];
-  // The sample only fills sheets being made; a person's own --data merges by reference.
-  if (opts.sample && opts.data === undefined) for (const sp of specs) sp.seedOnly = true;
-  return { specs, year: year.year, data, meta, yearNote };
-}
-
-function kpiMonthsOf(snapshot: WorkbookSnapshot, meta: ReturnType<typeof readMeta>): number | undefined {
-  const m = meta.sheets.find((s) => s.key === "kpis");
-  if (!m || !snapshot.sheets.some((s) => s.name.toLowerCase() === m.name.toLowerCase())) return undefined;
-  const n = m.layout.filter((k) => /^r\d+$/.test(k)).length;
-  return n || undefined;
+  }
+  // The person's data file owns the records it names (updated where the person has not changed them since).
+  if (data) for (const sp of specs) if (DATA_SHEETS.has(sp.key) && sp.table) sp.owned ??= {};
+  return { specs, year: year.year, data, meta, sample, fresh, pcn, icb, yearNote };
 }
 
 /** Turns specs + data + what the workbook already holds into the write plan every host applies. Throws PcnError with a sentence on refusal. */
 export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): WritePlan {
   const warnings: string[] = [];
-  const { specs, year, data, meta, yearNote } = workbookSpecs(snapshot, opts, warnings);
+  const { specs, year, data, meta, sample, pcn, icb, yearNote } = workbookSpecs(snapshot, opts, warnings);
   if (yearNote) warnings.push(yearNote);
   const unknownKeys = (opts.sheets ?? []).filter((k) => !SHEETS.some((s) => s.key === k));
   if (unknownKeys.length) throw new PcnError(`Unknown sheet ${unknownKeys.join(", ")}. Sheets: ${SHEETS.map((s) => s.key).join(", ")}.`);
   let only: Set<string> | undefined;
   if (opts.sheets && opts.sheets.length) {
     // Requested sheets, plus any sheet they need that the workbook does not have yet.
-    const have = (k: string) => { const m = meta.sheets.find((x) => x.key === k); return !!m && snapshot.sheets.some((s) => s.name === m.name); };
+    const have = (k: string) => { const m = meta.sheets.find((x) => x.key === k); return !!m && !!m.name && snapshot.sheets.some((s) => s.name === m.name); };
     only = new Set(opts.sheets);
     // Populations confirmed in the pane always reach the Practices sheet.
     if ((opts.practices ?? []).some((p) => p.name && p.name.trim())) only.add("practices");
     for (let grew = true; grew; ) {
       grew = false;
-      for (const k of [...only]) for (const d of NEEDS[k] ?? []) if (!only.has(d) && !have(d)) { only.add(d); grew = true; }
+      for (const k of [...only]) for (const d of needsOf(k)) if (!only.has(d) && !have(d)) { only.add(d); grew = true; }
     }
     // The rates book is what the Rates and ARRS Rates formulas compare with: rebuilt whenever they are.
     if (only.has("rates") || only.has("arrsRates")) only.add("_ratesBook");
   }
-  const { sheets, names } = runEngine({ year, pcn: data?.pcn.name, specs, only, snapshot }, meta, warnings);
+  const r = runEngine({ year, pcn: data?.pcn.name ?? pcn, icb, sample, data: !!data, specs, only, snapshot }, meta, warnings);
   // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
-  fillFromBook(sheets, specs, snapshot, meta, warnings);
-  return { year, sheets, names, warnings: [...new Set(warnings)] };
+  fillFromBook(r.sheets, specs, snapshot, meta, warnings);
+  return { year, sheets: r.sheets, names: r.names, warnings: [...new Set(warnings)], conflicts: r.conflicts, dataUpdates: r.updates };
+}
+
+/** What a data file is checked against in this workbook: its year, and the practices, partnerships and ARRS roles it holds. */
+export interface WorkbookContext { year?: string; sample: boolean; fresh: boolean; practices: string[]; partnerships: string[]; roles: string[] }
+
+export function workbookContext(snapshot: WorkbookSnapshot, year?: string): WorkbookContext {
+  const { specs, meta, fresh } = workbookSpecs(snapshot, { year: year || readMeta(snapshot).year });
+  const keysOf = (key: string, col: string): string[] => {
+    const spec = specs.find((s) => s.key === key)!;
+    const m = meta.sheets.find((x) => x.key === key);
+    const sheet = m && m.name ? snapshot.sheets.find((s) => s.name === m.name) : undefined;
+    if (!sheet || !spec.table) return [];
+    return scanTable(spec.table, sheet, m!.layout).records.map((x) => x.rec[col]).filter((v): v is string | number => typeof v === "string" ? v.trim() !== "" : typeof v === "number").map(String);
+  };
+  return { year: meta.year, sample: meta.sample === true, fresh, practices: keysOf("practices", "name"), partnerships: keysOf("partnerships", "ref"), roles: keysOf("arrsRates", "role") };
 }
 
 /** Year the workbook was built for (from the hidden meta sheet), the Practices sheet's practices, and the sheets built. */
 export function readWorkbookState(snapshot: WorkbookSnapshot): { workbookYear?: string; practices: PracticeInput[]; built: string[] } {
   const meta = readMeta(snapshot);
-  const built = meta.sheets.filter((m) => snapshot.sheets.some((s) => s.name === m.name)).map((m) => m.key);
+  const built = meta.sheets.filter((m) => m.name && snapshot.sheets.some((s) => s.name === m.name)).map((m) => m.key);
   const f = meta.sheets.find((m) => m.key === "practices");
-  const sheet = f && snapshot.sheets.find((s) => s.name === f.name);
+  const sheet = f && f.name ? snapshot.sheets.find((s) => s.name === f.name) : undefined;
   const practices: PracticeInput[] = [];
   if (sheet) {
-    const at = (k: string) => f!.layout.indexOf(k);
+    const y = meta.year && YEAR_LABELS.includes(meta.year) ? getYear(meta.year) : getYear();
+    const spec = practicesSpec({ year: y, sheetName: () => sheet.name, kpiMonths: 12 });
     const numOr = (v: unknown) => (typeof v === "number" ? v : undefined);
-    for (const row of sheet.values.slice(1)) {
-      const name = row[at("name")];
+    for (const { rec } of scanTable(spec.table!, sheet, f!.layout).records) {
+      const name = rec.name;
       if (name === null || name === undefined || name === "") continue;
       practices.push({
-        name: String(name), odsCode: row[at("odsCode")] ? String(row[at("odsCode")]) : undefined,
-        registered: numOr(row[at("registered")]), weighted: numOr(row[at("weighted")]), adjusted: numOr(row[at("adjusted")]), beds: numOr(row[at("beds")]),
+        name: String(name), odsCode: rec.odsCode ? String(rec.odsCode) : undefined,
+        registered: numOr(rec.registered), weighted: numOr(rec.weighted), adjusted: numOr(rec.adjusted), beds: numOr(rec.beds),
       });
     }
   }

@@ -37,7 +37,9 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
     const snap = snapOf(key);
     const out: RowValues[] = [];
     if (spec.table && snap && m) {
-      for (let r = 1; r <= m.capacity; r++) {
+      // The rows the meta sheet says the table spans, but never more than the host read of the sheet.
+      const rows = Math.min(m.capacity, Math.max(snap.values.length, snap.formulas.length) - 1);
+      for (let r = 1; r <= rows; r++) {
         const rec: RowValues = { __row: r + 1, __index: r - 1 };
         spec.table.columns.forEach((c, i) => {
           const v = snap.values[r]?.[i];
@@ -152,7 +154,7 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       const who = r.partner ? `${ref} ${String(r.partner)}` : ref;
       const row = r.__row as number;
       const st = status[i];
-      if (typeof st === "string" && st && st !== "Fine") {
+      if (typeof st === "string" && st && st !== "Fine" && st !== "Ended") {
         const d = days[i] as number;
         findings.push({
           severity: st === "Overdue" || d <= 14 ? "red" : "amber", sheet: p.name, row, col: colOf("noticeDate"), ref: who,

@@ -1,18 +1,32 @@
 /** The network data a workbook is built from (CLI --data, the sample). Validated with messages naming the field. */
 import { z } from "zod";
+import { getYear } from "../rates/book";
+import type { YearRates } from "../rates/types";
 import { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "./lists";
 
 export { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES };
 
-const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written yyyy-mm-dd");
+/** A real calendar date written yyyy-mm-dd (2025-13-01 and 2026-02-30 are refused, never rolled over). */
+export function isRealDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1900 || y > 9999) return false;
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+const iso = z.string().superRefine((s, ctx) => {
+  if (!isRealDate(s)) ctx.addIssue({ code: "custom", message: `"${s.length > 40 ? s.slice(0, 40) + "..." : s}" is not a real date written yyyy-mm-dd (e.g. 2025-04-01)` });
+});
 const money = z.number().finite().min(0, "cannot be negative");
 const count = z.number().int("must be a whole number").min(0, "cannot be negative");
-
+/** A reference or name: something besides spaces. */
+const required = z.string().refine((s) => s.trim() !== "", { message: "is required (it is blank)" });
 
 const yesNo = z.union([z.boolean(), z.enum(["Yes", "No"])]).transform((v) => (v === true || v === "Yes" ? "Yes" : "No"));
 
 export const PracticeSchema = z.object({
-  name: z.string().min(1, "is required"),
+  name: required,
   odsCode: z.string().optional(),
   registered: count,
   weighted: money,
@@ -22,8 +36,8 @@ export const PracticeSchema = z.object({
 });
 
 export const PartnershipSchema = z.object({
-  ref: z.string().min(1, "is required"),
-  partner: z.string().min(1, "is required"),
+  ref: required,
+  partner: required,
   type: z.enum(PARTNERSHIP_TYPES),
   service: z.string().default(""),
   need: z.string().default(""),
@@ -54,9 +68,9 @@ export const PartnershipSchema = z.object({
 });
 
 export const ArrsPostSchema = z.object({
-  ref: z.string().min(1, "is required"),
+  ref: required,
   name: z.string().default(""),
-  role: z.string().min(1, "is required"),
+  role: required,
   band: z.string().default(""),
   area: z.enum(["national", "outer london", "inner london"]).default("national"),
   wte: z.number().finite().min(0, "cannot be negative").max(2, "is more than 2 WTE for one post"),
@@ -65,12 +79,12 @@ export const ArrsPostSchema = z.object({
   hostPractice: z.string().default(""),
   salary: money.optional(),
   annualCost: money.optional(),
-  shares: z.array(z.object({ practice: z.string().min(1), share: z.number().min(0).max(1, "is a fraction: 50% is 0.5") })).default([]),
+  shares: z.array(z.object({ practice: required, share: z.number().min(0, "cannot be negative").max(1, "is a fraction: 50% is 0.5") })).default([]),
 });
 
 export const BudgetLineSchema = z.object({
-  ref: z.string().min(1, "is required"),
-  description: z.string().min(1, "is required"),
+  ref: required,
+  description: required,
   category: z.enum(BUDGET_CATEGORIES),
   type: z.enum(["Income", "Expenditure"]),
   fundingSource: z.enum(FUNDING_SOURCES).optional(),
@@ -81,8 +95,8 @@ export const BudgetLineSchema = z.object({
 });
 
 export const KpiSchema = z.object({
-  ref: z.string().min(1, "is required"),
-  measure: z.string().min(1, "is required"),
+  ref: required,
+  measure: required,
   method: z.enum(MONITORING_METHODS).optional(),
   partnership: z.string().default(""),
   unit: z.enum(["Number", "Percent", "£"]).default("Number"),
@@ -93,7 +107,7 @@ export const KpiSchema = z.object({
 });
 
 export const NetworkSchema = z.object({
-  pcn: z.object({ name: z.string().min(1, "is required"), icb: z.string().default("") }),
+  pcn: z.object({ name: required, icb: z.string().default("") }),
   year: z.string().optional(),
   kpiMonths: z.number().int().min(1).max(60).default(12),
   practices: z.array(PracticeSchema).min(1, "needs at least one practice"),
@@ -102,7 +116,7 @@ export const NetworkSchema = z.object({
   budget: z.array(BudgetLineSchema).default([]),
   kpis: z.array(KpiSchema).default([]),
   iif: z.array(z.object({
-    code: z.string().min(1, "is required"),
+    code: required,
     numerator: count.optional(),
     denominator: count.optional(),
     pcas: count.optional(),
@@ -110,36 +124,149 @@ export const NetworkSchema = z.object({
     prevalenceAdjustment: z.number().finite().min(0, "cannot be negative").optional(),
   })).default([]),
 }).superRefine((n, ctx) => {
-  const dupes = (items: { ref: string }[], path: string) => {
+  // Records are told apart as the workbook tells them apart: ignoring case and runs of spaces.
+  const dupes = (items: { key: string }[], path: string, field: string, what: string) => {
     const seen = new Set<string>();
     items.forEach((x, i) => {
-      if (seen.has(x.ref)) ctx.addIssue({ code: "custom", path: [path, i, "ref"], message: `repeats the reference "${x.ref}"` });
-      seen.add(x.ref);
+      const k = sameKey(x.key);
+      if (seen.has(k)) ctx.addIssue({ code: "custom", path: [path, i, field], message: `repeats the ${what} "${x.key}"` });
+      seen.add(k);
     });
   };
-  dupes(n.partnerships, "partnerships");
-  dupes(n.arrsPosts, "arrsPosts");
-  dupes(n.budget, "budget");
-  dupes(n.kpis, "kpis");
+  dupes(n.practices.map((p) => ({ key: p.name })), "practices", "name", "practice");
+  dupes(n.partnerships.map((p) => ({ key: p.ref })), "partnerships", "ref", "reference");
+  dupes(n.arrsPosts.map((p) => ({ key: p.ref })), "arrsPosts", "ref", "reference");
+  dupes(n.budget.map((p) => ({ key: p.ref })), "budget", "ref", "reference");
+  dupes(n.kpis.map((p) => ({ key: p.ref })), "kpis", "ref", "reference");
   n.kpis.forEach((k, i) => {
     if (k.readings.length > n.kpiMonths) ctx.addIssue({ code: "custom", path: ["kpis", i, "readings"], message: `has ${k.readings.length} readings but kpiMonths is ${n.kpiMonths}` });
   });
   n.partnerships.forEach((p, i) => {
-    if (p.start && p.end && p.end < p.start) ctx.addIssue({ code: "custom", path: ["partnerships", i, "end"], message: "is before the start date" });
+    if (p.start && p.end && p.end < p.start) ctx.addIssue({ code: "custom", path: ["partnerships", i, "end"], message: `${p.end} is before the start date ${p.start}` });
+  });
+  n.arrsPosts.forEach((p, i) => {
+    if (p.end && p.end < p.start) ctx.addIssue({ code: "custom", path: ["arrsPosts", i, "end"], message: `${p.end} is before the start date ${p.start}` });
+    const seen = new Set<string>();
+    p.shares.forEach((s, j) => {
+      if (seen.has(sameKey(s.practice))) ctx.addIssue({ code: "custom", path: ["arrsPosts", i, "shares", j, "practice"], message: `repeats "${s.practice}" in this post's shares` });
+      seen.add(sameKey(s.practice));
+    });
   });
 });
 
 export type NetworkData = z.output<typeof NetworkSchema>;
 export type NetworkInput = z.input<typeof NetworkSchema>;
 
-/** Validates network JSON; returns messages naming each field and its problem. */
-export function validateNetwork(input: unknown): { ok: true; data: NetworkData } | { ok: false; errors: string[] } {
+/** Record identity, as the workbook's: case and runs of spaces do not make a different practice or reference. */
+const sameKey = (s: string) => s.trim().replace(/\s+/g, " ").toLowerCase();
+
+/** Characters no spreadsheet file can hold as given (XML 1.0 refuses them) or that readers rewrite (CR becomes LF). */
+const BAD_CHAR = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** The most a spreadsheet cell holds. */
+const CELL_MAX = 32767;
+
+/** Every text in the file, wherever it is: each one a cell could not hold exactly is a problem, with its path. */
+function textProblems(input: unknown): string[] {
+  const out: string[] = [];
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: input, path: [] }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    const at = path.length ? path.join(".") : "(file)";
+    if (typeof v === "string") {
+      const m = BAD_CHAR.exec(v);
+      if (m) {
+        const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+        const what = /[\uD800-\uDFFF]/.test(m[0]) ? `half of a character pair (U+${code})` : /[\uFFFE\uFFFF]/.test(m[0]) ? `a code that is not a character (U+${code})` : m[0] === "\r" ? "a carriage return (U+000D)" : `a control character (U+${code})`;
+        out.push(`${at}: contains ${what}, which a spreadsheet cannot store as given: remove it${m[0] === "\r" ? " (\\n alone starts a new line)" : ""}`);
+      }
+      if (v.length > CELL_MAX) out.push(`${at}: is ${v.length.toLocaleString("en-GB")} characters long, more than the ${CELL_MAX.toLocaleString("en-GB")} a spreadsheet cell holds`);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
+    } else if (v && typeof v === "object") {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ v: (v as Record<string, unknown>)[keys[i]], path: [...path, keys[i]] });
+    }
+  }
+  return out;
+}
+
+/** What a data file is checked against besides itself: the year being built and what the workbook already holds. */
+export interface NetworkContext {
+  /** The financial year being built (default the file's own `year`, else the newest). */
+  year?: string;
+  /** Practice names, partnership references and ARRS roles (e.g. one the commissioner approved) the workbook holds. */
+  practices?: string[];
+  partnerships?: string[];
+  roles?: string[];
+}
+
+/** Checks that need the year and the workbook: roles and IIF codes of the year, practices and partnerships that exist, shares that add up. */
+function contextProblems(raw: unknown, ctx: NetworkContext, parsed?: NetworkData): string[] {
+  // Read from the file as given (so these problems are listed even beside schema problems), tolerating any shape.
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const str = (v: unknown): string => (typeof v === "string" ? v : "");
+  const n = obj(raw);
+  const out: string[] = [];
+  let year: YearRates;
+  try {
+    year = getYear(ctx.year || (typeof n.year === "string" ? n.year : undefined));
+  } catch (e) {
+    return [`year: ${(e as Error).message}`];
+  }
+  const list = (xs: string[]) => xs.map((x) => `"${x}"`).join(", ");
+  const roles = new Map<string, string>();
+  for (const r of [...year.arrs.roles.map((r) => r.role), ...(ctx.roles ?? [])]) if (!roles.has(sameKey(r))) roles.set(sameKey(r), r);
+  const practices = new Set([...arr(n.practices).map((p) => str(obj(p).name)), ...(ctx.practices ?? [])].map(sameKey));
+  const partnerships = new Set([...arr(n.partnerships).map((p) => str(obj(p).ref)), ...(ctx.partnerships ?? [])].map(sameKey));
+  const where = (what: string, inWorkbook?: string[]) => `is not ${what} in the data file${inWorkbook ? " or the workbook" : ""}`;
+  arr(n.arrsPosts).forEach((x, i) => {
+    const p = obj(x);
+    const role = roles.get(sameKey(str(p.role)));
+    if (typeof p.role === "string" && p.role.trim() !== "") {
+      if (role) { if (parsed) parsed.arrsPosts[i].role = role; }
+      else out.push(`arrsPosts.${i}.role: "${p.role}" is not an ARRS role of ${year.year}${ctx.roles?.length ? " or one on the workbook's ARRS Rates sheet" : ""}. Roles: ${list(year.arrs.roles.map((r) => r.role))}`);
+    }
+    const host = str(p.hostPractice);
+    if (host.trim() !== "" && !practices.has(sameKey(host))) out.push(`arrsPosts.${i}.hostPractice: "${host}" ${where("a practice", ctx.practices)}`);
+    const shares = arr(p.shares).map(obj);
+    shares.forEach((s, j) => {
+      const name = str(s.practice);
+      if (name.trim() !== "" && !practices.has(sameKey(name))) out.push(`arrsPosts.${i}.shares.${j}.practice: "${name}" ${where("a practice", ctx.practices)}`);
+    });
+    if (shares.length && shares.every((s) => typeof s.share === "number")) {
+      const total = shares.reduce((a, s) => a + (s.share as number), 0);
+      if (Math.abs(total - 1) > 0.0001) out.push(`arrsPosts.${i}.shares: the practices' shares add to ${Math.round(total * 100000) / 1000}%, not 100%`);
+    }
+  });
+  arr(n.kpis).forEach((x, i) => {
+    const ref = str(obj(x).partnership);
+    if (ref.trim() !== "" && !partnerships.has(sameKey(ref))) out.push(`kpis.${i}.partnership: "${ref}" ${where("a partnership reference", ctx.partnerships)}`);
+  });
+  const codes = new Map(year.iif.indicators.map((x) => [sameKey(x.code), x.code]));
+  const seen = new Set<string>();
+  arr(n.iif).forEach((x, i) => {
+    const given = str(obj(x).code);
+    if (given.trim() === "") return;
+    const code = codes.get(sameKey(given));
+    if (!code) out.push(`iif.${i}.code: "${given}" is not an IIF indicator of ${year.year}. ${codes.size ? `Indicators: ${[...codes.values()].join(", ")}` : `The rates book holds no IIF indicators for ${year.year}.`}`);
+    else if (seen.has(code)) out.push(`iif.${i}.code: repeats the indicator ${code}`);
+    else { seen.add(code); if (parsed) parsed.iif[i].code = code; }
+  });
+  return out;
+}
+
+/**
+ * Checks network JSON in full: every text, the schema, and (with the year and what the workbook holds) roles,
+ * IIF codes, practices and partnerships named, shares. Returns one message per problem, each naming its JSON
+ * path, or the data with roles and IIF codes spelt as the year spells them.
+ */
+export function validateNetwork(input: unknown, context: NetworkContext = {}): { ok: true; data: NetworkData } | { ok: false; errors: string[] } {
+  const errors = textProblems(input);
   const r = NetworkSchema.safeParse(input);
-  if (r.success) return { ok: true, data: r.data };
-  return {
-    ok: false,
-    errors: r.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(file)"}: ${i.message}`),
-  };
+  if (!r.success) errors.push(...r.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(file)"}: ${i.message}`));
+  errors.push(...contextProblems(input, context, r.success ? r.data : undefined));
+  return errors.length || !r.success ? { ok: false, errors } : { ok: true, data: r.data };
 }
 
 /** A practice as the pane confirms it (any field may still be missing). */

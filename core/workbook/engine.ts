@@ -1,50 +1,87 @@
 /**
  * The plan engine: specs + incoming data + what the workbook already holds -> the write plan.
  * Data is sacred here, for every host at once:
- *  - cells of input columns in existing rows are never written (only new rows and blank spare rows are);
- *  - a computed cell a person typed over (a value where our formula was) is kept, with a warning;
+ *  - cells of input columns in existing rows are never written (only new rows and blank spare rows are), except
+ *    a field the data file owns that the person has not changed since the file last set it (see `owned`);
+ *  - a computed cell a person typed over (a value where our formula was) is kept, with a warning; so is a header
+ *    or label they typed over (told apart from our own older text by the texts we remember writing);
  *  - a sheet of the same name that this product did not make is never touched: ours gets another name;
  *  - if a newer version changes a table's columns, values move with their column keys; retired columns and
  *    columns a person added beside the table are kept at its right;
- *  - the sample only fills sheets being made, so a record a person deleted never comes back.
+ *  - a table's size follows what the sheet holds, never a number read from it: its rows run from the header
+ *    through the rows holding its formulas or records; a cell further below (or far to the right) is a stray,
+ *    left where it is and reported, never filled with formulas.
  */
 import { PcnError } from "../errors";
 import {
-  a1, colLetter, emptySheetPlan, type Block, type NamedRange, type PlanCell,
+  a1, colLetter, emptySheetPlan, isoToSerial, serialToIso, type Block, type DataConflict, type NamedRange, type PlanCell,
   type RangeRef, type SheetPlan, type SheetSnapshot, type SnapshotValue, type ValidationRule,
   type WorkbookSnapshot,
 } from "./plan";
-import { COLOURS, formatOf, type ColumnSpec, type FormulaCtx, type ReportSpec, type RowValues, type SheetSpec, type TableSpec, type Value } from "./spec";
+import { canon, DATA_SHEET, dataStoreRows, readDataStore, readTexts, textHash, textsOf, valueHash, writeTexts, type DataStore, type FieldHashes } from "./remember";
+import { COLOURS, formatOf, hasOwn, type ColumnSpec, type FormulaCtx, type ReportSpec, type RowValues, type SheetSpec, type TableSpec, type Value } from "./spec";
 
 export const META_SHEET = "PCN_Meta";
 export const LISTS_SHEET = "PCN_Lists";
-const META_VERSION = 1;
+export { DATA_SHEET };
+const META_VERSION = 2;
 
-export interface SheetMeta { key: string; name: string; layout: string[]; capacity: number }
-export interface WorkbookMeta { year?: string; pcn?: string; sheets: SheetMeta[] }
+export interface SheetMeta {
+  key: string;
+  /** "" for a sheet built once and since deleted (remembered so the sample never refills it). */
+  name: string;
+  layout: string[];
+  capacity: number;
+  /** Hashes of the headers and labels this product wrote on the sheet (undefined: not remembered). */
+  texts?: Set<string>;
+}
+export interface WorkbookMeta { found: boolean; year?: string; pcn?: string; icb?: string; sample?: boolean; sheets: SheetMeta[] }
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
 /** Record identity: case and runs of spaces do not make a different practice or reference. */
 export const recordKey = (keys: string[], r: RowValues) => keys.map((k) => String(r[k] ?? "").trim().replace(/\s+/g, " ").toLowerCase()).join("|");
+const blankKey = (k: string) => k.replace(/\|/g, "") === "";
+
+/** Limits on what the meta sheet may say: it is read, never trusted to size work. */
+const MAX_LAYOUT = 500;
+function parseLayout(x: unknown): string[] {
+  if (typeof x !== "string" || x.length > 50_000) return [];
+  try {
+    const v: unknown = JSON.parse(x);
+    return Array.isArray(v) && v.length <= MAX_LAYOUT && v.every((k) => typeof k === "string" && k.length > 0 && k.length <= 100) && new Set(v).size === v.length ? (v as string[]) : [];
+  } catch {
+    return [];
+  }
+}
+const shortText = (v: unknown, max = 2000) => (typeof v === "string" && v !== "" && v.length <= max ? v : undefined);
 
 export function readMeta(snap: WorkbookSnapshot): WorkbookMeta {
   const s = snap.sheets.find((x) => x.name === META_SHEET);
-  const meta: WorkbookMeta = { sheets: [] };
+  const meta: WorkbookMeta = { found: !!s, sheets: [] };
   if (!s) return meta;
+  const seen = new Set<string>();
   for (const row of s.values) {
-    if (row[0] === "year" && !isEmpty(row[1])) meta.year = String(row[1]);
-    if (row[0] === "pcn" && !isEmpty(row[1])) meta.pcn = String(row[1]);
-    if (row[0] === "sheet" && !isEmpty(row[1])) {
-      let layout: string[] = [];
-      try { layout = JSON.parse(String(row[3] ?? "[]")); } catch { layout = []; }
-      meta.sheets.push({ key: String(row[1]), name: String(row[2]), layout, capacity: Number(row[4]) || 0 });
+    if (!row) continue;
+    const [tag, v1] = row;
+    if (tag === "year") meta.year = shortText(v1, 20) ?? meta.year;
+    else if (tag === "pcn") meta.pcn = shortText(v1) ?? meta.pcn;
+    else if (tag === "icb") meta.icb = shortText(v1) ?? meta.icb;
+    else if (tag === "sample") meta.sample = v1 === "yes";
+    else if (tag === "sheet") {
+      const key = shortText(v1, 100);
+      if (!key || seen.has(key)) continue;
+      seen.add(key);
+      const cap = Number(row[4]);
+      meta.sheets.push({ key, name: typeof row[2] === "string" ? row[2] : "", layout: parseLayout(row[3]), capacity: Number.isInteger(cap) && cap > 0 ? cap : 0, texts: readTexts(row[5]) });
     }
   }
   return meta;
 }
 
+const colIndexes = new WeakMap<ColumnSpec[], Map<string, number>>();
 function makeCtx(cols: ColumnSpec[], row: number): FormulaCtx {
-  const idx = new Map(cols.map((c, i) => [c.key, i]));
+  let idx = colIndexes.get(cols);
+  if (!idx) colIndexes.set(cols, (idx = new Map(cols.map((c, i) => [c.key, i]))));
   const at = (k: string) => {
     const i = idx.get(k);
     if (i === undefined) throw new Error(`formula refers to unknown column ${k}`);
@@ -67,9 +104,27 @@ function recordCell(c: ColumnSpec, rowNo: number, cols: ColumnSpec[], v: Value |
   return v as PlanCell;
 }
 
+/** An input column's seed formula for a row, as a host reads it back. */
+const isOurSeed = (c: ColumnSpec, cols: ColumnSpec[], rowNo: number, f: string) =>
+  !!c.seed && ("=" + c.seed(makeCtx(cols, rowNo)).replace(/^=/, "")).toUpperCase() === f.toUpperCase();
+
 function snapshotCell(s: SheetSnapshot | undefined, r: number, c: number): { v: SnapshotValue; f: string | null } {
   return { v: s?.values[r]?.[c] ?? null, f: s?.formulas[r]?.[c] ?? null };
 }
+const hasContent = (s: SheetSnapshot, r: number, c: number) => !isEmpty(s.values[r]?.[c]) || !!s.formulas[r]?.[c];
+/** The last row (0-based) holding anything: what a sheet holds, whatever length its arrays claim. */
+export function lastRowOf(s: SheetSnapshot): number {
+  let r = Math.max(s.values.length, s.formulas.length) - 1;
+  const has = (row: unknown[] | undefined) => {
+    if (!row) return false;
+    for (let c = 0; c < row.length; c++) if (!isEmpty(row[c])) return true;
+    return false;
+  };
+  while (r >= 0 && !has(s.values[r]) && !has(s.formulas[r])) r--;
+  return r;
+}
+const rowWidth = (s: SheetSnapshot, r: number) => Math.max(s.values[r]?.length ?? 0, s.formulas[r]?.length ?? 0);
+const asCell = (x: { v: SnapshotValue; f: string | null }): PlanCell => (x.f ? { f: x.f } : (x.v as PlanCell));
 
 /** Splits a rectangle of cells into blocks that avoid the cells marked `skip` (whole clean rows stay one block). */
 export function blocksAvoiding(row0: number, col0: number, cells: PlanCell[][], skip: (r: number, c: number) => boolean): Block[] {
@@ -96,161 +151,349 @@ export function blocksAvoiding(row0: number, col0: number, cells: PlanCell[][], 
   return out;
 }
 
-interface TableResult { capacity: number; layout: string[] }
+/** Blank rows (with no formula of ours either) that may still sit inside one table, e.g. records cleared whole. */
+const ROW_GAP = 1000;
+/** Empty columns that may separate a person's own columns beside a table; past them, a cell is a stray. */
+const COL_GAP = 5;
+/** Stray cells named in a warning; the rest are counted. */
+const STRAYS_NAMED = 5;
+
+/** What a sheet holds of one table, found from its cells alone. Rows are 1-based data rows (sheet row - 1). */
+export interface TableScan {
+  /** Rows 1..end are the table's rows now in the sheet (records, blank spare rows with our formulas). */
+  end: number;
+  lastRecord: number;
+  /** Records (rows holding something a person put there), in sheet order, with their input values. */
+  records: { r: number; rec: RowValues }[];
+  keys: Map<string, number>;
+  /** Old column indexes: retired columns holding typed values, and columns right of the table holding anything (rows 0..end). */
+  retired: number[];
+  beside: number[];
+  /** Cells below the table, or right of it past a wide empty gap, that are not part of it (the first few, and how many). */
+  strays: string[];
+  strayCount: number;
+  /** Width of the table as it sits in the sheet (its old layout). */
+  width0: number;
+}
+
+/**
+ * Finds a table's rows from what the sheet holds. Its skeleton is the run of rows holding our formulas (allowing
+ * blank runs of up to ROW_GAP rows); records are rows holding a person's content inside it, or directly below it
+ * (as a spreadsheet table grows when typed under). Anything further is a stray: not ours to fill or count.
+ */
+export function scanTable(t: TableSpec, existing: SheetSnapshot | undefined, oldLayout: string[]): TableScan {
+  const cols = t.columns;
+  const scan: TableScan = { end: 0, lastRecord: 0, records: [], keys: new Map(), retired: [], beside: [], strays: [], strayCount: 0, width0: oldLayout.length || cols.length };
+  if (!existing) return scan;
+  const oldIdx = new Map(oldLayout.map((k, i) => [k, i]));
+  const mapped = cols.map((c) => oldIdx.get(c.key));
+  const newKeys = new Set(cols.map((c) => c.key));
+  const retiredAll = oldLayout.flatMap((k, i) => (newKeys.has(k) ? [] : [i]));
+  const evidence = cols.some((c, i) => (c.formula || c.seed) && mapped[i] !== undefined);
+  const n = lastRowOf(existing);
+  let skeleton = 0;
+  const used: { r: number; rec: RowValues }[] = [];
+  for (let r = 1; r <= n; r++) {
+    const row = existing.values[r], fr = existing.formulas[r];
+    if (!row?.length && !fr?.length) continue;
+    let u = false, ours = false;
+    const rec: RowValues = {};
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i], oi = mapped[i];
+      if (oi === undefined) continue;
+      const v = row?.[oi] ?? null, f = fr?.[oi] ?? null;
+      if (c.formula) {
+        if (f !== null) ours = true;
+        else if (!isEmpty(v)) u = true; // a value typed over one of our formulas: the row is the person's
+        continue;
+      }
+      if (f !== null) { if (isOurSeed(c, cols, r + 1, f)) ours = true; else u = true; }
+      else if (!isEmpty(v)) u = true;
+      rec[c.key] = f === null ? (v as Value) : null;
+    }
+    // A retired column's typed values are the person's too (its old formulas are not).
+    for (const oi of retiredAll) if (!isEmpty(row?.[oi]) && !fr?.[oi]) u = true;
+    if (!evidence) ours = u;
+    if (ours && r - skeleton <= ROW_GAP) skeleton = r;
+    if (u) used.push({ r, rec });
+  }
+  let last = skeleton;
+  let broken = false;
+  for (const x of used) {
+    const inside = x.r <= skeleton || (!broken && x.r === last + 1);
+    if (!inside) { broken = true; continue; }
+    if (x.r > last) last = x.r;
+    scan.records.push(x);
+    scan.lastRecord = x.r;
+    const k = recordKey(t.keyColumns, x.rec);
+    if (!blankKey(k) && !scan.keys.has(k)) scan.keys.set(k, x.r);
+  }
+  scan.end = Math.max(skeleton, scan.lastRecord);
+  // Columns right of the table holding anything in its rows (a person's own columns, headings beside it).
+  const beside = new Set<number>();
+  for (let r = 0; r <= Math.min(scan.end, n); r++) for (let c = scan.width0, w = rowWidth(existing, r); c < w; c++) if (hasContent(existing, r, c)) beside.add(c);
+  scan.beside = [...beside].sort((a, b) => a - b);
+  // Columns of a person's own beside the table run on from it; a cell past a wide empty gap is a stray (kept,
+  // and moved right with the rest only if the table grows into them).
+  let prev = scan.width0 - 1;
+  for (const c of scan.beside) {
+    if (c - prev <= COL_GAP + 1) { prev = c; continue; }
+    for (let r = 0; r <= Math.min(scan.end, n); r++) {
+      if (!hasContent(existing, r, c)) continue;
+      if (scan.strays.length < STRAYS_NAMED) scan.strays.push(`${colLetter(c)}${r + 1}`);
+      scan.strayCount++;
+    }
+  }
+  scan.retired = retiredAll.filter((oi) => { for (let r = 1; r <= scan.end; r++) if (hasContent(existing, r, oi)) return true; return false; });
+  // Everything below the table's rows is a stray.
+  for (let r = scan.end + 1; r <= n; r++) {
+    for (let c = 0, w = rowWidth(existing, r); c < w; c++) {
+      if (!hasContent(existing, r, c)) continue;
+      if (scan.strays.length < STRAYS_NAMED) scan.strays.push(`${colLetter(c)}${r + 1}`);
+      scan.strayCount++;
+    }
+  }
+  return scan;
+}
+
+/** Rows (1-based data rows) where new records go: after the last record, skipping rows that hold a stray. */
+function placeNewRows(scan: TableScan, existing: SheetSnapshot | undefined, count: number, width: number): number[] {
+  const out: number[] = [];
+  for (let r = scan.lastRecord + 1; out.length < count; r++) {
+    let stray = false;
+    if (existing && r > scan.end) for (let c = 0; c < width && !stray; c++) stray = hasContent(existing, r, c);
+    if (!stray) out.push(r);
+  }
+  return out;
+}
+
+/** A person's text where we write a header or label: kept, unless it is our own (older) text. */
+function theirText(v: SnapshotValue, f: string | null, ours: string, memory: Set<string> | undefined): boolean {
+  if (f !== null) return true;
+  if (isEmpty(v) || v === ours) return false;
+  if (!memory) return false; // a workbook from before texts were remembered: ours is refreshed
+  return !(typeof v === "string" && memory.has(textHash(v)));
+}
+
+/** How a data file's value reads back from a cell, for comparison with the cell. */
+function fileCanon(c: ColumnSpec, v: Value | undefined): string {
+  if (c.type === "date" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return canon(isoToSerial(v));
+  return canon(v ?? null);
+}
+function showCanon(c: ColumnSpec, x: string): string {
+  if (x === "") return "(blank)";
+  const body = x.slice(2);
+  if (x.startsWith("n:") && c.type === "date") return serialToIso(Number(body)).split("-").reverse().join("/");
+  if (x.startsWith("f:")) return `a formula (${body})`;
+  return body;
+}
+
+/** What one build carries from sheet to sheet. */
+interface EngineState {
+  warnings: string[];
+  conflicts: DataConflict[];
+  updates: number;
+  /** The data store as read (--data builds only), and as it will be written. */
+  store?: DataStore;
+  newStore?: DataStore;
+}
+
+interface TableResult { capacity: number; layout: string[]; texts: string[]; rows: RowValues[] }
 
 /** Plans the table at A1. Returns the capacity (data rows incl. spare) it now spans. */
 function planTable(
   plan: SheetPlan, spec: SheetSpec, t: TableSpec, existing: SheetSnapshot | undefined, old: SheetMeta | undefined,
-  names: NamedRange[], warnings: string[],
+  names: NamedRange[], st: EngineState,
 ): TableResult {
+  const warnings = st.warnings;
   const cols = t.columns;
   const width = cols.length;
   const layout = cols.map((c) => c.key);
   const incoming = spec.rows ?? [];
   const keyOf = (r: RowValues) => recordKey(t.keyColumns, r);
-  const header: PlanCell[] = cols.map((c) => c.header);
+  const memory = existing ? old?.texts : undefined;
+  const texts: string[] = cols.map((c) => c.header);
 
-  // Existing content by column key (ours only: `existing` is undefined for a sheet we did not make).
-  const oldLayout = old?.layout ?? [];
+  const oldLayout = existing ? (old?.layout ?? []) : [];
   const sameLayout = !!existing && oldLayout.length === layout.length && oldLayout.every((k, i) => k === layout[i]);
   const oldIdx = new Map(oldLayout.map((k, i) => [k, i]));
-  const nExisting = existing ? Math.max(0, existing.values.length - 1) : 0;
-  const seedFormula = (c: ColumnSpec, rowNo: number) => (c.seed ? "=" + c.seed(makeCtx(cols, rowNo)).replace(/^=/, "") : null);
+  const scan = scanTable(t, existing, oldLayout);
+  const n = existing ? lastRowOf(existing) : 0;
+  const cellAt = (r: number, key: string) => {
+    const oi = oldIdx.get(key);
+    return existing && oi !== undefined ? snapshotCell(existing, r, oi) : { v: null, f: null };
+  };
 
-  // On a relayout, everything outside the new columns is carried to the right: retired columns, and any
-  // column a person added beside the table.
-  const existingWidth = existing ? Math.max(0, ...existing.values.map((r) => r.length)) : 0;
-  const carriedCols: number[] = [];
-  if (existing && !sameLayout) {
-    for (let oi = 0; oi < existingWidth; oi++) {
-      const k = oldLayout[oi];
-      if (k !== undefined && layout.includes(k)) continue;
-      if (k !== undefined || existing.values.some((row, r) => r > 0 && (!isEmpty(row[oi]) || existing.formulas[r]?.[oi]))) carriedCols.push(oi);
-    }
-  }
-  // A row is used when any input cell holds something a person put there (a value, or a formula other than our seed).
-  let lastUsed = 0;
-  const existingKeys = new Map<string, number>();
-  for (let r = 1; r <= nExisting; r++) {
-    let used = false;
-    const rec: RowValues = {};
-    for (const c of cols) {
-      const oi = oldIdx.get(c.key);
-      if (oi === undefined) continue;
-      const { v, f } = snapshotCell(existing, r, oi);
-      if (isComputed(c)) {
-        // A value typed over one of our formulas is the person's: the row is theirs too.
-        if (f === null && !isEmpty(v)) used = true;
-        continue;
-      }
-      const oursSeed = f !== null && seedFormula(c, r + 1)?.toUpperCase() === f.toUpperCase();
-      if ((f === null && !isEmpty(v)) || (f !== null && !oursSeed)) used = true;
-      rec[c.key] = f === null ? (v as Value) : null;
-    }
-    // Columns the old layout had and the new one drops, and the person's own columns, also count as content.
-    if (!sameLayout && existing) {
-      for (const oi of carriedCols) {
-        const { v, f } = snapshotCell(existing, r, oi);
-        if (!isEmpty(v) || f) used = true;
-      }
-    }
-    if (used) {
-      lastUsed = r;
-      const k = keyOf(rec);
-      if (k.replace(/\|/g, "") !== "") existingKeys.set(k, r);
-    }
-  }
-
+  // Incoming records: new ones, and those already in the sheet (matched by key).
   const newRows: RowValues[] = [];
-  const updates: { r: number; rec: RowValues }[] = [];
-  for (const rec of spec.seedOnly && existing ? [] : incoming) {
-    const at = existingKeys.get(keyOf(rec));
+  const matched: { r: number; rec: RowValues }[] = [];
+  for (const rec of incoming) {
+    const at = scan.keys.get(keyOf(rec));
     if (at === undefined) newRows.push(rec);
-    else if (spec.rowsWin) updates.push({ r: at, rec });
+    else matched.push({ r: at, rec });
   }
-  const appendStart = lastUsed; // new records go in rows appendStart+1 ...
-  const capacity = Math.max(old?.capacity ?? 0, appendStart + newRows.length + t.spareRows, nExisting);
+  // Cells of existing records to rewrite: confirmed in the pane, or owned by the data file and not changed since.
+  const over = new Map<number, Map<string, PlanCell>>();
+  const setOver = (r: number, key: string, cell: PlanCell) => {
+    let m = over.get(r);
+    if (!m) over.set(r, (m = new Map()));
+    m.set(key, cell);
+  };
+  if (spec.rowsWin) {
+    for (const u of matched) for (const c of cols) if (!isComputed(c) && !isEmpty(u.rec[c.key])) setOver(u.r, c.key, recordCell(c, u.r + 1, cols, u.rec[c.key]));
+  }
+  if (spec.owned && st.newStore) {
+    const byKey = new Map(cols.map((c) => [c.key, c]));
+    const fields = (spec.owned.fields ?? cols.filter((c) => !t.keyColumns.includes(c.key)).map((c) => c.key)).filter((k) => { const c = byKey.get(k); return !!c && !isComputed(c); });
+    const before = st.store?.get(spec.key);
+    const after = new Map<string, FieldHashes>();
+    const at = new Map(matched.map((m) => [m.rec, m.r]));
+    for (const rec of incoming) {
+      if (spec.owned.record && !spec.owned.record(rec)) continue;
+      const kh = textHash(keyOf(rec));
+      const r = at.get(rec);
+      const base = r !== undefined ? before?.get(kh) : undefined;
+      const hashes: FieldHashes = new Map();
+      for (const k of fields) {
+        if (!hasOwn(rec, k)) continue;
+        const c = byKey.get(k)!;
+        const fileC = fileCanon(c, rec[k]);
+        hashes.set(k, valueHash(fileC));
+        if (r === undefined) continue;
+        const { v, f } = cellAt(r, k);
+        const sheetC = f !== null && isOurSeed(c, cols, r + 1, f) ? "" : canon(v as Value, f);
+        if (sheetC === fileC) continue;
+        const b = base?.get(k);
+        if ((b !== undefined && valueHash(sheetC) === b) || (b === undefined && sheetC === "")) {
+          // Not changed by the person since the file set it (or never set): the file's value.
+          setOver(r, k, recordCell(c, r + 1, cols, rec[k]));
+          st.updates++;
+        } else if (b === undefined || valueHash(fileC) !== b) {
+          st.conflicts.push({ sheet: plan.name, row: r + 1, field: c.header, ref: t.keyColumns.map((kc) => String(rec[kc] ?? "")).join(" / "), yours: showCanon(c, sheetC), file: showCanon(c, fileC) });
+        }
+      }
+      after.set(kh, hashes);
+    }
+    st.newStore.set(spec.key, after);
+  }
+
+  const placed = placeNewRows(scan, existing, newRows.length, Math.max(width, scan.width0));
+  const incAt = new Map(placed.map((r, i) => [r, newRows[i]]));
+  const lastNew = placed.length ? placed[placed.length - 1] : scan.lastRecord;
+  const strayAt = (r: number, c: number) => !!existing && r > scan.end && hasContent(existing, r, c);
+  // Spare rows stop a blank row short of a stray below (so it never joins the table by touching it).
+  let capacity = Math.max(lastNew + t.spareRows, scan.end);
+  for (let r = lastNew + 1; r <= lastNew + t.spareRows + 1 && r > scan.end; r++) {
+    let stray = false;
+    for (let c = 0, w = existing ? rowWidth(existing, r) : 0; c < w && !stray; c++) stray = strayAt(r, c);
+    if (stray) {
+      capacity = Math.max(lastNew, scan.end, r - 2);
+      warnings.push(`${plan.name}: the table's blank rows stop above ${colLetter(0)}${r + 1}, which holds something that is not part of it; move that further down to give the table more room.`);
+      break;
+    }
+  }
+  if (scan.strayCount) {
+    const more = scan.strayCount - scan.strays.length;
+    const where = (cell: string) => (Number(cell.replace(/^[A-Z]+/, "")) - 1 > scan.end ? "below" : "far to the right of");
+    warnings.push(
+      scan.strayCount === 1
+        ? `${plan.name}!${scan.strays[0]} is ${where(scan.strays[0])} the table, not part of it: it was left as it is and is not counted. Move it into the table's rows if it is a record.`
+        : `${plan.name}: ${scan.strayCount} cells below or far beside the table are not part of it (${scan.strays.join(", ")}${more ? ` and ${more} more` : ""}): they were left as they are and are not counted. Move them into the table's rows if they are records.`,
+    );
+  }
+  const typedOver = (r: number, key: string, at: string) => {
+    const { v, f } = cellAt(r, key);
+    if (f === null && !isEmpty(v)) { warnings.push(`Kept the value typed over the formula in ${plan.name}!${at}.`); return true; }
+    return false;
+  };
+  const headerOf = (c: ColumnSpec): { cell: PlanCell; theirs: boolean } => {
+    const h = cellAt(0, c.key);
+    if (existing && oldIdx.has(c.key) && theirText(h.v, h.f, c.header, memory)) return { cell: asCell(h), theirs: true };
+    return { cell: c.header, theirs: false };
+  };
 
   if (!existing || !sameLayout) {
-    // Fresh sheet, or a relayout: one block over the whole table, carrying existing content by key.
-    const carriedHeader = (oi: number) => {
-      const h = existing!.values[0]?.[oi];
-      return oldLayout[oi] !== undefined ? `${String(h ?? oldLayout[oi])} (kept)` : ((h ?? null) as PlanCell);
-    };
-    const cells: PlanCell[][] = [[...header, ...carriedCols.map(carriedHeader)]];
+    // Fresh sheet, or a relayout: one block over the table, carrying existing content by key; retired columns
+    // with values follow it, and everything right of the old table moves right as far as the table grew.
+    const retired = scan.retired;
+    const newRight = width + retired.length;
+    const shift = existing ? Math.max(0, newRight - scan.width0) : 0;
+    const header: PlanCell[] = cols.map((c) => headerOf(c).cell);
+    for (const oi of retired) {
+      const h = snapshotCell(existing, 0, oi);
+      const text = h.f || isEmpty(h.v) ? `${oldLayout[oi]} (kept)` : String(h.v).endsWith(" (kept)") ? String(h.v) : `${String(h.v)} (kept)`;
+      header.push(text);
+      texts.push(text);
+    }
+    const cells: PlanCell[][] = [header];
     for (let r = 1; r <= capacity; r++) {
       const rowNo = r + 1;
       const row: PlanCell[] = [];
-      const inc = r > appendStart && r <= appendStart + newRows.length ? newRows[r - appendStart - 1] : undefined;
+      const inc = incAt.get(r);
+      const ov = over.get(r);
       for (const c of cols) {
-        const oi = oldIdx.get(c.key);
-        const snap = existing && oi !== undefined && r <= nExisting ? snapshotCell(existing, r, oi) : { v: null, f: null };
-        if (isComputed(c)) {
-          if (snap.f === null && !isEmpty(snap.v)) {
-            row.push(snap.v as PlanCell);
-            warnings.push(`Kept the value typed over the formula in ${plan.name}!${colLetter(row.length - 1)}${rowNo}.`);
-          } else row.push(recordCell(c, rowNo, cols, null));
-        } else if (snap.f !== null && seedFormula(c, r + 1)?.toUpperCase() !== snap.f.toUpperCase()) row.push({ f: snap.f });
+        const snap = r <= n ? cellAt(r, c.key) : { v: null, f: null };
+        if (strayAt(r, row.length)) row.push(asCell(snapshotCell(existing, r, row.length)));
+        else if (isComputed(c)) row.push(typedOver(r, c.key, `${colLetter(row.length)}${rowNo}`) ? (snap.v as PlanCell) : recordCell(c, rowNo, cols, null));
+        else if (ov?.has(c.key)) row.push(ov.get(c.key)!);
+        else if (snap.f !== null && !isOurSeed(c, cols, rowNo, snap.f)) row.push({ f: snap.f });
         else if (!isEmpty(snap.v) && snap.f === null) row.push(snap.v as PlanCell);
         else row.push(recordCell(c, rowNo, cols, inc?.[c.key]));
       }
-      for (const oi of carriedCols) {
-        const s = r <= nExisting ? snapshotCell(existing, r, oi) : { v: null, f: null };
-        row.push(s.f ? { f: s.f } : (s.v as PlanCell));
-      }
+      for (const oi of retired) row.push(strayAt(r, row.length) ? asCell(snapshotCell(existing, r, row.length)) : r <= scan.end ? asCell(snapshotCell(existing, r, oi)) : null);
       cells.push(row);
     }
-    plan.blocks.push({ row: 0, col: 0, cells });
-    if (existing && !sameLayout) warnings.push(`${plan.name}: columns updated to this version; your values moved with their columns${carriedCols.length ? ", and other columns were kept at the right" : ""}.`);
+    if (existing && scan.width0 > newRight) plan.clears.push({ row: 0, col: newRight, rows: scan.end + 1, cols: scan.width0 - newRight });
+    if (shift > 0) {
+      for (const oi of scan.beside) plan.clears.push({ row: 0, col: oi, rows: scan.end + 1, cols: 1 });
+      for (const oi of scan.beside) plan.blocks.push({ row: 0, col: oi + shift, cells: Array.from({ length: scan.end + 1 }, (_, r) => [asCell(snapshotCell(existing, r, oi))]) });
+    }
+    plan.blocks.unshift({ row: 0, col: 0, cells });
+    if (existing && !sameLayout) {
+      const kept = retired.length || shift > 0;
+      warnings.push(`${plan.name}: columns updated to this version; your values moved with their columns${kept ? ", and other columns were kept at the right" : ""}.`);
+    }
   } else {
-    plan.blocks.push({ row: 0, col: 0, cells: [header] });
-    // Existing rows 1..appendStart: computed columns only, column run by column run, avoiding typed-over cells.
-    if (appendStart > 0) {
+    const header = cols.map((c) => headerOf(c));
+    plan.blocks.push(...blocksAvoiding(0, 0, [header.map((h) => h.cell)], (_, c) => header[c].theirs));
+    for (const c of cols) {
+      const h = headerOf(c);
+      if (h.theirs) warnings.push(`Kept the heading typed over ours in ${plan.name}!${colLetter(cols.indexOf(c))}1 (ours: "${c.header}").`);
+    }
+    // Existing rows 1..lastRecord: computed columns only, column run by column run, avoiding typed-over cells.
+    const lastRecord = scan.lastRecord;
+    if (lastRecord > 0) {
       let c0 = 0;
       while (c0 < width) {
         if (!isComputed(cols[c0])) { c0++; continue; }
         let c1 = c0;
         while (c1 + 1 < width && isComputed(cols[c1 + 1])) c1++;
         const cells: PlanCell[][] = [];
-        for (let r = 1; r <= appendStart; r++) {
+        for (let r = 1; r <= lastRecord; r++) {
           const line: PlanCell[] = [];
           for (let c = c0; c <= c1; c++) line.push(recordCell(cols[c], r + 1, cols, null));
           cells.push(line);
         }
-        plan.blocks.push(
-          ...blocksAvoiding(1, c0, cells, (ri, ci) => {
-            const { v, f } = snapshotCell(existing, ri + 1, c0 + ci);
-            const typed = f === null && !isEmpty(v);
-            if (typed) warnings.push(`Kept the value typed over the formula in ${plan.name}!${colLetter(c0 + ci)}${ri + 2}.`);
-            return typed;
-          }),
-        );
+        plan.blocks.push(...blocksAvoiding(1, c0, cells, (ri, ci) => typedOver(ri + 1, cols[c0 + ci].key, `${colLetter(c0 + ci)}${ri + 2}`)));
         c0 = c1 + 1;
       }
     }
-    // Rows after the last used one hold nothing of the person's: new records and spare rows, full width.
+    // Rows after the last record hold nothing of the person's (but strays): new records and spare rows.
     const tail: PlanCell[][] = [];
-    for (let r = appendStart + 1; r <= capacity; r++) {
-      const inc = r <= appendStart + newRows.length ? newRows[r - appendStart - 1] : undefined;
+    for (let r = lastRecord + 1; r <= capacity; r++) {
+      const inc = incAt.get(r);
       tail.push(cols.map((c) => recordCell(c, r + 1, cols, inc?.[c.key])));
     }
-    if (tail.length) plan.blocks.push({ row: appendStart + 1, col: 0, cells: tail });
-    // Records confirmed in the pane: their input runs are rewritten with the confirmed values.
-    for (const u of updates) {
-      let c0 = 0;
-      while (c0 < width) {
-        if (isComputed(cols[c0])) { c0++; continue; }
-        let c1 = c0;
-        while (c1 + 1 < width && !isComputed(cols[c1 + 1])) c1++;
+    if (tail.length) plan.blocks.push(...blocksAvoiding(lastRecord + 1, 0, tail, (ri, c) => strayAt(lastRecord + 1 + ri, c)));
+    // Input cells of existing records to rewrite, in runs of adjacent columns.
+    for (const [r, ov] of over) {
+      let c = 0;
+      while (c < width) {
+        if (!ov.has(cols[c].key)) { c++; continue; }
         const line: PlanCell[] = [];
-        for (let c = c0; c <= c1; c++) {
-          const col = cols[c];
-          const inc = u.rec[col.key];
-          const s = snapshotCell(existing, u.r, c);
-          line.push(!isEmpty(inc) ? recordCell(col, u.r + 1, cols, inc) : s.f ? { f: s.f } : (s.v as PlanCell));
-        }
-        plan.blocks.push({ row: u.r, col: c0, cells: [line] });
-        c0 = c1 + 1;
+        const c0 = c;
+        while (c < width && ov.has(cols[c].key)) line.push(ov.get(cols[c++].key)!);
+        plan.blocks.push({ row: r, col: c0, cells: [line] });
       }
     }
   }
@@ -274,7 +517,23 @@ function planTable(
     plan.conditionalFormats.push(...t.conditionalFormats(byKey));
   }
   plan.table = { name: t.tableName, range: { row: 0, col: 0, rows: capacity + 1, cols: width } };
-  return { capacity, layout };
+  const rows = [
+    ...scan.records.map((x) => ({ ...x.rec, __row: x.r + 1 })),
+    ...placed.map((r, i) => ({ ...newRows[i], __row: r + 1 })),
+  ];
+  return { capacity, layout, texts, rows };
+}
+
+/** Records as they sit after a build (existing records in place, then new ones), without planning it. `__row` is the 1-based sheet row. */
+export function finalRecords(spec: SheetSpec, existing: SheetSnapshot | undefined, oldLayout: string[]): RowValues[] {
+  const t = spec.table!;
+  const scan = scanTable(t, existing, oldLayout);
+  const newRows = (spec.rows ?? []).filter((r) => !scan.keys.has(recordKey(t.keyColumns, r)));
+  const placed = placeNewRows(scan, existing, newRows.length, Math.max(t.columns.length, scan.width0));
+  return [
+    ...scan.records.filter((x) => !blankKey(recordKey(t.keyColumns, x.rec))).map((x) => ({ ...x.rec, __row: x.r + 1 })),
+    ...placed.map((r, i) => ({ ...newRows[i], __row: r + 1 })),
+  ];
 }
 
 /**
@@ -333,18 +592,24 @@ function validationFor(c: ColumnSpec, range: RangeRef, names: NamedRange[]): Val
   return null;
 }
 
-function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | undefined, names: NamedRange[], warnings: string[]) {
+function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | undefined, memory: Set<string> | undefined, names: NamedRange[], warnings: string[]): string[] {
   const cells: PlanCell[][] = rep.rows.map((row) => row.map((rc) => (rc ? rc.cell : null)));
+  const texts = rep.rows.flatMap((row) => row.flatMap((rc) => (rc && !rc.input && typeof rc.cell === "string" ? [rc.cell] : [])));
   const skip = (r: number, c: number) => {
     const rc = rep.rows[r][c];
     if (!existing) return false;
     const { v, f } = snapshotCell(existing, r, rep.col + c);
-    // Where we have nothing to say, whatever the person typed stays.
-    if (!rc || rc.cell === null || rc.cell === "") return !isEmpty(v) || f !== null;
+    const at = `${plan.name}!${colLetter(rep.col + c)}${r + 1}`;
+    // Where we have nothing to say, whatever the person typed stays (our own older text goes).
+    if (!rc || rc.cell === null || rc.cell === "") return (!isEmpty(v) || f !== null) && !(f === null && typeof v === "string" && !!memory?.has(textHash(v)));
     if (rc.input) return !isEmpty(v) || f !== null;
     const isFormula = typeof rc.cell === "object" && rc.cell !== null && "f" in rc.cell;
     if (isFormula && f === null && !isEmpty(v)) {
-      warnings.push(`Kept the value typed over the formula in ${plan.name}!${colLetter(rep.col + c)}${r + 1}.`);
+      warnings.push(`Kept the value typed over the formula in ${at}.`);
+      return true;
+    }
+    if (typeof rc.cell === "string" && theirText(v, f, rc.cell, memory)) {
+      if (!rc.personal) warnings.push(`Kept the text typed over ours in ${at}.`);
       return true;
     }
     return false;
@@ -380,48 +645,70 @@ function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | 
   });
   (rep.widths ?? []).forEach((w, i) => plan.columnWidths.push({ col: rep.col + i, width: w }));
   plan.conditionalFormats.push(...(rep.conditionalFormats ?? []));
+  return texts;
 }
 
 export interface EngineInput {
   year: string;
-  /** The network's name, remembered for later builds. */
+  /** The network's name and ICB, remembered for later builds. */
   pcn?: string;
+  icb?: string;
+  /** The workbook is the fictional sample (remembered, and shown on About). */
+  sample?: boolean;
+  /** A build with the person's data file: the values records took from it are remembered (see `owned`). */
+  data?: boolean;
   specs: SheetSpec[];
   /** Keys to (re)build; others are left as they are. */
   only?: Set<string>;
   snapshot: WorkbookSnapshot;
 }
 
-export interface NameRequest { key: string; name: string; title?: string; keys?: string[]; headers?: string[] }
+export interface EngineResult { sheets: SheetPlan[]; names: NamedRange[]; conflicts: DataConflict[]; updates: number }
+
+export interface NameRequest {
+  key: string; name: string; title?: string; keys?: string[]; headers?: string[];
+  /** Leading headers that must match for the sheet to be recognised (the rest may vary, e.g. KPI months); default all. */
+  minHeaders?: number;
+}
+
+/** How many leading cells of a header row are exactly ours. */
+function leadingMatch(row: SnapshotValue[] | undefined, headers: string[]): number {
+  let j = 0;
+  while (row && j < headers.length && String(row[j] ?? "").trim() === headers[j]) j++;
+  return j;
+}
 
 /**
  * Resolves each sheet's name: the sheet we made before (found case-insensitively, spelled as the workbook
- * spells it); else a sheet whose header row is exactly ours (a renamed sheet, or the meta sheet was lost),
- * which is adopted with a note; else the default name, or a free variant when a sheet of that name is not ours.
- * Adopted sheets are added to `meta`, which the engine then treats as ours.
+ * spells it); else a sheet whose header row is ours (a renamed sheet, or the meta sheet was lost), which is
+ * adopted with a note; else the default name, or a free variant when a sheet of that name is not ours.
+ * Adopted sheets are added to `meta` (with the layout their header row shows), which the engine then treats as ours.
  */
 export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): Map<string, { name: string; ours: boolean }> {
   const byLower = new Map(snap.sheets.map((s) => [s.name.toLowerCase(), s]));
-  const claimed = new Set<string>([META_SHEET.toLowerCase(), LISTS_SHEET.toLowerCase()]);
+  const claimed = new Set<string>([META_SHEET.toLowerCase(), LISTS_SHEET.toLowerCase(), DATA_SHEET.toLowerCase()]);
   const out = new Map<string, { name: string; ours: boolean }>();
+  const layoutFrom = (sheet: SheetSnapshot, s: NameRequest) => s.keys!.slice(0, leadingMatch(sheet.values[0], s.headers!));
   for (const s of specs) {
     const m = meta.sheets.find((x) => x.key === s.key);
-    const sheet = m && byLower.get(m.name.toLowerCase());
+    const sheet = m && m.name ? byLower.get(m.name.toLowerCase()) : undefined;
     if (m && sheet && !claimed.has(sheet.name.toLowerCase())) {
       m.name = sheet.name;
+      // A layout the meta sheet no longer gives (damaged) is read from the header row.
+      if (!m.layout.length && s.keys?.length && s.headers) m.layout = layoutFrom(sheet, s);
       out.set(s.key, { name: sheet.name, ours: true });
       claimed.add(sheet.name.toLowerCase());
     }
   }
-  const sameHeader = (row: SnapshotValue[] | undefined, headers: string[]) =>
-    !!row && headers.every((h, i) => String(row[i] ?? "").trim() === h);
   for (const s of specs) {
     if (out.has(s.key) || !s.headers || !s.keys) continue;
-    const found = snap.sheets.filter((sh) => !claimed.has(sh.name.toLowerCase()) && sameHeader(sh.values[0], s.headers!));
+    const need = s.minHeaders ?? s.headers.length;
+    const found = snap.sheets.filter((sh) => !claimed.has(sh.name.toLowerCase()) && leadingMatch(sh.values[0], s.headers!) >= need);
     const sheet = found.find((sh) => sh.name.toLowerCase() === s.name.toLowerCase()) ?? found[0];
     if (!sheet) continue;
+    const old = meta.sheets.find((x) => x.key === s.key);
     meta.sheets = meta.sheets.filter((x) => x.key !== s.key);
-    meta.sheets.push({ key: s.key, name: sheet.name, layout: s.keys, capacity: Math.max(0, sheet.values.length - 1) });
+    meta.sheets.push({ key: s.key, name: sheet.name, layout: s.keys.length ? layoutFrom(sheet, s) : [], capacity: 0, texts: old?.texts });
     out.set(s.key, { name: sheet.name, ours: true });
     claimed.add(sheet.name.toLowerCase());
     warnings.push(`Recognised "${sheet.name}" as the ${s.title ?? s.name} sheet by its columns, and refreshed it in place.`);
@@ -440,11 +727,30 @@ export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta:
   return out;
 }
 
-export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: string[]): { sheets: SheetPlan[]; names: NamedRange[] } {
+/** A hidden sheet of ours, rewritten whole: rows past the new content are cleared in one range. */
+function hiddenSheet(key: string, name: string, snapshot: WorkbookSnapshot, rows: PlanCell[][], width: number): SheetPlan {
+  const old = snapshot.sheets.find((s) => s.name === name);
+  const p = emptySheetPlan(key, name, !old);
+  p.hidden = true;
+  const oldRows = old ? lastRowOf(old) + 1 : 0;
+  let oldWidth = width;
+  for (let r = 0; old && r < oldRows; r++) oldWidth = Math.max(oldWidth, old.values[r]?.length ?? 0, old.formulas[r]?.length ?? 0);
+  if (oldRows > rows.length) p.clears.push({ row: rows.length, col: 0, rows: oldRows - rows.length, cols: oldWidth });
+  p.blocks.push({ row: 0, col: 0, cells: rows.map((r) => { const x = r.slice(0, width); while (x.length < width) x.push(null); return x; }) });
+  p.formats.push({ range: { row: 0, col: 0, rows: rows.length, cols: width }, format: "@" });
+  return p;
+}
+
+export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: string[]): EngineResult {
   const { snapshot } = input;
   const names: NamedRange[] = [];
   const sheets: SheetPlan[] = [];
   const newMeta: SheetMeta[] = [];
+  const st: EngineState = { warnings, conflicts: [], updates: 0 };
+  if (input.data) {
+    st.store = meta.found ? readDataStore(snapshot.sheets.find((s) => s.name === DATA_SHEET)) : new Map();
+    st.newStore = new Map();
+  }
   for (const spec of input.specs) {
     const existing = snapshot.sheets.find((s) => s.name === spec.name);
     const old = meta.sheets.find((m) => m.key === spec.key);
@@ -457,30 +763,52 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     if (!rebuild && !ours) continue;
     let capacity = old?.capacity ?? 0;
     let layout = old?.layout ?? [];
+    const texts: string[] = [];
+    const mine = ours ? existing : undefined;
     if (spec.table) {
+      let rows: RowValues[];
       if (rebuild) {
-        const r = planTable(plan, spec, spec.table, ours ? existing : undefined, ours ? old : undefined, names, warnings);
+        const r = planTable(plan, spec, spec.table, mine, ours ? old : undefined, names, st);
         capacity = r.capacity;
         layout = r.layout;
+        rows = r.rows;
+        texts.push(...r.texts);
       } else {
-        // Not rebuilt: still declare its names so other sheets' formulas resolve.
+        // Not rebuilt: still declare its names (over the rows it holds) so other sheets' formulas resolve.
+        const scan = scanTable(spec.table, mine, layout);
+        capacity = scan.end;
+        rows = scan.records.map((x) => ({ ...x.rec, __row: x.r + 1 }));
         spec.table.columns.forEach((c, i) => {
-          if (c.name) names.push({ name: spec.table!.namePrefix + c.name, sheet: spec.name, range: { row: 1, col: i, rows: capacity, cols: 1 } });
+          if (c.name) names.push({ name: spec.table!.namePrefix + c.name, sheet: spec.name, range: { row: 1, col: i, rows: Math.max(1, capacity), cols: 1 } });
         });
       }
       // Row names (e.g. one rate's value cell) from where each record now sits.
-      if (spec.table.rowNames) addRowNames(spec, spec.table, ours ? existing : undefined, capacity, names);
+      const t = spec.table;
+      if (t.rowNames) {
+        for (const rec of rows) {
+          const row = (rec.__row as number) - 1;
+          const nm = t.rowNames(rec);
+          if (!nm || row > capacity) continue;
+          const col = t.columns.findIndex((c) => c.key === nm.column);
+          if (!names.some((x) => x.name === nm.name)) names.push({ name: nm.name, sheet: spec.name, range: { row, col, rows: 1, cols: 1 } });
+        }
+      }
     }
     for (const rep of spec.reports ?? []) {
-      if (rebuild) planReport(plan, rep, ours ? existing : undefined, names, warnings);
+      if (rebuild) texts.push(...planReport(plan, rep, mine, ours ? old?.texts : undefined, names, warnings));
       else rep.rows.forEach((row, r) => row.forEach((rc, c) => rc?.name && names.push({ name: rc.name, sheet: spec.name, range: { row: r, col: rep.col + c, rows: 1, cols: 1 } })));
     }
     plan.charts = spec.charts ?? [];
     plan.formats = mergeAdjacent(plan.formats);
     plan.styles = mergeAdjacent(plan.styles);
     plan.validations = mergeAdjacent(plan.validations);
-    newMeta.push({ key: spec.key, name: spec.name, layout, capacity });
+    newMeta.push({ key: spec.key, name: spec.name, layout, capacity, texts: rebuild ? textsOf(texts) : old?.texts });
     if (rebuild) sheets.push(plan);
+  }
+  // Sheets built once and not now: remembered (without a name if gone), so the sample never refills them.
+  for (const m of meta.sheets) {
+    if (newMeta.some((x) => x.key === m.key)) continue;
+    newMeta.push({ ...m, name: m.name && snapshot.sheets.some((s) => s.name.toLowerCase() === m.name.toLowerCase()) ? m.name : "" });
   }
   // Dropdown lists too long for an inline list (Excel's limit is 255 characters) go on a hidden lists sheet.
   const lists: string[][] = [];
@@ -500,54 +828,24 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     lp.blocks.push({ row: 0, col: 0, cells: Array.from({ length: height }, (_, r) => lists.map((l) => l[r] ?? null)) });
     sheets.push(lp);
   }
+  // What records took from the data file: the sheets built now, and what was remembered for the others.
+  if (st.newStore) {
+    const store: DataStore = new Map(st.newStore);
+    for (const [k, v] of st.store ?? []) if (!store.has(k) && input.specs.some((s) => s.key === k && input.only && !input.only.has(k))) store.set(k, v);
+    sheets.push(hiddenSheet("_data", DATA_SHEET, snapshot, dataStoreRows(store), 3));
+  }
   // The meta sheet: ours, hidden, rewritten whole.
-  const metaPlan = emptySheetPlan("_meta", META_SHEET, !snapshot.sheets.some((s) => s.name === META_SHEET));
-  metaPlan.hidden = true;
   const metaRows: PlanCell[][] = [
-    ["PCN Toolkit workbook settings: please do not edit this sheet.", null, null, null, null],
-    ["version", META_VERSION, null, null, null],
-    ["year", input.year, null, null, null],
-    ["pcn", input.pcn ?? meta.pcn ?? null, null, null, null],
-    ...newMeta.map((m) => ["sheet", m.key, m.name, JSON.stringify(m.layout), m.capacity] as PlanCell[]),
+    ["PCN Toolkit workbook settings: please do not edit this sheet."],
+    ["version", META_VERSION],
+    ["year", input.year],
+    ["pcn", input.pcn ?? meta.pcn ?? null],
+    ["icb", input.icb ?? meta.icb ?? null],
+    ["sample", input.sample ? "yes" : null],
+    ...newMeta.map((m) => ["sheet", m.key, m.name, JSON.stringify(m.layout), m.capacity, m.texts ? writeTexts(m.texts) : null] as PlanCell[]),
   ];
-  const oldMetaRows = snapshot.sheets.find((s) => s.name === META_SHEET)?.values.length ?? 0;
-  while (metaRows.length < oldMetaRows) metaRows.push([null, null, null, null, null]);
-  metaPlan.blocks.push({ row: 0, col: 0, cells: metaRows });
-  metaPlan.formats.push({ range: { row: 0, col: 0, rows: metaRows.length, cols: 5 }, format: "@" });
-  sheets.push(metaPlan);
-  return { sheets, names };
-}
-
-/** Records as they sit after a build: existing used rows in place, then incoming new ones. `__row` is the 1-based sheet row. */
-export function finalRecords(spec: SheetSpec, existing: SheetSnapshot | undefined): RowValues[] {
-  const t = spec.table!;
-  const cols = t.columns;
-  const rows: RowValues[] = [];
-  const n = existing ? existing.values.length - 1 : 0;
-  for (let r = 1; r <= n; r++) {
-    const rec: RowValues = { __row: r + 1 };
-    cols.forEach((c, i) => (rec[c.key] = (existing!.values[r]?.[i] ?? null) as Value));
-    rows.push(rec);
-  }
-  const keyOf = (r: RowValues) => recordKey(t.keyColumns, r);
-  const have = new Set(rows.filter((r) => keyOf(r).replace(/\|/g, "")).map(keyOf));
-  let last = 0;
-  rows.forEach((r, i) => { if (cols.some((c) => !c.formula && !isEmpty(r[c.key]))) last = i + 1; });
-  const out = rows.slice(0, last).filter((r) => keyOf(r).replace(/\|/g, ""));
-  let next = last + 2;
-  for (const inc of spec.seedOnly && existing ? [] : (spec.rows ?? [])) if (!have.has(keyOf(inc))) out.push({ ...inc, __row: next++ });
-  return out;
-}
-
-function addRowNames(spec: SheetSpec, t: TableSpec, existing: SheetSnapshot | undefined, capacity: number, names: NamedRange[]) {
-  for (const rec of finalRecords(spec, existing)) {
-    const row = (rec.__row as number) - 1;
-    if (row > capacity) continue;
-    const nm = t.rowNames!(rec);
-    if (!nm) continue;
-    const col = t.columns.findIndex((c) => c.key === nm.column);
-    if (!names.some((x) => x.name === nm.name)) names.push({ name: nm.name, sheet: spec.name, range: { row, col, rows: 1, cols: 1 } });
-  }
+  sheets.push(hiddenSheet("_meta", META_SHEET, snapshot, metaRows, 6));
+  return { sheets, names, conflicts: st.conflicts, updates: st.updates };
 }
 
 export function refuseOtherYear(meta: WorkbookMeta, year: string) {

@@ -84,7 +84,14 @@ export interface WritePlan {
   names: NamedRange[];
   /** Things the person should know (kept overrides, renamed sheets, unknown rates). */
   warnings: string[];
+  /** Fields where the person's value was kept over a changed value in the data file (--data). */
+  conflicts?: DataConflict[];
+  /** Cells the data file updated in records already in the workbook (--data). */
+  dataUpdates?: number;
 }
+
+/** A field a person changed that the data file has since changed too: theirs is kept. `row` is 1-based. */
+export interface DataConflict { sheet: string; row: number; field: string; ref: string; yours: string; file: string }
 
 /** What a host reads from the workbook before planning: values and formulas of each sheet's used range from A1. */
 export type SnapshotValue = string | number | boolean | null;

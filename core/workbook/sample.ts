@@ -32,7 +32,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       { ref: "A-04", name: "Advanced practitioner", role: "Advanced Practitioner", band: "8a", area: "national", wte: 0.6, start: ys, salary: 57349, shares: [{ practice: "Riverside Surgery", share: 1 }], hostPractice: "Riverside Surgery" },
       { ref: "A-05", name: "Enhanced practice nurse", role: "Enhanced Practice Nurse", band: "7", area: "national", wte: 1, start: addDays(ys, 91), end: addDays(ys, 364), salary: 50952, shares: [{ practice: "Oakfield Medical Centre", share: 0.5 }, { practice: "Castle Street Practice", share: 0.5 }], hostPractice: "Oakfield Medical Centre" },
       { ref: "A-06", name: "GP (newly qualified)", role: "General Practitioner", band: "n/a", area: "national", wte: 0.5, start: addDays(ys, 183), salary: 82418, shares: [{ practice: "Northgate Family Practice", share: 1 }], hostPractice: "Northgate Family Practice" },
-      { ref: "A-07", name: "Care co-ordinator", role: "Care Co-ordinator", band: "4", area: "national", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
+      { ref: "A-07", name: "Care co-ordinator", role: "Care Co-ordinator", band: "4", area: "national", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.55 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
     ],
     budget: [],
     kpis: [],
@@ -116,6 +116,9 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       readings: Array.from({ length: 12 }, (_, m) => Math.round((base + step * m + (((m * 3 + i) % 4) - 1.5) * Math.abs(step) * 0.8) * 1000) / 1000),
     });
   });
+  // Valid for its year as a data file would be: only the year's ARRS roles and IIF indicators.
+  input.arrsPosts = input.arrsPosts.filter((p) => y.arrs.roles.some((r) => r.role === p.role));
+  input.iif = input.iif.filter((x) => y.iif.indicators.some((i) => i.code === x.code));
   return input;
 }
 
@@ -123,7 +126,8 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
 export function largeNetwork(scale = 1, year: string = NEWEST_YEAR): NetworkData {
   const base = sampleNetwork(year, "2025-10-01");
   const n = (k: number) => Math.max(1, Math.round(k * scale));
-  const partnerships = Array.from({ length: n(500) }, (_, i) => ({ ...base.partnerships[i % base.partnerships.length], ref: `P-${i + 1}`, partner: `Partner ${i + 1}` }));
+  // References as the sample's (P-001...), so the KPIs' linked partnerships exist.
+  const partnerships = Array.from({ length: n(500) }, (_, i) => ({ ...base.partnerships[i % base.partnerships.length], ref: `P-${String(i + 1).padStart(3, "0")}`, partner: `Partner ${i + 1}` }));
   const budget = Array.from({ length: n(10000) }, (_, i) => ({ ...base.budget[i % base.budget.length], ref: `B-${i + 1}`, description: `Budget line ${i + 1}` }));
   const kpis = Array.from({ length: n(100) }, (_, i) => ({
     ...base.kpis[i % base.kpis.length], ref: `K-${i + 1}`, measure: `KPI ${i + 1}`,

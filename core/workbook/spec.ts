@@ -14,6 +14,9 @@ export type ColType = "text" | "longtext" | "integer" | "number" | "rate" | "mon
 export type Value = number | string | boolean | null;
 export type RowValues = Record<string, Value>;
 
+/** Own keys only: a name a person typed ("constructor", "__proto__") never reaches an object's inherited properties. */
+export const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
 export interface FormulaCtx {
   /** 1-based sheet row of the record. */
   row: number;
@@ -81,6 +84,8 @@ export interface ReportCell {
   name?: string;
   compute?: (env: Env) => Value;
   validation?: { list: string[]; message: string };
+  /** A label a person is expected to type over (the network's name): what they type is kept without a warning. */
+  personal?: boolean;
 }
 
 export interface ReportSpec {
@@ -100,8 +105,13 @@ export interface SheetSpec {
   rows?: RowValues[];
   /** When true, incoming rows overwrite matching records' inputs (a person confirmed them in the pane). */
   rowsWin?: boolean;
-  /** Incoming rows only fill a sheet being created (the sample): a record a person deleted never comes back. */
-  seedOnly?: boolean;
+  /**
+   * The incoming rows come from the person's data file (--data), which owns these fields: a field the person has
+   * not changed since the last build with the file takes the file's new value; one they changed is kept, and a
+   * conflict is reported. `fields` default to every input column but the key; `record` picks the rows the file
+   * owns (default all).
+   */
+  owned?: { fields?: string[]; record?: (r: RowValues) => boolean };
   reports?: ReportSpec[];
   charts?: ChartSpec[];
   freeze?: { rows: number; cols: number };

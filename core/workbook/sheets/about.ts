@@ -48,7 +48,10 @@ export function aboutSpec(ctx: SpecCtx): SheetSpec {
   const rows: (ReportCell | null)[][] = [];
   const line = (t: string, bold = false) => rows.push([label(t, { bold })]);
   line("PCN Toolkit workbook", true);
-  line(ctx.pcnName ?? "Your Primary Care Network", true);
+  // The network's name is the person's to type over: kept without a warning.
+  rows.push([label(ctx.pcnName ?? "Your Primary Care Network", { bold: true, personal: true })]);
+  if (ctx.icb) rows.push([label(`Integrated Care Board: ${ctx.icb}`, { personal: true })]);
+  if (ctx.sample) line("This workbook holds the fictional sample network: made-up practices, staff, partnerships and money, for trying PCN Toolkit out. Build your own network into a new workbook.", true);
   line(`Financial year ${y.year} (1 April to 31 March). List sizes as at ${shortDate(y.listSizeDate)}.`);
   if (ctx.yearNote) line(ctx.yearNote, true);
   line("");

@@ -11,8 +11,9 @@ export function budgetSpec(ctx: SpecCtx): SheetSpec {
   const B = "Budget_";
   const closed = (env: import("../spec").Env) => num(env.cell("Budget_MonthsClosed"));
   const ytdBudget = (r: RowValues, env: import("../spec").Env) => M.reduce((a, m) => a + (closed(env) >= m ? num(r[`b${m}`]) : 0), 0);
-  const ytdActual = (r: RowValues) => M.reduce((a, m) => a + num(r[`a${m}`]), 0);
-  const forecast = (r: RowValues, env: import("../spec").Env) => ytdActual(r) + M.reduce((a, m) => a + num(r[`b${m}`]), 0) - ytdBudget(r, env);
+  // Actuals count for the months closed only: a month's actual replaces its budget, never adds to it.
+  const ytdActual = (r: RowValues, env: import("../spec").Env) => M.reduce((a, m) => a + (closed(env) >= m ? num(r[`a${m}`]) : 0), 0);
+  const forecast = (r: RowValues, env: import("../spec").Env) => ytdActual(r, env) + M.reduce((a, m) => a + num(r[`b${m}`]), 0) - ytdBudget(r, env);
   const isIncome = (r: RowValues) => eqText(r.type ?? null, "Income");
   const cols: ColumnSpec[] = [
     inp("ref", "Line ref", "text", { width: 9, name: "Ref" }),
@@ -28,14 +29,14 @@ export function budgetSpec(ctx: SpecCtx): SheetSpec {
     })),
     ...M.map((m) => inp(`a${m}`, `Actual ${labels[m - 1]} (£)`, "money", { width: 12, name: `A${m}` })),
     calc("ytdBudget", "Budget to date (£)", "money",
-      (c) => `=IF(${c.ref("ref")}="","",${M.map((m) => `IF(Budget_MonthsClosed>=${m},N(${c.ref(`b${m}`)}),0)`).join("+")})`,
+      (c) => `=IF(${c.ref("ref")}="","",${M.map((m) => `IF(N(Budget_MonthsClosed)>=${m},N(${c.ref(`b${m}`)}),0)`).join("+")})`,
       (r, env) => (blank(r.ref) ? "" : ytdBudget(r, env)), { width: 14 }),
     calc("ytdActual", "Actual to date (£)", "money",
-      (c) => `=IF(${c.ref("ref")}="","",SUM(${c.ref("a1")}:${c.ref("a12")}))`,
-      (r) => (blank(r.ref) ? "" : ytdActual(r)), { width: 14, name: "YtdActual" }),
+      (c) => `=IF(${c.ref("ref")}="","",${M.map((m) => `IF(N(Budget_MonthsClosed)>=${m},N(${c.ref(`a${m}`)}),0)`).join("+")})`,
+      (r, env) => (blank(r.ref) ? "" : ytdActual(r, env)), { width: 14, name: "YtdActual" }),
     calc("variance", "Variance to date (£, + favourable)", "money",
       (c) => `=IF(${c.ref("ref")}="","",IF(${c.ref("type")}="Income",${c.ref("ytdActual")}-${c.ref("ytdBudget")},${c.ref("ytdBudget")}-${c.ref("ytdActual")}))`,
-      (r, env) => (blank(r.ref) ? "" : isIncome(r) ? ytdActual(r) - ytdBudget(r, env) : ytdBudget(r, env) - ytdActual(r)), { width: 15, name: "Variance" }),
+      (r, env) => (blank(r.ref) ? "" : isIncome(r) ? ytdActual(r, env) - ytdBudget(r, env) : ytdBudget(r, env) - ytdActual(r, env)), { width: 15, name: "Variance" }),
     calc("forecast", "Forecast outturn (£)", "money",
       (c) => `=IF(${c.ref("ref")}="","",${c.ref("ytdActual")}+SUM(${c.ref("b1")}:${c.ref("b12")})-${c.ref("ytdBudget")})`,
       (r, env) => (blank(r.ref) ? "" : forecast(r, env)), { width: 14, name: "Forecast" }),
@@ -95,6 +96,8 @@ export function budgetSummarySpec(ctx: SpecCtx): SheetSpec {
     [label("Forecast expenditure"), fcell(`=SUMIF(${B}Type,"Expenditure",${B}Forecast)`, (env) => sumIf(env, "Forecast", "Expenditure"), { format: FORMATS.money })],
     [label("Forecast surplus / (deficit)", { bold: true }), fcell(`=SUMIF(${B}Type,"Income",${B}Forecast)-SUMIF(${B}Type,"Expenditure",${B}Forecast)`,
       (env) => sumIf(env, "Forecast", "Income") - sumIf(env, "Forecast", "Expenditure"), { format: FORMATS.money, bold: true, name: "Budget_ForecastSurplus" })],
+    [label("Latest month with actuals entered"), fcell(`=MAX(${M.map((m) => `IF(COUNT(${B}A${m})>0,${m},0)`).join(",")})`, lastActualMonth, { format: FORMATS.integer })],
+    [label("Actuals count to date for the months closed only; later months use their budget until closed."), null],
   ];
   const surplus = `$${colLetter(R0 + 1)}$10`;
   return {

@@ -8,8 +8,11 @@ export interface SpecCtx {
   /** Sheet name (as resolved) of a spec key. */
   sheetName(key: string): string;
   data?: NetworkData;
-  /** The network's name (from the data, or remembered from an earlier build). */
+  /** The network's name and ICB (from the data, or remembered from an earlier build). */
   pcnName?: string;
+  icb?: string;
+  /** The workbook is the fictional sample. */
+  sample?: boolean;
   kpiMonths: number;
   /** Set when the year was chosen by default and today's financial year is not shipped: the sentence saying so. */
   yearNote?: string;

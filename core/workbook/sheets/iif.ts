@@ -30,11 +30,14 @@ export function iifSpec(ctx: SpecCtx): SheetSpec {
       source: `${i.source} (confidence: ${i.confidence})${i.note ? ` Note: ${i.note}` : ""}`,
     };
   });
+  // The data file owns the figures it gives, for the indicators it names; points and thresholds are the year's.
+  const given = new Set((ctx.data?.iif ?? []).map((x) => x.code));
   return {
     key: "iif",
     name: ctx.sheetName("iif"),
     title: `IIF ${y.year}`,
     rows,
+    owned: ctx.data ? { fields: ["numerator", "denominator", "pcas", "lsa", "pa"], record: (r) => typeof r.code === "string" && given.has(r.code) } : undefined,
     freeze: { rows: 1, cols: 1 },
     table: {
       keyColumns: ["code"],

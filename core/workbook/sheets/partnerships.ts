@@ -13,7 +13,10 @@ const NOTICES = [["noticePersonnel", "Notice of personnel changes (days)"], ["no
 const MONITOR_KEYS = MONITORING_METHODS.map((m) => ["mon" + m.replace(/[^A-Za-z]/g, ""), `Monitoring: ${m}`] as const);
 const FACTORS = [["sfValues", "Values aligned (1-5)"], ["sfEngagement", "Equal engagement (1-5)"], ["sfClarity", "Clear service and outcomes (1-5)"], ["sfContact", "Clear point of contact (1-5)"], ["sfMonitoring", "Monitoring agreed (1-5)"], ["sfTrust", "Trust (1-5)"]] as const;
 
-export const NOTICE_STATUSES = ["Overdue", "Due in 7 days", "Due in 14 days", "Due in 30 days", "Due in 60 days", "Due in 90 days", "Fine"] as const;
+export const NOTICE_STATUSES = ["Overdue", "Due in 7 days", "Due in 14 days", "Due in 30 days", "Due in 60 days", "Due in 90 days", "Fine", "Ended"] as const;
+
+/** The one cell every date-dependent formula counts from (one volatile TODAY() for the workbook, not one per row). */
+export const TODAY_NAME = "Summary_Today";
 
 export function noticeStatus(days: number): string {
   if (days < 0) return "Overdue";
@@ -22,9 +25,13 @@ export function noticeStatus(days: number): string {
 }
 
 export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
+  const T = TODAY_NAME;
   const G = (r: RowValues) => GOV.map(([k]) => r[k]);
   const noticeDate = (r: RowValues): Value => (isNum(r.end) && isNum(r.noticeDays) ? r.end - r.noticeDays : "");
   const daysTo = (r: RowValues): Value => { const n = noticeDate(r); return isNum(n) ? n - today : ""; };
+  // A partnership whose end date has passed has ended: no notice is due, and it commits no money.
+  const ended = (r: RowValues) => isNum(r.end) && r.end < today;
+  const notNum = (ref: string) => `NOT(ISNUMBER(${ref}))`;
   const columns = [
     inp("ref", "Ref", "text", { width: 9, name: "Ref" }),
     inp("partner", "Partner organisation", "text", { width: 28, name: "Partner" }),
@@ -36,7 +43,7 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
     inp("start", "Start", "date"),
     inp("end", "End", "date"),
     calc("duration", "Duration (months)", "number",
-      (c) => `=IF(OR(${c.ref("ref")}="",${c.ref("start")}="",${c.ref("end")}=""),"",ROUND((${c.ref("end")}-${c.ref("start")}+1)/(365.25/12),1))`,
+      (c) => `=IF(OR(${c.ref("ref")}="",${notNum(c.ref("start"))},${notNum(c.ref("end"))}),"",ROUND((${c.ref("end")}-${c.ref("start")}+1)/(365.25/12),1))`,
       (r) => (blank(r.ref) || !isNum(r.start) || !isNum(r.end) ? "" : xround((r.end - r.start + 1) / (365.25 / 12), 1)), { width: 10 }),
     inp("value", "Annual value (£)", "money", { min: 0, name: "Value" }),
     inp("fundingSource", "Funding source", "choice", { choices: [...FUNDING_SOURCES] }),
@@ -54,14 +61,17 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
     inp("reviewDate", "Review date", "date", { name: "Review" }),
     inp("compromises", "Agreed compromises", "longtext"),
     calc("noticeDate", "Notice date", "date",
-      (c) => `=IF(OR(${c.ref("ref")}="",${c.ref("end")}="",${c.ref("noticeDays")}=""),"",${c.ref("end")}-${c.ref("noticeDays")})`,
+      (c) => `=IF(OR(${c.ref("ref")}="",${notNum(c.ref("end"))},${notNum(c.ref("noticeDays"))}),"",${c.ref("end")}-${c.ref("noticeDays")})`,
       (r) => (blank(r.ref) ? "" : noticeDate(r)), { name: "NoticeDate" }),
     calc("daysToNotice", "Days to notice", "integer",
-      (c) => `=IF(${c.ref("noticeDate")}="","",${c.ref("noticeDate")}-TODAY())`,
+      (c) => `=IF(${c.ref("noticeDate")}="","",${c.ref("noticeDate")}-${T})`,
       (r) => (blank(r.ref) ? "" : daysTo(r)), { name: "DaysToNotice", width: 10 }),
     calc("status", "Notice status", "text",
-      (c) => { const d = c.ref("daysToNotice"); return `=IF(${d}="","",IF(${d}<0,"Overdue",IF(${d}<=7,"Due in 7 days",IF(${d}<=14,"Due in 14 days",IF(${d}<=30,"Due in 30 days",IF(${d}<=60,"Due in 60 days",IF(${d}<=90,"Due in 90 days","Fine")))))))`; },
-      (r) => { const d = blank(r.ref) ? "" : daysTo(r); return isNum(d) ? noticeStatus(d) : ""; }, { name: "Status", width: 15 }),
+      (c) => {
+        const d = c.ref("daysToNotice"), e = c.ref("end");
+        return `=IF(${c.ref("ref")}="","",IF(AND(ISNUMBER(${e}),${e}<${T}),"Ended",IF(${d}="","",IF(${d}<0,"Overdue",IF(${d}<=7,"Due in 7 days",IF(${d}<=14,"Due in 14 days",IF(${d}<=30,"Due in 30 days",IF(${d}<=60,"Due in 60 days",IF(${d}<=90,"Due in 90 days","Fine")))))))))`;
+      },
+      (r) => { if (blank(r.ref)) return ""; if (ended(r)) return "Ended"; const d = daysTo(r); return isNum(d) ? noticeStatus(d) : ""; }, { name: "Status", width: 15 }),
     calc("govComplete", "Governance complete", "percent",
       (c) => { const s = c.span("govClinical", "govHr"); return `=IF(${c.ref("ref")}="","",IF(COUNTIF(${s},"Not applicable")=7,1,COUNTIF(${s},"Agreed")/(7-COUNTIF(${s},"Not applicable"))))`; },
       (r) => { if (blank(r.ref)) return ""; const g = G(r); const na = countIf(g, (v) => eqText(v, "Not applicable")); return na === 7 ? 1 : countIf(g, (v) => eqText(v, "Agreed")) / (7 - na); },
@@ -74,7 +84,7 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
       (r) => { if (blank(r.ref)) return ""; const v = FACTORS.map(([k]) => r[k]).filter(isNum); return v.length ? xround(v.reduce((a, b) => a + b, 0) / v.length, 1) : ""; },
       { name: "Health", width: 10 }),
     calc("reviewStatus", "Review", "text",
-      (c) => `=IF(OR(${c.ref("ref")}="",${c.ref("reviewDate")}=""),"",IF(${c.ref("reviewDate")}<TODAY(),"Review overdue",IF(${c.ref("reviewDate")}-TODAY()<=30,"Review due","")))`,
+      (c) => `=IF(OR(${c.ref("ref")}="",${notNum(c.ref("reviewDate"))}),"",IF(${c.ref("reviewDate")}<${T},"Review overdue",IF(${c.ref("reviewDate")}-${T}<=30,"Review due","")))`,
       (r) => (blank(r.ref) || !isNum(r.reviewDate) ? "" : r.reviewDate < today ? "Review overdue" : r.reviewDate - today <= 30 ? "Review due" : ""),
       { name: "ReviewStatus", width: 14 }),
     calc("upcomingKey", "Upcoming order (helper)", "number",
@@ -147,13 +157,17 @@ export function summarySpec(ctx: SpecCtx, today: number): SheetSpec {
   const rows: (ReportCell | null)[][] = [];
   const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
   rows.push([label("Partnership register summary", { bold: true }), null, null, null]);
-  rows.push([label("Counts and values update as the Partnerships sheet changes."), null, null, null]);
+  rows.push([
+    label("Counts and values update as the Partnerships sheet changes. Values leave out partnerships that have ended."), null,
+    label("Days are counted from"),
+    fcell("=TODAY()", (env) => env.today, { format: FORMATS.date, name: TODAY_NAME }),
+  ]);
   rows.push([H("By type"), H("Partnerships"), H("Annual value"), H("")]);
   for (const t of PARTNERSHIP_TYPES) {
     rows.push([
       label(t),
       fcell(`=COUNTIF(${P}Type,"${t}")`, (env) => countIf(env.column(P + "Type"), (v) => eqText(v, t)), { format: FORMATS.integer }),
-      fcell(`=SUMIF(${P}Type,"${t}",${P}Value)`, (env) => sumWhere(env.column(P + "Type"), env.column(P + "Value"), (v) => eqText(v, t)), { format: FORMATS.money }),
+      fcell(`=SUMIFS(${P}Value,${P}Type,"${t}",${P}Status,"<>Ended")`, (env) => sumLive(env, (i) => eqText(env.column(P + "Type")[i], t)), { format: FORMATS.money }),
       null,
     ]);
   }
@@ -164,9 +178,9 @@ export function summarySpec(ctx: SpecCtx, today: number): SheetSpec {
   }
   rows.push([null, null, null, null]);
   rows.push([H("Money"), H(""), H(""), H("")]);
-  rows.push([label("Total committed annual value"), fcell(`=SUM(${P}Value)`, (env) => sumNums(env.column(P + "Value")), { format: FORMATS.money, name: "Summary_TotalValue" }), null, null]);
-  rows.push([label("Recurrent"), fcell(`=SUMIF(${P}Recurrent,"Yes",${P}Value)`, (env) => sumWhere(env.column(P + "Recurrent"), env.column(P + "Value"), (v) => eqText(v, "Yes")), { format: FORMATS.money }), null, null]);
-  rows.push([label("Non-recurrent"), fcell(`=SUMIF(${P}Recurrent,"No",${P}Value)`, (env) => sumWhere(env.column(P + "Recurrent"), env.column(P + "Value"), (v) => eqText(v, "No")), { format: FORMATS.money }), null, null]);
+  rows.push([label("Total committed annual value (not ended)"), fcell(`=SUMIFS(${P}Value,${P}Status,"<>Ended")`, (env) => sumLive(env, () => true), { format: FORMATS.money, name: "Summary_TotalValue" }), null, null]);
+  rows.push([label("Recurrent"), fcell(`=SUMIFS(${P}Value,${P}Recurrent,"Yes",${P}Status,"<>Ended")`, (env) => sumLive(env, (i) => eqText(env.column(P + "Recurrent")[i], "Yes")), { format: FORMATS.money }), null, null]);
+  rows.push([label("Non-recurrent"), fcell(`=SUMIFS(${P}Value,${P}Recurrent,"No",${P}Status,"<>Ended")`, (env) => sumLive(env, (i) => eqText(env.column(P + "Recurrent")[i], "No")), { format: FORMATS.money }), null, null]);
   rows.push([null, null, null, null]);
   rows.push([H("Gaps"), H("Partnerships"), H(""), H("")]);
   rows.push([label("Missing governance items"), fcell(`=COUNTIF(${P}GovComplete,"<1")`, (env) => countIf(env.column(P + "GovComplete"), (v) => isNum(v) && v < 1), { format: FORMATS.integer }), null, null]);
@@ -191,7 +205,7 @@ export function summarySpec(ctx: SpecCtx, today: number): SheetSpec {
       fcell(`=IF(${guard},"",INT(${small}))`, (env) => { const key = kth(env); return key === null ? "" : Math.floor(key); }, { format: FORMATS.date }),
       fcell(`=IF(${guard},"",INDEX(${P}Ref,MATCH(${small},${P}UpcomingKey,0)))`, (env) => at(env, "Ref")),
       fcell(`=IF(${guard},"",INDEX(${P}Partner,MATCH(${small},${P}UpcomingKey,0)))`, (env) => at(env, "Partner")),
-      fcell(`=IF(${guard},"",INT(${small})-TODAY())`, (env) => { const key = kth(env); return key === null ? "" : Math.floor(key) - today; }, { format: FORMATS.integer }),
+      fcell(`=IF(${guard},"",INT(${small})-${TODAY_NAME})`, (env) => { const key = kth(env); return key === null ? "" : Math.floor(key) - today; }, { format: FORMATS.integer }),
     ]);
   }
   return {
@@ -203,8 +217,10 @@ export function summarySpec(ctx: SpecCtx, today: number): SheetSpec {
   };
 }
 
-function sumWhere(keys: Value[], vals: Value[], pred: (v: Value) => boolean): number {
+/** Annual value of the partnerships (by row index) that have not ended and pass `pred`, as SUMIFS adds them. */
+function sumLive(env: import("../spec").Env, pred: (i: number) => boolean): number {
+  const vals = env.column("Partnership_Value"), status = env.column("Partnership_Status");
   let s = 0;
-  keys.forEach((k, i) => { if (pred(k)) s += num(vals[i]); });
+  vals.forEach((v, i) => { if (!eqText(status[i], "Ended") && pred(i)) s += num(v); });
   return s;
 }

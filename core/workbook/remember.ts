@@ -1,0 +1,92 @@
+/**
+ * What the workbook remembers between builds, in hidden sheets of ours written through the plan (so every host
+ * carries it): the values each record last took from the data file (`--data`), to tell a person's edits from the
+ * file's changes, and the header and label texts this product wrote, to tell them from text a person typed over.
+ * Both are stored as short hashes: bounded, and only ever compared, never used to size work.
+ */
+import type { PlanCell, SheetSnapshot } from "./plan";
+import type { Value } from "./spec";
+
+export const DATA_SHEET = "PCN_Data";
+
+/** cyrb53: a fast 53-bit string hash, written in base 36 (at most 11 characters). */
+export function textHash(s: string): string {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/** A cell's content in one comparable form: "" for empty, else a type tag and the value. */
+export function canon(v: Value | undefined, formula?: string | null): string {
+  if (formula) return "f:" + formula.toUpperCase();
+  if (v === null || v === undefined || v === "") return "";
+  return (typeof v === "number" ? "n:" : typeof v === "boolean" ? "b:" : "s:") + String(v);
+}
+
+// ---- The data store: sheet key -> record key hash -> field -> value hash ----
+
+export type FieldHashes = Map<string, string>;
+export type DataStore = Map<string, Map<string, FieldHashes>>;
+
+/** Hard limits on what is read back: a hostile or damaged sheet costs at most its own size. */
+const MAX_FIELDS = 400;
+const MAX_PAYLOAD = 20000;
+const HASH = /^[0-9a-z]{1,11}$/;
+const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+
+export function readDataStore(s: SheetSnapshot | undefined): DataStore {
+  const store: DataStore = new Map();
+  if (!s) return store;
+  for (let r = 1; r < s.values.length; r++) {
+    const row = s.values[r];
+    if (!row) continue;
+    const [sheet, key, payload] = row;
+    if (typeof sheet !== "string" || typeof key !== "string" || typeof payload !== "string" || !HASH.test(key) || payload.length > MAX_PAYLOAD) continue;
+    const fields: FieldHashes = new Map();
+    for (const part of payload.split(" ").slice(0, MAX_FIELDS)) {
+      const eq = part.indexOf("=");
+      const f = part.slice(0, eq), h = part.slice(eq + 1);
+      if (eq > 0 && FIELD.test(f) && (h === "" || HASH.test(h))) fields.set(f, h);
+    }
+    let bySheet = store.get(sheet);
+    if (!bySheet) store.set(sheet, (bySheet = new Map()));
+    if (!bySheet.has(key)) bySheet.set(key, fields);
+  }
+  return store;
+}
+
+export function dataStoreRows(store: DataStore): PlanCell[][] {
+  const rows: PlanCell[][] = [["PCN Toolkit: what each record last took from your data file (--data), so a rebuild can tell your edits from the file's changes. Please do not edit this sheet.", null, null]];
+  for (const [sheet, recs] of store) {
+    for (const [key, fields] of recs) rows.push([sheet, key, [...fields].map(([f, h]) => `${f}=${h}`).join(" ")]);
+  }
+  return rows;
+}
+
+/** The hash of a comparable value, "" kept as "" (an empty field). */
+export const valueHash = (c: string) => (c === "" ? "" : textHash(c));
+
+// ---- Texts we wrote (headers, labels), per sheet, in the meta sheet ----
+
+// Under a cell's 32,767 characters (12 per hash with its space).
+const MAX_TEXTS = 2500;
+
+export function readTexts(cell: unknown): Set<string> | undefined {
+  if (typeof cell !== "string" || cell.length > MAX_TEXTS * 12) return undefined;
+  return new Set(cell.split(" ").filter((h) => HASH.test(h)).slice(0, MAX_TEXTS));
+}
+
+/** Hashes of the texts written on a sheet. */
+export function textsOf(texts: Iterable<string>): Set<string> {
+  return new Set([...texts].filter((t) => t !== "").map(textHash));
+}
+
+export function writeTexts(hashes: Set<string>): string {
+  return [...hashes].slice(0, MAX_TEXTS).join(" ");
+}
