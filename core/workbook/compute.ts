@@ -178,12 +178,26 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       const c = checks[i];
       if (typeof c === "string" && c && c !== "OK") findings.push({ severity: "amber", sheet: a.name, row: r.__row as number, col: cols.findIndex((x) => x.key === "check") + 1, ref: String(r.ref), message: c });
     });
+    const sh = m.specs.find((s) => s.key === "arrsShares")!;
+    if (m.snapOf("arrsShares")) {
+      const shChecks = m.env.column("Share_Check");
+      const shCol = sh.table!.columns.findIndex((x) => x.key === "check") + 1;
+      m.rowsOf("arrsShares").forEach((r, i) => {
+        const c = shChecks[i];
+        if (typeof c === "string" && c && c !== "OK") findings.push({ severity: "amber", sheet: sh.name, row: r.__row as number, col: shCol, ref: String(r.post), message: c });
+      });
+    }
     const sum = m.specs.find((s) => s.key === "arrsSummary")!;
     if (m.snapOf("funding") && m.snapOf("arrsSummary")) {
       const status = m.env.cell("Arrs_Status");
       const head = m.env.cell("Arrs_Headroom");
       const at = { sheet: sum.name, row: 4, col: 2 };
       if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", ...at, ref: "ARRS", message: `Claims exceed the ARRS allocation by ${fmtMoney(Math.abs(head as number))}.` });
+      const left = m.env.cell("Arrs_LeftOut");
+      if (typeof status === "string" && status.startsWith("Incomplete")) {
+        const n = left as number;
+        findings.push({ severity: "amber", ...at, ref: "ARRS", message: `Committed ARRS claims leave out ${n} post${n === 1 ? "" : "s"} whose claim cannot be worked out (see ${a.name}'s Check), so the headroom of ${fmtMoney(head as number)} is overstated.` });
+      }
       if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", ...at, ref: "ARRS", message: `${fmtMoney(head as number)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
       if (typeof head === "number" && status === "On track") findings.push({ severity: "info", ...at, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
     }
