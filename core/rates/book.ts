@@ -41,8 +41,22 @@ export function rateNames(year: YearRates): string[] {
   return Object.keys(year.rates);
 }
 
+/** "1 April 2026" from "2026-04-01". */
+export function longDate(iso: string): string {
+  const [y, m, d] = iso.split("-").map(Number);
+  const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+  return `${d} ${months[m - 1]} ${y}`;
+}
+
 export function getRate(year: YearRates, name: string): Rate {
-  const key = Object.keys(year.rates).find((k) => k.toLowerCase() === String(name).trim().toLowerCase());
+  const wanted = String(name).trim().toLowerCase();
+  // Own keys only: a typed "constructor" or "toString" is an unknown rate, never an object's built-in.
+  const gone = Object.keys(year.withdrawn ?? {}).find((k) => k.toLowerCase() === wanted);
+  if (gone) {
+    const w = year.withdrawn![gone];
+    fail(`${w.label} was withdrawn from the Network Contract DES on ${longDate(w.from)}: there is no such payment in ${year.year}.${w.note ? " " + w.note : ""}`);
+  }
+  const key = Object.keys(year.rates).find((k) => k.toLowerCase() === wanted);
   if (!key) fail(`Unknown rate "${name}" for ${year.year}. Rates: ${rateNames(year).join(", ")}.`);
   return year.rates[key];
 }

@@ -3,5 +3,6 @@ import type { YearRates } from "../types";
 import y202324 from "./2023-24.json";
 import y202425 from "./2024-25.json";
 import y202526 from "./2025-26.json";
+import y202627 from "./2026-27.json";
 
-export const YEAR_FILES: YearRates[] = [y202324 as YearRates, y202425 as YearRates, y202526 as YearRates];
+export const YEAR_FILES: YearRates[] = [y202324 as YearRates, y202425 as YearRates, y202526 as YearRates, y202627 as YearRates];
