@@ -8,6 +8,7 @@ import type { NetworkData, PracticeInput } from "./data";
 import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
+import type { YearRates } from "../rates/types";
 import { sampleNetwork } from "./sample";
 import type { SheetSpec } from "./spec";
 import { aboutSpec } from "./sheets/about";
@@ -15,6 +16,8 @@ import { arrsSpec, arrsSummarySpec, sharesSpec } from "./sheets/arrs";
 import { budgetSpec, budgetSummarySpec } from "./sheets/budget";
 import type { SpecCtx } from "./sheets/common";
 import { arrsRatesSpec, fundingSpec, practicesSpec, ratesSpec } from "./sheets/funding";
+import { gpClaimsSpec, gpSchemeSpec } from "./sheets/gpScheme";
+import { hasGpScheme } from "../funding/gpScheme";
 import { iifSpec } from "./sheets/iif";
 import { kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
@@ -36,8 +39,8 @@ export interface BuildOptions {
   today?: string;
 }
 
-/** Sheets in workbook order. */
-export const SHEETS: { key: string; title: string }[] = [
+/** Sheets in workbook order; `when` limits a sheet to the years that have it. */
+export const SHEETS: { key: string; title: string; when?: (y: YearRates) => boolean }[] = [
   { key: "about", title: "About" },
   { key: "partnerships", title: "Partnerships" },
   { key: "summary", title: "Register Summary" },
@@ -48,6 +51,8 @@ export const SHEETS: { key: string; title: string }[] = [
   { key: "arrs", title: "ARRS Workforce" },
   { key: "arrsSummary", title: "ARRS Summary" },
   { key: "arrsShares", title: "ARRS Shares" },
+  { key: "gpScheme", title: "GP Scheme", when: hasGpScheme },
+  { key: "gpClaims", title: "GP Scheme Claims", when: hasGpScheme },
   { key: "iif", title: "IIF" },
   { key: "budget", title: "Budget" },
   { key: "budgetSummary", title: "Budget Summary" },
@@ -55,8 +60,14 @@ export const SHEETS: { key: string; title: string }[] = [
   { key: "kpiCharts", title: "KPI Charts" },
 ];
 
-export function sheetCatalogue(): { key: string; title: string }[] {
-  return SHEETS.map((s) => ({ ...s }));
+/** The sheets of a year's workbook (default: the default year's). */
+export function sheetsFor(year?: string): { key: string; title: string }[] {
+  const y = getYear(year);
+  return SHEETS.filter((s) => !s.when || s.when(y)).map(({ key, title }) => ({ key, title }));
+}
+
+export function sheetCatalogue(year?: string): { key: string; title: string }[] {
+  return sheetsFor(year);
 }
 
 /** What each sheet's formulas, names or dropdowns need from other sheets. */
@@ -72,6 +83,8 @@ const NEEDS: Record<string, string[]> = {
   kpis: ["partnerships"],
   kpiCharts: ["kpis"],
   iif: ["rates"],
+  gpScheme: ["practices", "rates", "gpClaims"],
+  gpClaims: ["practices", "rates", "gpScheme"],
 };
 
 const todayIso = () => new Date().toISOString().slice(0, 10);
@@ -89,10 +102,10 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // A table is recognised by its header row, a report sheet by its title cell.
   const probes = [
     aboutSpec(probe), partnershipsSpec(probe, 0), summarySpec(probe, 0), practicesSpec(probe), fundingSpec(probe), ratesSpec(probe), arrsRatesSpec(probe),
-    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
-  ];
+    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), gpSchemeSpec(probe), gpClaimsSpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
+  ].filter((x): x is SheetSpec => x !== null);
   const resolved = resolveNames(
-    SHEETS.map((s) => {
+    sheetsFor(year.year).map((s) => {
       const p = probes.find((x) => x.key === s.key)!;
       const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
       return p.table
@@ -123,8 +136,8 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const kpiRecords = finalRecords(kpis, kpiSnap).map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
   const specs: SheetSpec[] = [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practices, fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
-  ];
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
+  ].filter((x): x is SheetSpec => x !== null);
   // The sample only fills sheets being made; a person's own --data merges by reference.
   if (opts.sample && opts.data === undefined) for (const sp of specs) sp.seedOnly = true;
   return { specs, year: year.year, data, meta };
@@ -143,6 +156,8 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
   const { specs, year, data, meta } = workbookSpecs(snapshot, opts, warnings);
   const unknownKeys = (opts.sheets ?? []).filter((k) => !SHEETS.some((s) => s.key === k));
   if (unknownKeys.length) throw new PcnError(`Unknown sheet ${unknownKeys.join(", ")}. Sheets: ${SHEETS.map((s) => s.key).join(", ")}.`);
+  const notThisYear = (opts.sheets ?? []).filter((k) => !specs.some((s) => s.key === k));
+  for (const k of notThisYear) warnings.push(`${SHEETS.find((s) => s.key === k)!.title} is not part of a ${year} workbook: not built.`);
   let only: Set<string> | undefined;
   if (opts.sheets && opts.sheets.length) {
     // Requested sheets, plus any sheet they need that the workbook does not have yet.
@@ -189,7 +204,7 @@ export function paneState(snapshot: WorkbookSnapshot) {
     workbookYear: state.workbookYear,
     years: [...YEAR_LABELS],
     defaultYear: state.workbookYear ?? NEWEST_YEAR,
-    sheets: sheetCatalogue().map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
+    sheets: sheetCatalogue(state.workbookYear).map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
     practices: state.practices,
   };
 }
