@@ -10,7 +10,7 @@ import { arrsAllocation, capacityAccess, careHomePremium, corePcnFunding, enhanc
 import { iifAchievement, iifPoints, iifValue, patientsNeeded } from "../funding/iif";
 import { splitPence } from "../funding/money";
 import { gpEntitlement, gpNewGpClaim, gpSessionsClaim, parseGpArea } from "../funding/gpScheme";
-import { arrsMaximum, fyLabelOfIso, getRate, getYear, NEWEST_YEAR, parseArea } from "../rates/book";
+import { arrsMaximum, fyLabelOfIso, getRate, getYear, parseArea } from "../rates/book";
 
 export type ParamType = "number" | "text" | "date";
 export interface ParamSpec {
@@ -36,7 +36,8 @@ export interface FunctionSpec {
   impl: (...args: any[]) => number | string | (number | string)[][];
 }
 
-const yearParam: ParamSpec = { name: "year", type: "text", optional: true, description: `Financial year such as "2025/26" (default: the newest year shipped, ${NEWEST_YEAR}).` };
+// A left-out year is the financial year of the day the formula calculates (the newest shipped year if that one is not shipped).
+const yearParam: ParamSpec = { name: "year", type: "text", optional: true, description: `Financial year such as "2026/27" (left out: the financial year of the day the formula calculates, or the newest year shipped if that one is not).` };
 // Google Sheets caches custom-function results, so a left-out date means the day the formula was last recalculated.
 const dateParam = (what: string): ParamSpec => ({ name: "date", type: "date", optional: true, description: `${what} (a date cell or "yyyy-mm-dd"; left out: the day the formula calculates).` });
 const areaParam: ParamSpec = { name: "area", type: "text", optional: true, description: `"national" (default), "outer london" or "inner london".` };
@@ -125,7 +126,7 @@ export const CATALOGUE: FunctionSpec[] = [
   },
   {
     name: "ARRS_MAX",
-    description: "Maximum ARRS reimbursement per WTE per year for a role on a date (salary plus employer on-costs).",
+    description: "Maximum ARRS reimbursement per WTE per year for a role on a date (salary plus employer on-costs): sourced, same-band or derived figures; an estimated one is an error that gives the estimate.",
     params: [
       { name: "role", type: "text", description: "Role as the DES names it, e.g. \"Clinical Pharmacist\" (any case)." },
       dateParam("The date the maximum applies on"),
@@ -155,7 +156,7 @@ export const CATALOGUE: FunctionSpec[] = [
       areaParam,
     ],
     returns: "number",
-    example: { args: `"Clinical Pharmacist", 70000, 0.8, 12, "2025-06-01"`, result: "53577.60" },
+    example: { args: `"Clinical Pharmacist", 70000, 0.8, 12, "2024-11-01"`, result: "52670.40" },
     impl: (role: string, cost: number, wte: number, months: number, date?: unknown, area?: string) =>
       arrsClaim(role, cost, wte, months, dateOrToday(date), parseArea(area)),
   },

@@ -28,6 +28,9 @@ export function toIsoDate(v: unknown, what = "date"): string {
   fail(`The ${what} must be a date.`);
 }
 
-export function todayIso(now: Date = new Date()): string {
+/** Where "today" comes from: tests pin it by setting `clock.now`; everything else reads the real clock. */
+export const clock = { now: (): Date => new Date() };
+
+export function todayIso(now: Date = clock.now()): string {
   return toIsoDate(now);
 }

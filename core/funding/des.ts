@@ -1,5 +1,5 @@
 import { fail } from "../errors";
-import { getYear, rateValue } from "../rates/book";
+import { getYear, longDate, rateValue } from "../rates/book";
 import type { YearRates } from "../rates/types";
 import { monthly, round2 } from "./money";
 
@@ -27,6 +27,11 @@ export function parseCapacityPart(v: unknown): CapacityPart {
   return p;
 }
 export function capacityAccess(adjusted: number, part: CapacityPart = "total", year: YearRates = getYear()): Entitlement {
+  const w = year.withdrawn ?? {};
+  if (part === "total" && w.capacityAccessSupport && w.capacityAccessImprovement) {
+    const from = w.capacityAccessSupport.from;
+    fail(`The Capacity and Access Payment (CASP and CAIP) was withdrawn from the Network Contract DES on ${longDate(from)}: there is no such payment in ${year.year}. Its funding moved to the practice-level GP reimbursement scheme, paid to practices rather than PCNs.`);
+  }
   const support = round2(adjusted * rateValue(year, "capacityAccessSupport"));
   const improvement = round2(adjusted * rateValue(year, "capacityAccessImprovement"));
   return ent(part === "support" ? support : part === "improvement" ? improvement : round2(support + improvement));

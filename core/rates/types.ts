@@ -13,9 +13,12 @@ export type Basis = "registered" | "adjusted" | "weighted" | "beds" | "points" |
  * A figure no level applies to is null: unknown.
  */
 export type Provenance = "sourced" | "same band" | "derived" | "estimated";
-/** As the workbook shows it: a provenance, "unknown", or "entered" (a figure a person typed over the rates book's). */
-export type ProvenanceShown = Provenance | "unknown" | "entered";
-export const PROVENANCES: readonly ProvenanceShown[] = ["sourced", "same band", "derived", "estimated", "unknown", "entered"];
+/**
+ * As the workbook shows it: a provenance, "unknown", "superseded" (a cell still holding a figure a later revision
+ * replaced) or "entered" (a figure a person typed over the rates book's, or a role they added).
+ */
+export type ProvenanceShown = Provenance | "unknown" | "superseded" | "entered";
+export const PROVENANCES: readonly ProvenanceShown[] = ["sourced", "same band", "derived", "estimated", "unknown", "superseded", "entered"];
 
 /**
  * A dated revision of a year's figures: what it was, when it was published, from which date its figures apply

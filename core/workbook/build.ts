@@ -2,7 +2,8 @@
  * The workbook: which sheets, in which order, from which data, into the plan every host applies.
  */
 import { PcnError } from "../errors";
-import { getYear, NEWEST_YEAR, YEAR_LABELS } from "../rates/book";
+import { defaultYear, getYear, YEAR_LABELS } from "../rates/book";
+import { todayIso as clockToday } from "../funding/dates";
 // Types only: the hosts never load the validator (zod); the offline command validates files before building.
 import type { NetworkData, PracticeInput } from "./data";
 import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, META_SHEET, type WorkbookMeta } from "./engine";
@@ -15,7 +16,9 @@ import { aboutSpec } from "./sheets/about";
 import { arrsSpec, arrsSummarySpec, sharesSpec } from "./sheets/arrs";
 import { budgetSpec, budgetSummarySpec } from "./sheets/budget";
 import type { SpecCtx } from "./sheets/common";
-import { arrsRatesSpec, fundingSpec, practicesSpec, ratesSpec } from "./sheets/funding";
+import { fundingSpec, practicesSpec } from "./sheets/funding";
+import { arrsRatesSpec, ratesBookSpec, ratesSpec } from "./sheets/rates";
+import { fillFromBook } from "./ratesPlan";
 import { gpClaimsSpec, gpSchemeSpec } from "./sheets/gpScheme";
 import { hasGpScheme } from "../funding/gpScheme";
 import { iifSpec } from "./sheets/iif";
@@ -25,7 +28,10 @@ import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
 
 export interface BuildOptions {
-  /** Financial year label, default the newest shipped. A workbook built for one year refuses another (PcnError). */
+  /**
+   * Financial year label. Left out: the year the workbook was built for, else the financial year of `today` (the
+   * newest shipped year, with a note, when that one is not shipped). A workbook built for one year refuses another.
+   */
   year?: string;
   /** Sheet keys to build or refresh; default all. */
   sheets?: string[];
@@ -40,7 +46,7 @@ export interface BuildOptions {
 }
 
 /** Sheets in workbook order; `when` limits a sheet to the years that have it. */
-export const SHEETS: { key: string; title: string; when?: (y: YearRates) => boolean }[] = [
+export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: YearRates) => boolean }[] = [
   { key: "about", title: "About" },
   { key: "partnerships", title: "Partnerships" },
   { key: "summary", title: "Register Summary" },
@@ -58,16 +64,19 @@ export const SHEETS: { key: string; title: string; when?: (y: YearRates) => bool
   { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
   { key: "kpiCharts", title: "KPI Charts" },
+  // Hidden: what this version's rates book ships, for the Rates and ARRS Rates formulas (rebuilt with them).
+  { key: "_ratesBook", title: "PCN Rates Book", hidden: true },
 ];
 
-/** The sheets of a year's workbook (default: the default year's). */
-export function sheetsFor(year?: string): { key: string; title: string }[] {
+/** The sheets of a year's workbook, the hidden ones included (default: the default year's). */
+export function sheetsFor(year?: string): { key: string; title: string; hidden?: boolean }[] {
   const y = getYear(year);
-  return SHEETS.filter((s) => !s.when || s.when(y)).map(({ key, title }) => ({ key, title }));
+  return SHEETS.filter((s) => !s.when || s.when(y)).map(({ key, title, hidden }) => ({ key, title, hidden }));
 }
 
+/** The sheets a person can choose to build for a year (the hidden rates book comes with Rates and ARRS Rates). */
 export function sheetCatalogue(year?: string): { key: string; title: string }[] {
-  return sheetsFor(year);
+  return sheetsFor(year).filter((s) => !s.hidden).map(({ key, title }) => ({ key, title }));
 }
 
 /** What each sheet's formulas, names or dropdowns need from other sheets. */
@@ -83,26 +92,33 @@ const NEEDS: Record<string, string[]> = {
   kpis: ["partnerships"],
   kpiCharts: ["kpis"],
   iif: ["rates"],
+  rates: ["_ratesBook"],
+  arrsRates: ["_ratesBook"],
   gpScheme: ["practices", "rates", "gpClaims"],
   gpClaims: ["practices", "rates", "gpScheme"],
 };
 
-const todayIso = () => new Date().toISOString().slice(0, 10);
+const todayIso = () => clockToday();
 
 /** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
-export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): { specs: SheetSpec[]; year: string; data?: NetworkData; meta: WorkbookMeta } {
+export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): { specs: SheetSpec[]; year: string; data?: NetworkData; meta: WorkbookMeta; yearNote?: string } {
   const meta = readMeta(snapshot);
+  // A workbook keeps its year; a new one takes today's financial year (or the newest shipped, said plainly).
+  const fallback = defaultYear(opts.today ?? todayIso());
   let data: NetworkData | undefined;
   if (opts.data !== undefined) data = opts.data;
-  else if (opts.sample) data = sampleNetwork(getYear(opts.year || meta.year).year, opts.today ?? todayIso());
-  const year = getYear(opts.year || data?.year || meta.year);
+  else if (opts.sample) data = sampleNetwork(getYear(opts.year || meta.year || fallback.year).year, opts.today ?? todayIso());
+  const chosen = opts.year || data?.year || meta.year;
+  const year = getYear(chosen || fallback.year);
+  const yearNote = chosen ? undefined : fallback.note;
   refuseOtherYear(meta, year.year);
   // Header rows do not depend on sheet names: a first pass with default names gives them, for adopting sheets.
-  const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, data, kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, meta) ?? 12 };
+  const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, data, kpiMonths: data?.kpiMonths ?? kpiMonthsOf(snapshot, meta) ?? 12, yearNote };
   // A table is recognised by its header row, a report sheet by its title cell.
   const probes = [
     aboutSpec(probe), partnershipsSpec(probe, 0), summarySpec(probe, 0), practicesSpec(probe), fundingSpec(probe), ratesSpec(probe), arrsRatesSpec(probe),
     arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), gpSchemeSpec(probe), gpClaimsSpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
+    ratesBookSpec(probe),
   ].filter((x): x is SheetSpec => x !== null);
   const resolved = resolveNames(
     sheetsFor(year.year).map((s) => {
@@ -120,6 +136,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
     data,
     pcnName: data?.pcn.name ?? meta.pcn,
     kpiMonths: probe.kpiMonths,
+    yearNote,
   };
   const today = isoToSerial(opts.today ?? todayIso());
   const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
@@ -137,10 +154,11 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const specs: SheetSpec[] = [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practices, fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
     arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
+    ratesBookSpec(ctx),
   ].filter((x): x is SheetSpec => x !== null);
   // The sample only fills sheets being made; a person's own --data merges by reference.
   if (opts.sample && opts.data === undefined) for (const sp of specs) sp.seedOnly = true;
-  return { specs, year: year.year, data, meta };
+  return { specs, year: year.year, data, meta, yearNote };
 }
 
 function kpiMonthsOf(snapshot: WorkbookSnapshot, meta: ReturnType<typeof readMeta>): number | undefined {
@@ -153,7 +171,8 @@ function kpiMonthsOf(snapshot: WorkbookSnapshot, meta: ReturnType<typeof readMet
 /** Turns specs + data + what the workbook already holds into the write plan every host applies. Throws PcnError with a sentence on refusal. */
 export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): WritePlan {
   const warnings: string[] = [];
-  const { specs, year, data, meta } = workbookSpecs(snapshot, opts, warnings);
+  const { specs, year, data, meta, yearNote } = workbookSpecs(snapshot, opts, warnings);
+  if (yearNote) warnings.push(yearNote);
   const unknownKeys = (opts.sheets ?? []).filter((k) => !SHEETS.some((s) => s.key === k));
   if (unknownKeys.length) throw new PcnError(`Unknown sheet ${unknownKeys.join(", ")}. Sheets: ${SHEETS.map((s) => s.key).join(", ")}.`);
   const notThisYear = (opts.sheets ?? []).filter((k) => !specs.some((s) => s.key === k));
@@ -169,8 +188,12 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
       grew = false;
       for (const k of [...only]) for (const d of NEEDS[k] ?? []) if (!only.has(d) && !have(d)) { only.add(d); grew = true; }
     }
+    // The rates book is what the Rates and ARRS Rates formulas compare with: rebuilt whenever they are.
+    if (only.has("rates") || only.has("arrsRates")) only.add("_ratesBook");
   }
   const { sheets, names } = runEngine({ year, pcn: data?.pcn.name, specs, only, snapshot }, meta, warnings);
+  // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
+  fillFromBook(sheets, specs, snapshot, meta, warnings);
   return { year, sheets, names, warnings: [...new Set(warnings)] };
 }
 
@@ -197,14 +220,17 @@ export function readWorkbookState(snapshot: WorkbookSnapshot): { workbookYear?: 
 }
 
 /** What the pane shows of a workbook, whichever host read it (the host adds its own name). */
-export function paneState(snapshot: WorkbookSnapshot) {
+export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()) {
   const state = readWorkbookState(snapshot);
   const names = new Set(snapshot.sheets.map((s) => s.name));
+  const fallback = defaultYear(today);
   return {
     workbookYear: state.workbookYear,
     years: [...YEAR_LABELS],
-    defaultYear: state.workbookYear ?? NEWEST_YEAR,
-    sheets: sheetCatalogue(state.workbookYear).map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
+    defaultYear: state.workbookYear ?? fallback.year,
+    /** Why the default is not today's financial year (only for a workbook not yet built for a year). */
+    yearNote: state.workbookYear ? undefined : fallback.note,
+    sheets: sheetCatalogue(state.workbookYear ?? fallback.year).map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
     practices: state.practices,
   };
 }

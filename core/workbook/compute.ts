@@ -11,6 +11,7 @@ import { getYear } from "../rates/book";
 import { GP_SCHEME_RATES } from "../funding/gpScheme";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
+import { supersededFindings } from "./revisions";
 
 export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
 
@@ -204,6 +205,8 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
     }
   }
   findings.push(...gpSchemeFindings(m));
+  // Figures a later revision replaced, and the claims that use them.
+  findings.push(...supersededFindings(m.env.year, m.specs, m.rowsOf, m.snapOf));
   const iif = m.specs.find((s) => s.key === "iif");
   if (iif && m.snapOf("iif")) {
     const cols = iif.table!.columns;

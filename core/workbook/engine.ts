@@ -325,7 +325,7 @@ function validationFor(c: ColumnSpec, range: RangeRef, names: NamedRange[]): Val
     return null;
   }
   if (c.type === "date") return { range, date: true, message: `${c.header} must be a date.` };
-  if (c.type === "money" || c.type === "number" || c.type === "integer" || c.type === "percent" || c.type === "score") {
+  if (c.type === "money" || c.type === "number" || c.type === "rate" || c.type === "integer" || c.type === "percent" || c.type === "score") {
     const min = c.min, max = c.max;
     const what = min !== undefined && max !== undefined ? ` between ${min} and ${max}` : min !== undefined ? ` of at least ${min}` : "";
     return { range, number: { min, max, integer: c.type === "integer" || c.type === "score" }, message: `${c.header} must be a number${what}.` };

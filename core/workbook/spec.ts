@@ -7,7 +7,8 @@
 import type { ChartSpec, ConditionalFormatRule, PlanCell, RangeRef } from "./plan";
 import type { YearRates } from "../rates/types";
 
-export type ColType = "text" | "longtext" | "integer" | "number" | "money" | "percent" | "date" | "choice" | "yesno" | "score";
+/** "rate": a figure shown at its full precision (2.266, 0.1438, 152,900.0), as the rates book states it. */
+export type ColType = "text" | "longtext" | "integer" | "number" | "rate" | "money" | "percent" | "date" | "choice" | "yesno" | "score";
 
 /** A value as the core sees a cell: numbers (dates as serials), text, booleans, or null for empty. */
 export type Value = number | string | boolean | null;
@@ -115,6 +116,8 @@ export const FORMATS = {
   integer: "#,##0",
   number: "#,##0.00",
   rate: "0.000####",
+  /** Every decimal a rate has (up to 11), with at least one: 2.266, 0.1438, 78.41, 152,900.0. */
+  rateFull: "#,##0.0##########",
   text: "@",
 } as const;
 
@@ -125,6 +128,7 @@ export function formatOf(t: ColType): string | null {
     case "date": return FORMATS.date;
     case "integer": return FORMATS.integer;
     case "number": return "#,##0.00";
+    case "rate": return FORMATS.rateFull;
     case "score": return "0.0";
     default: return null;
   }
@@ -142,5 +146,8 @@ export const COLOURS = {
   green: "#C6EFCE",
   greenFont: "#006100",
   unknown: "#FFF2CC",
+  /** ARRS maxima that are not sourced: same band or derived (lilac), estimated (orange). */
+  derived: "#E4DFEC",
+  estimated: "#FCE4D6",
   title: "#DDEBF7",
 } as const;

@@ -11,6 +11,8 @@ export interface SpecCtx {
   /** The network's name (from the data, or remembered from an earlier build). */
   pcnName?: string;
   kpiMonths: number;
+  /** Set when the year was chosen by default and today's financial year is not shipped: the sentence saying so. */
+  yearNote?: string;
 }
 
 export const q = (ctx: SpecCtx, key: string) => quoteSheet(ctx.sheetName(key));

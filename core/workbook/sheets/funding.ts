@@ -1,109 +1,10 @@
-import { AREA_LABELS } from "../../rates/book";
-import type { NiPeriod, Rate, YearRates } from "../../rates/types";
+import type { YearRates } from "../../rates/types";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import { blank, calc, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
 
-/** The employer NI period the workbook uses for on-costs: the one in force for most of the year (from 6 April). */
-export function mainNiPeriod(year: YearRates): NiPeriod {
-  return year.employerNi[year.employerNi.length - 1];
-}
-
-/** Rates sheet rows: the year's rates, plus the employer NI figures the on-cost formulas need. */
-export function rateRows(year: YearRates): { key: string; rate: Rate }[] {
-  const ni = mainNiPeriod(year);
-  return [
-    ...Object.entries(year.rates).map(([key, rate]) => ({ key, rate })),
-    { key: "employerNiRate", rate: { label: `Employer National Insurance rate (from ${ni.from})`, value: ni.rate, unit: "fraction of pay above the threshold", basis: "salary", source: ni.source, confidence: ni.confidence } },
-    { key: "employerNiThreshold", rate: { label: `Employer National Insurance secondary threshold (from ${ni.from})`, value: ni.thresholdAnnual, unit: "£ per year", basis: "salary", source: ni.source, confidence: ni.confidence } },
-  ];
-}
-
-export function ratesSpec(ctx: SpecCtx): SheetSpec {
-  const rows: RowValues[] = rateRows(ctx.year).map(({ key, rate }) => ({
-    key, label: rate.label, value: rate.value, unit: rate.unit, basis: rate.basis, confidence: rate.confidence,
-    source: rate.source + (rate.note ? ` Note: ${rate.note}` : ""),
-  }));
-  return {
-    key: "rates",
-    name: ctx.sheetName("rates"),
-    title: `Rates ${ctx.year.year}`,
-    rows,
-    freeze: { rows: 1, cols: 2 },
-    table: {
-      keyColumns: ["key"],
-      spareRows: 0,
-      namePrefix: "Rates_",
-      tableName: "PCN_Rates",
-      // Only keys that make valid workbook names (a person may type anything in a spare row).
-      rowNames: (r) => (typeof r.key === "string" && /^[A-Za-z][A-Za-z0-9_]{0,200}$/.test(r.key) ? { name: `Rate_${r.key}`, column: "value" } : null),
-      columns: [
-        inp("key", "Rate", "text", { width: 26 }),
-        inp("label", "What it is", "longtext", { width: 40 }),
-        inp("value", "Value (edit to correct)", "number", { width: 14, help: "Blank = not known from any source we hold: enter it from the DES." }),
-        inp("unit", "Unit", "longtext", { width: 30 }),
-        inp("basis", "Basis", "text", { width: 11 }),
-        inp("confidence", "Confidence", "text", { width: 11 }),
-        inp("source", "Source", "longtext", { width: 60 }),
-      ],
-      conditionalFormats: (col) => {
-        const v = col("value");
-        return [{ range: v, formula: `=AND(${colLetter(0)}${v.row + 1}<>"",${colLetter(v.col)}${v.row + 1}="")`, fill: COLOURS.unknown }];
-      },
-    },
-  };
-}
-
-export const AREA_NAMES = AREA_LABELS;
-
-export function arrsRatesSpec(ctx: SpecCtx): SheetSpec {
-  const y = ctx.year;
-  const areas = [["national", "national"], ["outer london", "outerLondon"], ["inner london", "innerLondon"]] as const;
-  const rows: RowValues[] = [];
-  for (const role of y.arrs.roles) {
-    for (const [label, field] of areas) {
-      const r: RowValues = { role: role.role, band: role.band, area: label };
-      const sources = new Set<string>();
-      const conf = new Set<string>();
-      y.arrs.periods.forEach((p, i) => {
-        const m = role.maxima[p];
-        r[`p${i + 1}`] = m ? m[field] : null;
-        if (m && m[field] !== null) { sources.add(m.source + (m.note ? ` Note: ${m.note}` : "")); conf.add(m.confidence); }
-      });
-      r.confidence = conf.size ? [...conf].join(" / ") : "unknown";
-      r.source = sources.size ? [...sources].join(" | ") : y.arrs.unknownNote;
-      rows.push(r);
-    }
-  }
-  return {
-    key: "arrsRates",
-    name: ctx.sheetName("arrsRates"),
-    title: `ARRS maxima ${y.year}`,
-    rows,
-    freeze: { rows: 1, cols: 1 },
-    table: {
-      keyColumns: ["role", "area"],
-      spareRows: 0,
-      namePrefix: "ArrsMax_",
-      tableName: "PCN_ArrsMaxima",
-      columns: [
-        inp("role", "Role", "text", { width: 34, name: "Role" }),
-        inp("band", "Band", "text", { width: 8 }),
-        inp("area", "Area", "choice", { choices: [...AREA_LABELS], width: 13 }),
-        calc("lookup", "Lookup key", "text", (c) => `=IF(${c.ref("role")}="","",LOWER(${c.ref("role")})&"|"&LOWER(${c.ref("area")}))`,
-          (r) => (blank(r.role) ? "" : `${String(r.role).toLowerCase()}|${String(r.area ?? "").toLowerCase()}`), { name: "Key", width: 14 }),
-        ...y.arrs.periods.map((p, i) => inp(`p${i + 1}`, `Maximum per WTE from ${p.slice(8, 10)}/${p.slice(5, 7)}/${p.slice(0, 4)} (£)`, "money", { min: 0, name: `P${i + 1}`, width: 16 })),
-        inp("confidence", "Confidence", "text", { width: 11 }),
-        inp("source", "Source", "longtext", { width: 60 }),
-      ],
-      conditionalFormats: (col) =>
-        y.arrs.periods.map((_, i) => {
-          const r = col(`p${i + 1}`);
-          return { range: r, formula: `=AND($A${r.row + 1}<>"",${colLetter(r.col)}${r.row + 1}="")`, fill: COLOURS.unknown };
-        }),
-    },
-  };
-}
+// The Rates and ARRS Rates sheets live in ./rates; re-exported for the sheets that read them from here.
+export { AREA_NAMES, arrsRatesSpec, mainNiPeriod, rateRows, ratesSpec } from "./rates";
 
 export const SPLIT_KEYS = ["Weighted list", "Registered list", "Adjusted population", "Equal", "Custom weight"] as const;
 
@@ -233,11 +134,17 @@ export function fundingSpec(ctx: SpecCtx): SheetSpec {
   const last = rowsR.length - 1;
   const colSum = (c: number) => `SUM(${colLetter(R0 + c)}${first + 1}:${colLetter(R0 + c)}${last + 1})`;
   const streamsAnnual = (env: import("../spec").Env) => streamRows.map((r) => (rowsR[r][4]!.compute!(env)));
+  // A total that leaves out a stream whose rate is unknown says so, and by how many.
+  const nStreams = streamRows.length;
+  const annualRange = `${colLetter(R0 + 4)}${first + 1}:${colLetter(R0 + 4)}${last + 1}`;
+  const unknownCount = `COUNTIF(${annualRange},"Rate unknown")`;
+  const statusText = (n: number) => (n === 0 ? "" : `Incomplete: leaves out ${n} of ${nStreams} streams (rate unknown)`);
   rowsR.push(pad([
     label("Total PCN income", { bold: true }), null, null, null,
     fcell(`=${colSum(4)}`, (env) => sumNums(streamsAnnual(env)), { format: FORMATS.money, bold: true, name: "Funding_TotalPcnIncome" }),
     ...months.map((_, m) => fcell(`=${colSum(5 + m)}`, (env) => sumNums(streamRows.map((r) => rowsR[r][5 + m]!.compute ? rowsR[r][5 + m]!.compute!(env) : null)), { format: FORMATS.money, bold: true })),
-    null,
+    fcell(`=IF(${unknownCount}=0,"","Incomplete: leaves out "&${unknownCount}&" of ${nStreams} streams (rate unknown)")`,
+      (env) => statusText(streamsAnnual(env).filter((v) => v === "Rate unknown").length), { name: "Funding_TotalStatus" }),
   ]));
   rowsR.push(pad([]));
   rowsR.push(pad([H("Paid direct to practices"), H(""), H(""), H(""), H("Annual (£)")]));
