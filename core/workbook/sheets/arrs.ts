@@ -89,7 +89,12 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
   const periods = yearPeriods(ctx);
   const P = periods.length;
   const labels = monthLabels(y);
-  const roles = y.arrs.roles.map((r) => r.role);
+  // Mental health practitioners: the first post of each MHP role (one role per band) listed here is reimbursed
+  // at the year's first share, later ones at the later share (with a written agreement where the year needs one).
+  const mhpRule = y.arrs.rules?.mhp;
+  const mhpRoles = y.arrs.roles.filter((r) => r.mhp).map((r) => r.role);
+  const hasShare = !!mhpRule && mhpRoles.length > 0 && (mhpRule.firstPerBand !== 1 || mhpRule.later !== 1);
+  const hasAgreement = hasShare && !!mhpRule!.laterNeedsWrittenAgreement && mhpRule!.later !== mhpRule!.firstPerBand;
   const A = "Arrs_";
   // Column keys per period: the last period keeps the key "roleMax" that earlier versions used.
   const maxKey = (p: number) => (p === P - 1 ? "roleMax" : `roleMaxP${p + 1}`);
@@ -123,7 +128,24 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     const a = Math.max(st, periods[p].start), b = Math.min(en ?? periods[p].end, periods[p].end);
     return b < a ? 0 : monthsBetween(a, b);
   };
-  const share = (_r: RowValues) => 1;
+  const isMhp = (r: RowValues) => typeof r.role === "string" && mhpRoles.some((m) => m.toLowerCase() === (r.role as string).toLowerCase());
+  const firstOfBand = (r: RowValues, env: Env) => matchIn(env.column("Arrs_Role"), r.role) >= (r.__index as number);
+  const share = (r: RowValues, env?: Env): number => {
+    if (!hasShare || !isMhp(r) || !env) return 1;
+    const later = !firstOfBand(r, env) && (!hasAgreement || cellEq(r.mhpAgreement, "Yes"));
+    return num(env.cell(later ? "Rate_arrsMhpLaterShare" : "Rate_arrsMhpFirstShare"));
+  };
+  const kindUsed = (r: RowValues, env: Env): Value => {
+    if (blank(r.ref) || blank(r.role)) return "";
+    const i = env.column("ArrsMax_Key").findIndex((k) => k === roleKey(r));
+    let worst = 0;
+    periods.forEach((_, p) => {
+      const m = inPost(r, p);
+      if (i < 0 || !isNum(m) || m <= 0) return;
+      worst = Math.max(worst, (KINDS as readonly string[]).indexOf(String(env.column(`ArrsMax_Kind${p + 1}`)[i] ?? "")) + 1);
+    });
+    return worst ? KINDS[worst - 1] : "";
+  };
   const usable = (r: RowValues, env: Env, p: number) => {
     const cu = costUsed(r, env);
     return !blank(r.ref) && isNum(inPost(r, p)) && isNum(cu) && isNum(r.wte) && r.wte >= 0 && cu >= 0;
@@ -137,7 +159,7 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     if (!isNum(mx)) return "max?";
     const lastOfPeriod = k === 11 || months[k + 1].period !== m.period;
     const mk = lastOfPeriod ? (inPost(r, p) as number) : monthsBetween(Math.max(st, periods[p].start), Math.min(en ?? m.end, m.end));
-    return round2(periodClaim(costUsed(r, env) as number, mx, share(r), r.wte as number, mk) - prev);
+    return round2(periodClaim(costUsed(r, env) as number, mx, share(r, env), r.wte as number, mk) - prev);
   };
   const monthClaims = (r: RowValues, env: Env): Value[] => {
     const out: Value[] = [];
@@ -156,7 +178,7 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     if (roleMax(r, env, P - 1) === "Unknown role") return "Unknown role";
     const ms = periods.map((_, p) => inPost(r, p) as number);
     if (ms.some((m, p) => m > 0 && !isNum(roleMax(r, env, p)))) return "Maximum unknown";
-    const terms = ms.map((m, p) => (m > 0 ? periodClaim(costUsed(r, env) as number, roleMax(r, env, p) as number, share(r), r.wte as number, m) : 0));
+    const terms = ms.map((m, p) => (m > 0 ? periodClaim(costUsed(r, env) as number, roleMax(r, env, p) as number, share(r, env), r.wte as number, m) : 0));
     return P === 1 ? terms[0] : round2(terms.reduce((a, b) => a + b, 0));
   };
   const sharesTotal = (r: RowValues, env: Env): Value => {
@@ -187,7 +209,15 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     });
     const t = sharesTotal(r, env) as number;
     if (t !== 0 && Math.abs(t - 1) > 0.0001) out.push(`Practice shares add to ${xround(t * 100, 1)}%, not 100%`);
+    if (hasAgreement && cellEq(r.mhpAgreement, "Yes") && isMhp(r) && firstOfBand(r, env)) out.push(MHP_FIRST);
+    if (hasAgreement && cellEq(r.mhpAgreement, "Yes") && !blank(r.role) && !isMhp(r)) out.push(MHP_ONLY);
     return out;
+  };
+  const checkOf = (r: RowValues, env: Env): Value => {
+    if (blank(r.ref)) return "";
+    const ps = problems(r, env), k = kindUsed(r, env);
+    if (!ps.length) return `OK${k ? ` (${KIND_NOTE[k as string]})` : ""}`;
+    return ps.join("; ") + (k ? `; uses ${KIND_USES[k as string]}` : "");
   };
 
   // ---- the formulas ----
@@ -197,7 +227,9 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
     const cu = c.ref("costUsed"), w = c.ref("wte");
     return [`${c.ref("ref")}=""`, `NOT(ISNUMBER(${c.ref(inKey(p))}))`, `NOT(ISNUMBER(${cu}))`, `NOT(ISNUMBER(${w}))`, `${w}<0`, `${cu}<0`];
   };
-  const termF = (c: FormulaCtx, p: number, monthsExpr: string) => `MIN(${c.ref("costUsed")},${c.ref(maxKey(p))})*${c.ref("wte")}*${monthsExpr}/12`;
+  const termF = (c: FormulaCtx, p: number, monthsExpr: string) => `MIN(${c.ref("costUsed")},${c.ref(maxKey(p))})*${hasShare ? `${c.ref("mhpShare")}*` : ""}${c.ref("wte")}*${monthsExpr}/12`;
+  const mhpList = `{${mhpRoles.map(str).join(",")}}`;
+  const firstOfBandF = (c: FormulaCtx) => `MATCH(${c.ref("role")},Arrs_Role,0)>=${c.row - 1}`;
 
   const maxCols: ColumnSpec[] = periods.map((pw, p) =>
     calc(maxKey(p), `Role maximum from ${pw.label} (£ per WTE)`, "money",
@@ -231,9 +263,11 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
   const cols: ColumnSpec[] = [
     inp("ref", "Post ref", "text", { width: 9, name: "Ref" }),
     inp("staffName", "Staff member", "text", { width: 20 }),
-    inp("role", "Role", "choice", { choices: roles, width: 30, name: "Role" }),
+    // From ARRS Rates, so a role a commissioner approved (added there with its agreed maximum) can be chosen.
+    inp("role", "Role", "choice", { listName: "ArrsMax_Role", width: 30, name: "Role" }),
     inp("band", "Band", "text", { width: 7 }),
     inp("area", "Area", "choice", { choices: [...AREA_LABELS], width: 13 }),
+    ...(hasAgreement ? [inp("mhpAgreement", "Written agreement for up to 100% (a mental health practitioner after the first of its band)", "yesno", { width: 16 })] : []),
     inp("wte", "WTE", "number", { min: 0, max: 2, width: 7, name: "Wte" }),
     inp("start", "Start", "date", { name: "Start" }),
     inp("end", "End", "date", { name: "End" }),
@@ -250,6 +284,19 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
       },
       (r, env) => costUsed(r, env), { width: 14 }),
     ...maxCols,
+    calc("maxKind", "Provenance of the maximum used", "text",
+      (c) => {
+        const key = keyF(c);
+        const rank = periods.map((_, p) => `IF(AND(ISNUMBER(${c.ref(inKey(p))}),N(${c.ref(inKey(p))})>0),IFERROR(MATCH(INDEX(ArrsMax_Kind${p + 1},MATCH(${key},ArrsMax_Key,0)),{${KINDS.map(str).join(",")}},0),0),0)`);
+        return `=IF(OR(${c.ref("ref")}="",${c.ref("role")}=""),"",CHOOSE(${P === 1 ? rank[0] : `MAX(${rank.join(",")})`}+1,"",${KINDS.map(str).join(",")}))`;
+      },
+      (r, env) => kindUsed(r, env), { width: 13 }),
+    ...(hasShare ? [calc("mhpShare", "Share of the cost reimbursed", "percent",
+      (c) => {
+        const later = hasAgreement ? `AND(${c.ref("mhpAgreement")}="Yes",NOT(${firstOfBandF(c)}))` : `NOT(${firstOfBandF(c)})`;
+        return `=IF(OR(${c.ref("ref")}="",${c.ref("role")}=""),"",IF(ISNUMBER(MATCH(${c.ref("role")},${mhpList},0)),IF(${later},N(Rate_arrsMhpLaterShare),N(Rate_arrsMhpFirstShare)),1))`;
+      },
+      (r, env) => (blank(r.ref) || blank(r.role) ? "" : share(r, env)), { width: 10 })] : []),
     ...inCols,
     ...monthCols,
     calc("yearClaim", "Claimable this year (£)", "money",
@@ -287,10 +334,17 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
             str(P === 1 ? "Role maximum not known: enter it on the ARRS Rates sheet" : `Role maximum from ${pw.label} not known: enter it on the ARRS Rates sheet`),
           ]),
           [`AND(${t}<>0,ABS(${t}-1)>0.0001)`, `"Practice shares add to "&ROUND(${t}*100,1)&"%, not 100%"`],
+          ...(hasAgreement ? [
+            [`AND(${c.ref("mhpAgreement")}="Yes",ISNUMBER(MATCH(${c.ref("role")},${mhpList},0)),${firstOfBandF(c)})`, str(MHP_FIRST)],
+            [`AND(${c.ref("mhpAgreement")}="Yes",${c.ref("role")}<>"",NOT(ISNUMBER(MATCH(${c.ref("role")},${mhpList},0))))`, str(MHP_ONLY)],
+          ] as [string, string][] : []),
         ];
-        return checkF(c.ref("ref"), pieces);
+        const k = c.ref("maxKind");
+        const note = (m: Record<string, string>, pre: string) => KINDS.reduce((acc, kind) => `IF(${k}=${str(kind)},${str(pre + m[kind])},${acc})`, `""`);
+        const x = pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&");
+        return `=IF(${c.ref("ref")}="","",IF(${x}="","OK"&${note(KIND_NOTE_PAREN, "")},MID(${x},3,1000)&${note(KIND_USES, "; uses ")}))`;
       },
-      (r, env) => (blank(r.ref) ? "" : checkC(problems(r, env))), { name: "Check", width: 40 }),
+      (r, env) => checkOf(r, env), { name: "Check", width: 44 }),
   ];
   const rows: RowValues[] = (ctx.data?.arrsPosts ?? []).map((p) => ({
     ref: p.ref, staffName: p.name, role: p.role, band: p.band, area: p.area, wte: p.wte, start: p.start, end: p.end ?? null,
@@ -309,16 +363,45 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
       namePrefix: A,
       tableName: "PCN_ArrsPosts",
       conditionalFormats: (col) => {
-        const ch = col("check");
+        const ch = col("check"), kc = col("maxKind");
         const r = `${colLetter(ch.col)}${ch.row + 1}`;
+        const k = `$${colLetter(kc.col)}${kc.row + 1}`;
+        // A maximum that is not sourced looks different, as on ARRS Rates.
+        const kinds = [kc, ...periods.map((_, p) => col(maxKey(p)))].flatMap((range) => [
+          { range, formula: `=OR(${k}="same band",${k}="derived")`, fill: COLOURS.derived },
+          { range, formula: `=${k}="estimated"`, fill: COLOURS.estimated },
+        ]);
         return [
-          { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.red, font: COLOURS.redFont },
-          { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
+          { range: ch, formula: `=AND(${r}<>"",LEFT(${r},2)<>"OK")`, fill: COLOURS.red, font: COLOURS.redFont },
+          { range: ch, formula: `=AND(LEFT(${r},2)="OK",OR(${k}="",${k}="sourced",${k}="entered"))`, fill: COLOURS.green, font: COLOURS.greenFont },
+          { range: ch, formula: `=AND(LEFT(${r},2)="OK",OR(${k}="same band",${k}="derived",${k}="estimated"))`, fill: COLOURS.amber, font: COLOURS.amberFont },
+          ...kinds,
         ];
       },
     },
   };
 }
+
+/** Provenance of an ARRS maximum (ARRS Rates' ArrsMax_Kind<i>), most trusted first. */
+const KINDS = ["sourced", "entered", "same band", "derived", "estimated"] as const;
+/** What a post's Check says of the maximum its claim uses. */
+const KIND_NOTE: Record<string, string> = {
+  sourced: "sourced maximum",
+  entered: "maximum entered on ARRS Rates",
+  "same band": "same-band maximum: the sourced figure of another role of its band",
+  derived: "derived maximum: the on-cost model, not a published figure",
+  estimated: "estimated maximum: confirm it against the DES or your ICB's claims portal",
+};
+const KIND_NOTE_PAREN: Record<string, string> = Object.fromEntries(Object.entries(KIND_NOTE).map(([k, v]) => [k, ` (${v})`]));
+const KIND_USES: Record<string, string> = {
+  sourced: "a sourced maximum",
+  entered: "a maximum entered on ARRS Rates",
+  "same band": "a same-band maximum",
+  derived: "a derived maximum",
+  estimated: "an estimated maximum",
+};
+const MHP_FIRST = "The first mental health practitioner of a band is reimbursed at the lower share: this is the first post of its role listed, so the written agreement does not apply to it";
+const MHP_ONLY = "A written agreement for up to 100% applies only to mental health practitioners";
 
 /** What a post's claim says when it is left out of the totals. */
 export const LEFT_OUT = ["Maximum unknown", "Unknown role", "Check inputs"] as const;
