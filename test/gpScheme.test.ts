@@ -131,7 +131,7 @@ const sample = () => {
 
 describe("the GP Scheme sheets in LibreOffice", () => {
   it("are part of 2026/27 workbooks only", () => {
-    expect(sheetCatalogue("2026/27").map((s) => s.key)).toEqual(expect.arrayContaining(["gpScheme", "gpClaims"]));
+    expect(sheetCatalogue("2026/27").map((s) => s.key)).toEqual(expect.arrayContaining(["gpScheme", "gpClaims", "gpSummary"]));
     expect(sheetCatalogue("2025/26").map((s) => s.key)).not.toContain("gpScheme");
     const wb = new ExcelJS.Workbook();
     const plan = buildPlan(snapshotOf(wb), { sample: true, year: "2025/26", today, sheets: ["gpScheme", "practices"] });
@@ -168,9 +168,9 @@ describe("the GP Scheme sheets in LibreOffice", () => {
     expect(findings.find((f) => f.ref === "Millbrook Health Centre")).toMatchObject({ severity: "red", sheet: "GP Scheme", message: "Over-claimed: claims exceed the entitlement available (by £5,817.26)." });
     expect(findings.find((f) => f.ref === "G-04")).toMatchObject({ severity: "amber", sheet: "GP Scheme Claims", row: 5 });
     expect(findings.find((f) => f.ref === "Castle Street Practice")).toMatchObject({ severity: "info", message: expect.stringMatching(/^£31,487\.30 of the GP reimbursement scheme entitlement is not yet claimed/) });
-    const rep = lo["GP Scheme"];
-    expect(rep[11].slice(9, 12)).toEqual(["Transfers between practices (must net to £0)", 0, "OK"]);
-    expect(String(rep[4][11])).toMatch(/^Revised: SFE amendment of 25 June 2026.*it replaced 90\.61, backdated to 01\/04\/2026/);
+    const rep = lo["GP Scheme Summary"];
+    expect(rep[11].slice(0, 3)).toEqual(["Transfers between practices (must net to £0)", 0, "OK"]);
+    expect(String(rep[4][2])).toMatch(/^Revised: SFE amendment of 25 June 2026.*it replaced 90\.61, backdated to 01\/04\/2026/);
   }, 60_000);
 
   it("says when transfers do not net to zero, a figure is unknown, a GP is not new, or sessions pass 9 a week", async () => {
@@ -185,16 +185,16 @@ describe("the GP Scheme sheets in LibreOffice", () => {
     const { lo, errors, diffs, findings } = await recalc(wb, "edited");
     expect(errors).toEqual([]);
     expect(diffs.slice(0, 10)).toEqual([]);
-    const rep = lo["GP Scheme"];
-    expect(rep[1].slice(10, 11)).toEqual(["unknown"]);
-    expect(rep[11][11]).toBe("Transfers do not net to zero: every amount transferred out must be transferred in");
+    const rep = lo["GP Scheme Summary"];
+    expect(rep[1][1]).toBe("unknown");
+    expect(rep[11][2]).toBe("Transfers do not net to zero: every amount transferred out must be transferred in");
     expect(records(lo, "GP Scheme").every((r) => r["Entitlement (£)"] === "Rate unknown")).toBe(true);
     const c = records(lo, "GP Scheme Claims");
     expect(c[0]["Claim this year (£)"]).toBe("Not eligible");
     expect(c[0]["Check"]).toBe("Not a new GP: employed by the practice in the 12 months before (other than as absence cover)");
     expect(c[2]["Check"]).toBe("More than 9 sessions a week in all: only sessions up to 9 can be claimed");
-    expect(findings.find((f) => /Transfers of entitlement between practices add up to -£1,000\.00/.test(f.message))).toMatchObject({ severity: "red", sheet: "GP Scheme" });
+    expect(findings.find((f) => /Transfers of entitlement between practices add up to -£1,000\.00/.test(f.message))).toMatchObject({ severity: "red", sheet: "GP Scheme Summary", row: 12, col: 3 });
     expect(findings.find((f) => /entitlement \(to each practice\) is not known: enter it on the Rates sheet/.test(f.message))).toBeTruthy();
-    expect(rep[12].slice(9, 12)).toEqual(["Claims this year", expect.any(Number), "Incomplete: 1 claim left out"]);
+    expect(rep[12].slice(0, 3)).toEqual(["Claims this year", expect.any(Number), "Incomplete: 1 claim left out"]);
   }, 60_000);
 });

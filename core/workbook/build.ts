@@ -19,7 +19,7 @@ import type { SpecCtx } from "./sheets/common";
 import { fundingSpec, practicesSpec } from "./sheets/funding";
 import { arrsRatesSpec, ratesBookSpec, ratesSpec } from "./sheets/rates";
 import { fillFromBook } from "./ratesPlan";
-import { gpClaimsSpec, gpSchemeSpec } from "./sheets/gpScheme";
+import { gpClaimsSpec, gpSchemeSpec, gpSummarySpec } from "./sheets/gpScheme";
 import { hasGpScheme } from "../funding/gpScheme";
 import { iifSpec } from "./sheets/iif";
 import { kpiChartsSpec, kpisSpec } from "./sheets/kpis";
@@ -59,6 +59,7 @@ export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: 
   { key: "arrsShares", title: "ARRS Shares" },
   { key: "gpScheme", title: "GP Scheme", when: hasGpScheme },
   { key: "gpClaims", title: "GP Scheme Claims", when: hasGpScheme },
+  { key: "gpSummary", title: "GP Scheme Summary", when: hasGpScheme },
   { key: "iif", title: "IIF" },
   { key: "budget", title: "Budget" },
   { key: "budgetSummary", title: "Budget Summary" },
@@ -96,6 +97,7 @@ const NEEDS: Record<string, string[]> = {
   arrsRates: ["_ratesBook"],
   gpScheme: ["practices", "rates", "gpClaims"],
   gpClaims: ["practices", "rates", "gpScheme"],
+  gpSummary: ["gpScheme", "gpClaims", "rates"],
 };
 
 const todayIso = () => clockToday();
@@ -117,7 +119,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // A table is recognised by its header row, a report sheet by its title cell.
   const probes = [
     aboutSpec(probe), partnershipsSpec(probe, 0), summarySpec(probe, 0), practicesSpec(probe), fundingSpec(probe), ratesSpec(probe), arrsRatesSpec(probe),
-    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), gpSchemeSpec(probe), gpClaimsSpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
+    arrsSpec(probe), arrsSummarySpec(probe), sharesSpec(probe), gpSchemeSpec(probe), gpClaimsSpec(probe), gpSummarySpec(probe), iifSpec(probe), budgetSpec(probe), budgetSummarySpec(probe), kpisSpec(probe), kpiChartsSpec(probe, []),
     ratesBookSpec(probe),
   ].filter((x): x is SheetSpec => x !== null);
   const resolved = resolveNames(
@@ -153,7 +155,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const kpiRecords = finalRecords(kpis, kpiSnap).map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
   const specs: SheetSpec[] = [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practices, fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpis, kpiChartsSpec(ctx, kpiRecords),
     ratesBookSpec(ctx),
   ].filter((x): x is SheetSpec => x !== null);
   // The sample only fills sheets being made; a person's own --data merges by reference.

@@ -9,6 +9,7 @@ import type { Finding } from "./register";
 import type { Env, RowValues, SheetSpec, Value } from "./spec";
 import { getYear } from "../rates/book";
 import { GP_SCHEME_RATES } from "../funding/gpScheme";
+import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
@@ -256,17 +257,19 @@ function gpSchemeFindings(m: Model): Finding[] {
       const over = typeof h === "number" && h < 0;
       out.push({ severity: over || /transferred out/.test(s) ? "red" : "amber", ...at, message: over ? `${s} (by ${fmtMoney(-h)}).` : `${s}.` });
     });
-    const rc = scheme.table!.columns.length + 1;
+  }
+  const summary = m.specs.find((s) => s.key === "gpSummary");
+  if (summary && m.snapOf("gpSummary")) {
     const net = m.env.cell("Gp_TransferNet");
     if (typeof net === "number" && Math.abs(net) > 0.005) {
-      out.push({ severity: "red", sheet: scheme.name, row: 12, col: rc + 3, ref: "GP scheme", message: `Transfers of entitlement between practices add up to ${fmtMoney(net)}, not £0.00: every amount one practice transfers out must be transferred in by another.` });
+      out.push({ severity: "red", sheet: summary.name, row: TRANSFER_ROW + 1, col: 3, ref: "GP scheme", message: `Transfers of entitlement between practices add up to ${fmtMoney(net)}, not £0.00: every amount one practice transfers out must be transferred in by another.` });
     }
-    // The year's figures sit beside the table, one a row from row 2, in GP_SCHEME_RATES order.
+    // The year's figures are listed one a row, in GP_SCHEME_RATES order.
     Object.values(GP_SCHEME_RATES).forEach((key, i) => {
       const v = m.env.cell(`Rate_${key}`);
       if (v === null || v === "") {
         const r = m.env.year.rates[key];
-        out.push({ severity: "amber", sheet: scheme.name, row: i + 2, col: rc + 2, ref: "GP scheme", message: `${r?.label ?? key} is not known: enter it on the Rates sheet (${r?.source ?? "see the Statement of Financial Entitlements"}).` });
+        out.push({ severity: "amber", sheet: summary.name, row: GP_FIGURES_ROW + i + 1, col: 2, ref: "GP scheme", message: `${r?.label ?? key} is not known: enter it on the Rates sheet (${r?.source ?? "see the Statement of Financial Entitlements"}).` });
       }
     });
   }

@@ -8,7 +8,7 @@
  * the same claim to date, rounded, less the months before it in the period: so they add up to the year's claim
  * exactly, and the claim never exceeds the cost.
  */
-import { AREA_LABELS } from "../../rates/book";
+import { AREA_LABELS, findRole } from "../../rates/book";
 import { monthsBetween, periodClaim } from "../../funding/arrs";
 import { round2 } from "../../funding/money";
 import { colLetter, isoToSerial } from "../plan";
@@ -346,8 +346,11 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
       },
       (r, env) => checkOf(r, env), { name: "Check", width: 44 }),
   ];
+  // A role given under another spelling (Care Coordinator, CYP Mental Health Practitioner) is written as the DES
+  // names it, the name ARRS Rates looks it up by; one the year does not know is kept as given (its Check says so).
+  const desName = (role: string) => { try { return findRole(y, role).role; } catch { return role; } };
   const rows: RowValues[] = (ctx.data?.arrsPosts ?? []).map((p) => ({
-    ref: p.ref, staffName: p.name, role: p.role, band: p.band, area: p.area, wte: p.wte, start: p.start, end: p.end ?? null,
+    ref: p.ref, staffName: p.name, role: desName(p.role), band: p.band, area: p.area, wte: p.wte, start: p.start, end: p.end ?? null,
     hostPractice: p.hostPractice, salary: p.salary ?? null, annualCost: p.annualCost ?? null,
   }));
   return {

@@ -358,9 +358,36 @@ export function gpSchemeSpec(ctx: SpecCtx): SheetSpec | null {
     transfer: ctx.data?.gpScheme?.transfers.filter((t) => cellEq(t.practice, p.name)).reduce((a, t) => a + t.amount, 0) || null,
   }));
 
-  // ---- the year's figures and the PCN's totals, beside the table ----
+  return {
+    key: "gpScheme",
+    name: ctx.sheetName("gpScheme"),
+    title: `GP reimbursement scheme ${y.year}`,
+    rows,
+    freeze: { rows: 1, cols: 1 },
+    table: {
+      columns: cols,
+      keyColumns: ["practice"],
+      spareRows: 6,
+      namePrefix: P,
+      tableName: "PCN_GpScheme",
+      conditionalFormats: (col) => rag(col("status"), (r) => `${r}="OK: fully claimed"`, (r) => `${r}="OK: entitlement left to claim"`),
+    },
+  };
+}
+
+/** Rows of the summary the Check register points at (0-based): the year's figures from row 1, the transfer check. */
+export const GP_FIGURES_ROW = 1;
+export const TRANSFER_ROW = 11;
+
+/**
+ * The year's figures (with their sources and the revision in force) and the PCN's totals, on their own sheet so
+ * rows inserted in the tables never move them. Transfers between practices must net to zero.
+ */
+export function gpSummarySpec(ctx: SpecCtx): SheetSpec | null {
+  const y = ctx.year;
+  if (!hasGpScheme(y)) return null;
+  const P = "Gp_";
   const H = (t: string) => label(t, { bold: true, fill: COLOURS.title });
-  const rc = cols.length + 1;
   const figure = (key: string, text: string, format: string): (ReportCell | null)[] => {
     const r = getRate(y, key);
     const rev = r.revision ? (y.revisions ?? []).find((x) => x.id === r.revision) : undefined;
@@ -397,23 +424,13 @@ export function gpSchemeSpec(ctx: SpecCtx): SheetSpec | null {
     [label("Headroom of all practices"), fcell(`=SUM(${P}Headroom)`, sumCol(`${P}Headroom`), { format: FORMATS.money }), null],
     [label("Claims left out (amount not worked out: see their Check)"), fcell(`=${leftF}`, leftOutAll, { format: FORMATS.integer, name: "Gp_ClaimsLeftOut" }), null],
   ];
-  const tc = { row: 11, col: rc + 2, rows: 1, cols: 1 };
+  const tc = { row: TRANSFER_ROW, col: 2, rows: 1, cols: 1 };
   return {
-    key: "gpScheme",
-    name: ctx.sheetName("gpScheme"),
-    title: `GP reimbursement scheme ${y.year}`,
-    rows,
-    freeze: { rows: 1, cols: 1 },
-    table: {
-      columns: cols,
-      keyColumns: ["practice"],
-      spareRows: 6,
-      namePrefix: P,
-      tableName: "PCN_GpScheme",
-      conditionalFormats: (col) => rag(col("status"), (r) => `${r}="OK: fully claimed"`, (r) => `${r}="OK: entitlement left to claim"`),
-    },
+    key: "gpSummary",
+    name: ctx.sheetName("gpSummary"),
+    title: `GP reimbursement scheme summary ${y.year}`,
     reports: [{
-      col: rc, rows: rep, widths: [46, 14, 70],
+      col: 0, rows: rep, widths: [50, 14, 80],
       conditionalFormats: [
         { range: tc, formula: `=${colLetter(tc.col)}${tc.row + 1}<>"OK"`, fill: COLOURS.red, font: COLOURS.redFont },
         { range: tc, formula: `=${colLetter(tc.col)}${tc.row + 1}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
