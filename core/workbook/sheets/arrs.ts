@@ -13,7 +13,7 @@ import { monthsBetween, periodClaim } from "../../funding/arrs";
 import { round2 } from "../../funding/money";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type Env, type FormulaCtx, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, countIf, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
+import { blank, calc, cellEq, checkF, countIf, dateF, fcell, inp, isNum, label, matchIn, monthsF, num, str, sumNums, xround, type SpecCtx } from "./common";
 import { monthLabels } from "./funding";
 
 export interface MonthWindow { start: number; end: number; days: number; period: number }
@@ -44,44 +44,19 @@ export function yearPeriods(ctx: SpecCtx): PeriodWindow[] {
   }));
 }
 
-const dateF = (serial: number) => {
-  const d = new Date(Date.UTC(1899, 11, 30) + serial * 86400000);
-  return `DATE(${d.getUTCFullYear()},${d.getUTCMonth() + 1},${d.getUTCDate()})`;
-};
-
-/** Spreadsheet "=" between two cells: text ignores case, a blank equals "" and 0, text never equals a number. */
-export function cellEq(a: Value | undefined, b: Value | undefined): boolean {
-  const x = a ?? null, y = b ?? null;
-  if (x === null && y === null) return true;
-  if (x === null) return y === "" || y === 0 || y === false;
-  if (y === null) return x === "" || x === 0 || x === false;
-  if (typeof x === "string" && typeof y === "string") return x.toLowerCase() === y.toLowerCase();
-  return typeof x === typeof y && x === y;
-}
-/** MATCH(v, column, 0): 0-based index of the first equal cell, or -1. */
-const matchIn = (col: Value[], v: Value): number => (blank(v) ? -1 : col.findIndex((x) => !blank(x) && cellEq(x, v)));
 /** Per-environment memo, for columns whose cells depend on their neighbours. */
 function memo<T>(f: (env: Env) => T): (env: Env) => T {
   const m = new WeakMap<Env, T>();
   return (env) => { if (!m.has(env)) m.set(env, f(env)); return m.get(env)!; };
 }
 
-/** Months in post from a to b, as the workbook's formula writes it (a and b are formula expressions). */
-const monthsF = (a: string, b: string) =>
-  `(YEAR(${b})-YEAR(${a}))*12+MONTH(${b})-MONTH(${a})+DAY(${b})/DAY(EOMONTH(${b},0))-(DAY(${a})-1)/DAY(EOMONTH(${a},0))`;
 /** The same, where b is known to fall in the month ending `monthEnd` (shorter text, the same number). */
 const monthsToF = (a: string, b: string, monthEnd: number) => {
   const d = new Date(Date.UTC(1899, 11, 30) + monthEnd * 86400000);
   return `(${d.getUTCFullYear()}-YEAR(${a}))*12+${d.getUTCMonth() + 1}-MONTH(${a})+DAY(${b})/${d.getUTCDate()}-(DAY(${a})-1)/DAY(EOMONTH(${a},0))`;
 };
 
-/** "; message" pieces joined: the Check lists every problem, or says OK. */
-const checkF = (ref: string, pieces: [string, string][]) => {
-  const x = pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&");
-  return `=IF(${ref}="","",IF(${x}="","OK",MID(${x},3,1000)))`;
-};
 const checkC = (problems: string[]) => (problems.length ? problems.join("; ") : "OK");
-const str = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export function arrsSpec(ctx: SpecCtx): SheetSpec {
   const y = ctx.year;

@@ -16,8 +16,7 @@ import { getRate } from "../../rates/book";
 import { GP_ROUTES } from "../lists";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type Env, type FormulaCtx, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { cellEq } from "./arrs";
-import { blank, calc, countIf, fcell, inp, isNum, label, num, sumNums, type SpecCtx } from "./common";
+import { blank, calc, cellEq, checkF, countIf, dateF, fcell, inp, isNum, label, matchIn, monthsF, num, str, sumNums, type SpecCtx } from "./common";
 
 const R = GP_SCHEME_RATES;
 const SESSIONS = "Extra sessions";
@@ -25,19 +24,6 @@ const NEW_GP = "New salaried GP";
 /** What a claim says when it is left out of the totals. */
 export const GP_LEFT_OUT = ["Check inputs", "Rate unknown", "Not eligible"] as const;
 
-const dateF = (serial: number) => {
-  const d = new Date(Date.UTC(1899, 11, 30) + serial * 86400000);
-  return `DATE(${d.getUTCFullYear()},${d.getUTCMonth() + 1},${d.getUTCDate()})`;
-};
-const monthsF = (a: string, b: string) =>
-  `(YEAR(${b})-YEAR(${a}))*12+MONTH(${b})-MONTH(${a})+DAY(${b})/DAY(EOMONTH(${b},0))-(DAY(${a})-1)/DAY(EOMONTH(${a},0))`;
-const str = (s: string) => `"${s.replace(/"/g, '""')}"`;
-/** "; message" pieces: the Check lists every problem, or says what `ok` gives. */
-const checkF = (ref: string, pieces: [string, string][], ok: string) => {
-  const x = pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&");
-  return `=IF(${ref}="","",IF(${x}="",${ok},MID(${x},3,1000)))`;
-};
-const matchIn = (col: Value[], v: Value): number => (blank(v) ? -1 : col.findIndex((x) => !blank(x) && cellEq(x, v)));
 const rate = (env: Env, key: string) => env.cell(`Rate_${key}`);
 
 export function gpClaimsSpec(ctx: SpecCtx): SheetSpec | null {
