@@ -6,8 +6,9 @@ import { PcnError } from "../core/errors";
 import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
 import type { WorkbookSnapshot } from "../core/workbook/plan";
 import type { Finding } from "../core/workbook/register";
-import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState } from "../pane/bridge";
-import { applyPlan, applySheetVisibility, BuildFailure, errorCode, readFailure, readSnapshot, SYNC_TIMEOUT_MS } from "./writer";
+import { planRatesFile } from "../core/workbook/ratesPlan";
+import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult } from "../pane/bridge";
+import { applyPlan, applySheetVisibility, BuildFailure, errorCode, readFailure, readSnapshot, SYNC_TIMEOUT_MS, toExcelInput } from "./writer";
 
 type Batch<T> = (ctx: Excel.RequestContext) => Promise<T>;
 type Run = <T>(options: Excel.RunOptions | undefined, batch: Batch<T>) => Promise<T>;
@@ -69,7 +70,7 @@ export class ExcelBridge implements Bridge {
 
   async getState(): Promise<HostState> {
     const snapshot = await this.snapshot();
-    return { host: "excel", ...paneState(snapshot) };
+    return { host: "excel", ...paneState(snapshot, this.opts.today?.()) };
   }
 
   async build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult> {
@@ -117,6 +118,26 @@ export class ExcelBridge implements Bridge {
         }
       }
       return { sheetsBuilt: result.sheetsBuilt, warnings };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A rates file into the Rates and ARRS Rates sheets: the core checks and plans it; this writes its cells in one sync. */
+  async loadRates(fileText: string): Promise<RatesLoadResult> {
+    if (this.busy) throw new PcnError("A build is running in this pane. Wait for it to finish, then load the rates file.");
+    this.busy = true;
+    try {
+      const snapshot = await this.snapshot();
+      const p = planRatesFile(snapshot, String(fileText ?? ""));
+      if (p.problems.length) return { problems: p.problems, changes: [], notes: p.notes };
+      if (p.writes.length) {
+        await this.guarded(undefined, async (ctx) => {
+          for (const w of p.writes) ctx.workbook.worksheets.getItem(w.sheet).getRangeByIndexes(w.row, w.col, 1, 1).values = [[toExcelInput(w.value)]];
+          await ctx.sync();
+        });
+      }
+      return { problems: [], changes: p.changes, notes: p.notes };
     } finally {
       this.busy = false;
     }

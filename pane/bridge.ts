@@ -14,6 +14,8 @@ export interface RatesLoadResult {
   problems: string[];
   /** One line per cell changed: sheet, figure, old value, new value. */
   changes: string[];
+  /** What the file holds that was not loaded into cells (said, never silently dropped). */
+  notes?: string[];
 }
 
 export interface SheetInfo { key: string; title: string; exists: boolean }
@@ -24,6 +26,8 @@ export interface HostState {
   workbookYear?: string;
   years: string[];
   defaultYear: string;
+  /** Set when a new workbook's default is not today's financial year (no rates shipped for it): the sentence. */
+  yearNote?: string;
   sheets: SheetInfo[];
   /** Practices as the Funding sheet holds them now (for the pane's populations form). */
   practices: PracticeInput[];

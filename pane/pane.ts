@@ -104,12 +104,25 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
   let findingButtons: HTMLButtonElement[] = [];
   const registerSection = h(doc, "section", { "aria-labelledby": `${id}reg-h` },
     h(doc, "h2", { id: `${id}reg-h` }, "Check register"),
-    h(doc, "p", { className: "hint" }, "Looks for notice dates within 90 days, overdue reviews, missing governance or contacts, ARRS headroom or underspend, and IIF patients still needed."),
+    h(doc, "p", { className: "hint" }, "Looks for notice dates within 90 days, overdue reviews, missing governance or contacts, ARRS headroom or underspend, IIF patients still needed, and figures a later revision replaced."),
     h(doc, "div", { className: "actions" }, checkButton),
     registerMsg,
     registerStatus,
     findingsHost,
   );
+
+  // ---- Rates file (only where the host can load one): a local file picker; the file never leaves the machine
+  const ratesInput = h(doc, "input", { type: "file", id: `${id}rates`, accept: ".json,application/json", "aria-describedby": `${id}rates-hint` });
+  const ratesMsg = h(doc, "div", { role: "status", "aria-live": "polite" });
+  const ratesSection = bridge.loadRates
+    ? h(doc, "section", { "aria-labelledby": `${id}rates-h` },
+      h(doc, "h2", { id: `${id}rates-h` }, "Rates file"),
+      h(doc, "p", { className: "hint", id: `${id}rates-hint` }, "Figures your PCN, LMC or ICB shared as a rates file (JSON) go into the Rates and ARRS Rates sheets. The file is read on this computer and checked first: nothing is written if it has any problem."),
+      h(doc, "label", { for: `${id}rates` }, "Load rates file"),
+      ratesInput,
+      ratesMsg,
+    )
+    : null;
 
   const pane = h(doc, "div", { className: "pcn-pane" },
     h(doc, "header", {}, h(doc, "h1", {}, "PCN Toolkit"), subtitle),
@@ -117,6 +130,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     yearSection,
     practicesSection,
     sheetsSection,
+    ...(ratesSection ? [ratesSection] : []),
     registerSection,
   );
   replaceContent(root, pane);
@@ -144,6 +158,8 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
         `This workbook was built for ${other}. A workbook holds one year, so building ${yearSelect.value} needs a new workbook: open a blank workbook and build it there. Choose ${other} to refresh this one.`));
     } else if (wy) {
       replaceContent(yearNote, h(doc, "p", { className: "hint" }, `This workbook was built for ${wy}.`));
+    } else if (state?.yearNote && yearSelect.value === toText(state.defaultYear)) {
+      replaceContent(yearNote, h(doc, "div", { className: "msg warn" }, toText(state.yearNote)));
     } else {
       replaceContent(yearNote, h(doc, "p", { className: "hint" }, "A new workbook: it will be built for this year."));
     }
@@ -162,6 +178,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     buildSelected.disabled = !ready || blocked || n === 0;
     buildAll.disabled = !ready || blocked;
     checkButton.disabled = !ready;
+    ratesInput.disabled = !ready;
     for (const b of findingButtons) b.disabled = !ready;
     pane.setAttribute("aria-busy", busy ? "true" : "false");
   }
@@ -320,6 +337,42 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     restoreFocus(checkButton);
   }
 
+  async function loadRatesFile(): Promise<void> {
+    const file = ratesInput.files?.[0];
+    if (busy || !file || !bridge.loadRates) return;
+    replaceContent(ratesMsg);
+    setBusy(true);
+    try {
+      const text = typeof file.text === "function" ? await file.text() : await new Promise<string>((resolve, reject) => {
+        const r = new FileReader();
+        r.onload = () => resolve(String(r.result ?? ""));
+        r.onerror = () => reject(new Error("The file could not be read."));
+        r.readAsText(file);
+      });
+      const res = await bridge.loadRates(text);
+      const problems = (res?.problems ?? []).map(toText);
+      const changes = (res?.changes ?? []).map(toText);
+      const notes = (res?.notes ?? []).map(toText);
+      const list = (items: string[]) => h(doc, "ul", {}, ...items.map((t) => h(doc, "li", {}, t)));
+      if (problems.length) {
+        const alert = h(doc, "div", { className: "msg error", role: "alert" },
+          h(doc, "strong", {}, `Nothing was written: ${toText(file.name)} has ${problems.length === 1 ? "one problem" : `${problems.length} problems`}.`), list(problems));
+        replaceContent(ratesMsg, alert);
+      } else {
+        showMsg(ratesMsg, changes.length ? "ok" : "note",
+          h(doc, "strong", {}, changes.length ? `Loaded ${toText(file.name)}: ${changes.length === 1 ? "one cell" : `${changes.length} cells`} changed.` : `${toText(file.name)} changed nothing: the sheets already hold its figures.`),
+          ...(changes.length ? [list(changes)] : []), ...(notes.length ? [list(notes)] : []));
+      }
+    } catch (err) {
+      showError(ratesMsg, "Couldn't load the rates file.", err);
+    } finally {
+      ratesInput.value = "";
+      setBusy(false);
+      restoreFocus(ratesInput);
+    }
+  }
+
+  ratesInput.addEventListener("change", () => void loadRatesFile());
   yearSelect.addEventListener("change", () => {
     renderYearNote();
     refreshControls();

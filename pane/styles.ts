@@ -49,6 +49,8 @@ body { margin: 0; background: #FFFFFF; }
 .pcn-pane select:focus, .pcn-pane input[type=text]:focus { border-bottom: 2px solid var(--brand); padding-bottom: 4px; }
 .pcn-pane input[type=text][aria-invalid=true] { border-color: var(--red-fg); }
 .pcn-pane input[type=checkbox] { width: 16px; height: 16px; margin: 2px 0 0; flex: none; accent-color: var(--brand); }
+.pcn-pane input[type=file] { display: block; max-width: 100%; margin: 4px 0 8px; font: inherit; }
+.pcn-pane input[type=file]:focus-visible { outline: 2px solid var(--brand); outline-offset: 2px; }
 .pcn-pane :disabled { cursor: not-allowed; }
 .pcn-pane input[type=text]:disabled, .pcn-pane select:disabled { color: var(--fg-disabled); background: var(--bg-disabled); border-color: var(--stroke2); }
 /* Outline on :focus, removed only where :focus-visible is understood: older WebViews keep a visible focus. */

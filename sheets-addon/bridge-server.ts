@@ -4,9 +4,10 @@
  */
 import { PcnError } from "../core/errors";
 import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
+import { planRatesFile } from "../core/workbook/ratesPlan";
 import type { Finding } from "../core/workbook/register";
-import type { BuildRequest, BuildResult, HostState, PracticeInput } from "../pane/bridge";
-import { applyPlan, readSnapshot, type ApplyProgress, type Spreadsheet, type WriterApp, type WriterCharts } from "./writer";
+import type { BuildRequest, BuildResult, HostState, PracticeInput, RatesLoadResult } from "../pane/bridge";
+import { applyPlan, readSnapshot, toSheetValue, type ApplyProgress, type Spreadsheet, type WriterApp, type WriterCharts } from "./writer";
 
 // The writer is typed structurally; these make tsc check that the real Apps Script types fit it.
 type Fits<Wanted, Given extends Wanted> = Given;
@@ -119,6 +120,22 @@ export function runBuild(request: unknown, onProgress?: (p: ApplyProgress) => vo
   });
 }
 
+/** A rates file's text (read from the person's machine by the sidebar) into the Rates and ARRS Rates sheets. */
+export function runLoadRates(fileText: unknown): RatesLoadResult {
+  if (typeof fileText !== "string") throw new PcnError("The rates file must arrive as text.");
+  return withDocumentLock(() => {
+    const book = ss();
+    const p = planRatesFile(readSnapshot(book), fileText);
+    if (p.problems.length) return { problems: p.problems, changes: [], notes: p.notes };
+    for (const w of p.writes) {
+      const sheet = book.getSheetByName(w.sheet);
+      if (!sheet) throw new PcnError(`The sheet "${w.sheet}" disappeared while the rates file was loading.`);
+      sheet.getRange(w.row + 1, w.col + 1, 1, 1).setValues([[toSheetValue(w.value, w.plainText)]]);
+    }
+    return { problems: [], changes: p.changes, notes: p.notes };
+  });
+}
+
 export function runCheckRegister(): Finding[] {
   return coreCheckRegister(readSnapshot(ss()));
 }
@@ -146,5 +163,6 @@ export const server = {
     });
   },
   checkRegister: (): Envelope<Finding[]> => guard(runCheckRegister),
+  loadRates: (fileText: unknown): Envelope<RatesLoadResult> => guard(() => runLoadRates(fileText)),
   goTo: (sheet: unknown, row: unknown, col?: unknown): Envelope<null> => guard(() => runGoTo(sheet, row, col)),
 };

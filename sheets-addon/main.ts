@@ -113,6 +113,11 @@ global.checkRegister = function () {
   return server.checkRegister();
 };
 
+/** Sidebar "Load rates file": the file's text, read on the person's machine. */
+global.loadRates = function (fileText: unknown) {
+  return server.loadRates(fileText);
+};
+
 /**
  * Sidebar: selects a finding's cell.
  * @param {string} sheet Sheet name.

@@ -4,7 +4,7 @@
  * Script's 6-minute limit.
  */
 import { mountPane } from "../pane/pane";
-import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState } from "../pane/bridge";
+import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult } from "../pane/bridge";
 import type { Finding } from "../core/workbook/register";
 
 /** What bridge-server.ts returns (kept here: that file is compiled against Apps Script types, not DOM). */
@@ -61,6 +61,10 @@ export class AppsScriptBridge implements Bridge {
 
   checkRegister(): Promise<Finding[]> {
     return callServer<Finding[]>("checkRegister");
+  }
+
+  loadRates(fileText: string): Promise<RatesLoadResult> {
+    return callServer<RatesLoadResult>("loadRates", fileText);
   }
 
   async goTo(sheet: string, row: number, col?: number): Promise<void> {

@@ -9,29 +9,53 @@ import { builtTarget } from "./browser/webpack";
 import { createFakeGas } from "./fakes/fakeSheets";
 
 type Fn = (...a: unknown[]) => unknown;
+interface Hosts { excel: Map<string, Fn>; sheets: Record<string, Fn> }
 const excel = new Map<string, Fn>();
 let sheets: Record<string, Fn> = {};
 
 class CfError { constructor(public code: string, public message?: string) {} }
 
-beforeAll(async () => {
-  const ex = await builtTarget("excel", "dist/excel-addin", "functions.js");
+/** A Date whose "now" is noon UTC on `iso`: the built bundles read today from it, so left-out dates are pinned. */
+function pinnedDate(iso: string): DateConstructor {
+  const t = Date.parse(`${iso}T12:00:00Z`);
+  return class extends Date {
+    constructor(...a: unknown[]) {
+      if (a.length === 0) super(t);
+      else super(...(a as [number]));
+    }
+    static now() { return t; }
+  } as unknown as DateConstructor;
+}
+
+/** Loads the built functions.js and Code.js as they are, optionally with today pinned. */
+let built: Promise<[string, string]> | undefined;
+async function loadHosts(today?: string): Promise<Hosts> {
+  built ??= Promise.all([builtTarget("excel", "dist/excel-addin", "functions.js"), builtTarget("sheets", "dist/sheets-addon", "Code.js")]);
+  const [ex, sh] = await built;
+  const map = new Map<string, Fn>();
+  const extra = today ? { Date: pinnedDate(today) } : {};
   const box: Record<string, unknown> = {
     CustomFunctions: {
-      associate: (id: string, fn: Fn) => excel.set(id, fn),
+      associate: (id: string, fn: Fn) => map.set(id, fn),
       Error: CfError,
       ErrorCode: { invalidValue: "#VALUE!" },
     },
     console,
+    ...extra,
   };
   box.window = box;
   box.self = box;
   vm.runInContext(readFileSync(join(ex, "functions.js"), "utf8"), vm.createContext(box));
-  const sh = await builtTarget("sheets", "dist/sheets-addon", "Code.js");
   const gas = createFakeGas({ timeZone: "UTC" });
-  const ctx = vm.createContext({ ...gas.globals, console });
+  const ctx = vm.createContext({ ...gas.globals, console, ...extra });
   vm.runInContext(readFileSync(join(sh, "Code.js"), "utf8"), ctx);
-  sheets = ctx as unknown as Record<string, Fn>;
+  return { excel: map, sheets: ctx as unknown as Record<string, Fn> };
+}
+
+beforeAll(async () => {
+  const h = await loadHosts();
+  for (const [k, v] of h.excel) excel.set(k, v);
+  sheets = h.sheets;
 }, 180_000);
 
 const serial = (iso: string) => (Date.parse(iso + "T00:00:00Z") - Date.UTC(1899, 11, 30)) / 86400000;
@@ -58,7 +82,16 @@ const CASES: [string, Arg[], number | string | number[][]][] = [
   ["ARRS_MAX", ["Clinical Pharmacist", D("2024-11-01"), "outer london"], 73189],
   ["ARRS_MAX", ["pharmacy technician", D("2024-09-30")], 40159], // before the 1 October 2024 uplift
   ["ONCOSTS", [30000, D("2024-06-01")], 7198.2], // (30,000 - 9,100) x 13.8% + 30,000 x 14.38%
-  ["ARRS_CLAIM", ["Pharmacy Technician", 45000, 1, 6, D("2025-06-01")], 21676], // capped at 43,352, half a year
+  ["ARRS_CLAIM", ["Pharmacy Technician", 45000, 1, 6, D("2024-11-01")], 21218.5], // capped at 42,437 from 1 October 2024, half a year
+  ["ARRS_MAX", ["Physician Associate", D("2024-06-01")], 60401], // same band (7) as the enhanced practice nurse's sourced figure
+  ["ARRS_MAX", ["Clinical Pharmacist", D("2024-09-30"), "inner london"], 72269], // derived: 62,340 + 20% HCAS capped at 7,746 x 1.2818
+  ["ARRS_MAX", ["Care Coordinator", D("2023-05-01")], 31746], // the DES spelling is Care Co-ordinator; both are accepted
+  ["ONCOSTS", [45000, D("2026-06-01")], 12471], // 2026/27: (45,000 - 5,000) x 15% + 45,000 x 14.38%
+  ["RATE", ["gpSchemePerAdjusted", "2026/27"], 4.57],
+  ["RATE", ["gpSchemeNewGpCap", "2026/27"], 152900],
+  ["RATE", ["gpSchemeNewGpCapLondon", "2026/27"], 155698],
+  ["RATE", ["gpSchemeSessionHourlyCap", "2026/27"], 78.41], // the 25 June 2026 SFE correction of £90.61
+  ["RATE", ["employerPensionRate", "2026/27"], 0.1438],
   // The practice-level GP reimbursement scheme, 2026/27: £4.57 an adjusted patient; caps £152,900 (London £155,698)
   // a WTE and £78.41 an hour; NI 15% above £5,000 (extra sessions: 15% of the pay), pension 14.38%.
   ["GP_REIMBURSEMENT_POT", [9000, "2026/27"], 41130], // 9,000 x £4.57
@@ -75,10 +108,28 @@ const CASES: [string, Arg[], number | string | number[][]][] = [
   ["FIN_YEAR", [D("2025-03-31")], "2024/25"],
 ];
 
+// [function, arguments, the sentence the cell shows] — Excel's #VALUE! message and Sheets' thrown error alike.
+const ERRORS: [string, Arg[], RegExp][] = [
+  ["CAPACITY_ACCESS", [47000, "support", "2026/27"], /Capacity and Access Support Payment \(CASP\) was withdrawn from the Network Contract DES on 1 April 2026/],
+  ["CAPACITY_ACCESS", [47000, "total", "2026/27"], /The Capacity and Access Payment \(CASP and CAIP\) was withdrawn from the Network Contract DES on 1 April 2026/],
+  ["ENHANCED_ACCESS", [47000, "2026/27"], /Enhanced Access payment for 2026\/27 is not known.*PRN02483/],
+  ["ARRS_ALLOCATION", [30000, "2026/27"], /not known.*PRN02483/],
+  ["ARRS_MAX", ["Clinical Pharmacist", D("2026-06-01")], /£71,725 is an estimate, not a sourced figure/],
+  ["ARRS_CLAIM", ["Pharmacy Technician", 45000, 1, 6, D("2025-06-01")], /£44,939 is an estimate, not a sourced figure/],
+  ["ARRS_MAX", ["Clinical Pharmacist", D("2025-06-01"), "constructor"], /^Unknown area "constructor"\. Use one of: national, outer london, inner london\.$/],
+  ["RATE", ["toString", "2025/26"], /^Unknown rate "toString" for 2025\/26/],
+];
+
+function errorOf(h: Hosts, name: string, args: Arg[]): { excel: string; sheets: string } {
+  const ex = (h.excel.get(name)!(...args.map(forExcel)) as unknown[][])[0][0];
+  let sh = "";
+  try { sh = `not an error: ${String(h.sheets[`PCN_${name}`](...args.map(forSheets)))}`; } catch (e) { sh = (e as Error).message; }
+  return { excel: ex instanceof CfError ? (ex.message ?? "") : `not an error: ${String(ex)}`, sheets: sh };
+}
+
 describe("bundles", () => {
   it("the add-ins carry no data-file validator (zod) and no HyperFormula", async () => {
-    const ex = await builtTarget("excel", "dist/excel-addin", "functions.js");
-    const sh = await builtTarget("sheets", "dist/sheets-addon", "Code.js");
+    const [ex, sh] = await built!;
     for (const f of [join(ex, "taskpane.js"), join(ex, "functions.js"), join(sh, "Code.js"), join(sh, "Sidebar.html")]) {
       const text = readFileSync(f, "utf8");
       expect(text, f).not.toMatch(/ZodError|\$ZodType|buildFromSheets|licenseKey/);
@@ -107,6 +158,39 @@ describe("built functions.js and Code.js agree with hand-worked figures", () => 
     expect((excel.get("IIF_POINTS")!([[0.7]], [[0.65]], [[0.8]], [[22]]) as number[][])[0][0]).toBeCloseTo(22 / 3, 9);
     expect(sheets.PCN_IIF_POINTS(0.7, 0.65, 0.8, 22) as number).toBeCloseTo(22 / 3, 9);
   });
+
+  it.each(ERRORS.map((c) => [`${c[0]}(${JSON.stringify(c[1])})`, ...c]))("%s answers with its sentence in both hosts", (_, name, args, re) => {
+    const e = errorOf({ excel, sheets }, name as string, args as Arg[]);
+    expect(e.excel).toMatch(re as RegExp);
+    expect(e.sheets).toMatch(re as RegExp);
+  });
+
+  it("IIF_POINTS(0.725, 0.65, 0.8, 22) is exactly 11 in both hosts", () => {
+    expect((excel.get("IIF_POINTS")!([[0.725]], [[0.65]], [[0.8]], [[22]]) as number[][])[0][0]).toBe(11);
+    expect(sheets.PCN_IIF_POINTS(0.725, 0.65, 0.8, 22)).toBe(11);
+  });
+
+  it("a left-out year or date is today's financial year: 2026/27 on 1 December 2026, 2025/26 on 1 October 2025, the newest shipped after it", async () => {
+    const dec26 = await loadHosts("2026-12-01");
+    const both = (h: Hosts, name: string, ...args: Arg[]) => [(h.excel.get(name)!(...args.map(forExcel)) as unknown[][])[0][0], h.sheets[`PCN_${name}`](...args.map(forSheets))];
+    expect(both(dec26, "ONCOSTS", 45000)).toEqual([12471, 12471]);
+    expect(both(dec26, "RATE", "gpSchemeSessionHourlyCap")).toEqual([78.41, 78.41]);
+    expect(both(dec26, "FIN_YEAR", D("2026-12-01"))).toEqual(["2026/27", "2026/27"]);
+    for (const [name, args, re] of [
+      ["ARRS_MAX", ["Clinical Pharmacist"], /on 2026-12-01 is not published in our sources: £71,725 is an estimate/],
+      ["ARRS_CLAIM", ["Pharmacy Technician", 40000, 1, 12], /on 2026-12-01 .*£46,447 is an estimate/],
+      ["CAPACITY_ACCESS", [47000], /withdrawn from the Network Contract DES on 1 April 2026/],
+    ] as [string, Arg[], RegExp][]) {
+      const e = errorOf(dec26, name, args);
+      expect(e.excel, name).toMatch(re);
+      expect(e.sheets, name).toMatch(re);
+    }
+    const oct25 = await loadHosts("2025-10-01");
+    expect(both(oct25, "ARRS_ALLOCATION", 30000)).toEqual([798930, 798930]);
+    expect(both(oct25, "CAPACITY_ACCESS", 10000)).toEqual([45830, 45830]);
+    const may27 = await loadHosts("2027-05-01");
+    expect(both(may27, "RATE", "gpSchemeNewGpCap")).toEqual([152900, 152900]);
+  }, 180_000);
 
   it("bad input: Excel gets a CustomFunctions.Error, Sheets an Error, both with the sentence", () => {
     // Excel passes every argument as a matrix, so the error comes back as the cell's value.

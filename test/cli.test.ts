@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { todayIso } from "../core/funding/dates";
+import { defaultYear } from "../core/rates/book";
 import { largeNetwork } from "../core/workbook/sample";
 
 const root = resolve(__dirname, "..");
@@ -17,6 +19,9 @@ describe("npm run workbook", () => {
     const r = run("--out", out);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`Wrote ${out}`);
+    // A new workbook is for today's financial year, and the output says which and why.
+    const d = defaultYear(todayIso());
+    expect(r.stdout.split("\n")[0]).toEqual(d.note ? `Financial year ${d.year}. ${d.note}` : expect.stringMatching(new RegExp(`^Financial year ${d.year.replace("/", "\\/")} \\(the financial year of today, `)));
     expect(r.stdout).toMatch(/fictional sample network/);
     expect(existsSync(out)).toBe(true);
   });

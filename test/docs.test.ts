@@ -15,8 +15,8 @@ describe("docs", () => {
     expect(block[0]).toMatch(/^npm ci && npm run workbook\b/);
     expect(block[1]).toMatch(/^npm test\b/);
   });
-  it("the README lists every custom function with an example", () => {
-    for (const f of CATALOGUE) expect(readme).toContain(`=PCN.${f.name}(${f.example.args})`);
+  it("the README lists every custom function with its example and the result the catalogue states (checked against the function in functions.test.ts)", () => {
+    for (const f of CATALOGUE) expect(readme).toContain(`=PCN.${f.name}(${f.example.args})\` → ${f.example.result}`);
   });
   it("examples/network.json is valid network data", () => {
     const r = validateNetwork(JSON.parse(readFileSync(join(root, "examples/network.json"), "utf8")));

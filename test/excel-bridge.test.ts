@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NEWEST_YEAR, YEAR_LABELS } from "../core/rates/book";
+import { YEAR_LABELS } from "../core/rates/book";
 import { sheetCatalogue } from "../core/workbook/build";
 import { ExcelBridge } from "../excel-addin/bridge";
 import { FakeWorkbook, fakeRun, installFakeOffice, type FakeRequestContext } from "./fakes/fakeExcel";
@@ -17,7 +17,9 @@ describe("ExcelBridge", () => {
     const wb = new FakeWorkbook();
     wb.addSheet("Sheet1");
     const st = await bridgeFor(wb).getState();
-    expect(st).toMatchObject({ host: "excel", years: [...YEAR_LABELS], defaultYear: NEWEST_YEAR, practices: [] });
+    // The bridge pins today to 1 October 2025: a new workbook defaults to that financial year.
+    expect(st).toMatchObject({ host: "excel", years: [...YEAR_LABELS], defaultYear: "2025/26", practices: [] });
+    expect(st.yearNote).toBeUndefined();
     expect(st.workbookYear).toBeUndefined();
     expect(st.sheets.map((s) => s.key)).toEqual(sheetCatalogue().map((s) => s.key));
     expect(st.sheets.every((s) => !s.exists)).toBe(true);

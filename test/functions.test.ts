@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CATALOGUE, findFunction } from "../core/functions/catalogue";
 import { CellError, invoke } from "../core/functions/invoke";
+import { clock } from "../core/funding/dates";
 
 const call = (name: string, ...args: unknown[]) => invoke(findFunction(name), args);
 const scalar = (name: string, ...args: unknown[]) => {
@@ -39,6 +40,13 @@ describe("catalogue", () => {
     expect(r.cells[999][0]).toBe(Math.round(10999 * 26.631 * 100) / 100);
   });
 
+  it("SPLIT's example puts the odd penny where the function does", () => {
+    const f = findFunction("SPLIT");
+    const r = call("SPLIT", ...parseArgs(f.example.args));
+    const stated = f.example.result.replace(/\(.*\)/, "").split(",").map((x) => Number(x.trim()));
+    expect(r).toEqual({ matrix: true, cells: stated.map((v) => [v]) });
+  });
+
   it("SPLIT returns a column of pence-exact shares", () => {
     const r = call("SPLIT", 1000, [[1], [1], [1]]);
     expect(r).toEqual({ matrix: true, cells: [[333.33], [333.34], [333.33]] });
@@ -54,8 +62,33 @@ describe("catalogue", () => {
   });
 
   it("a blank cell passed as 0 (Excel on Windows) counts as left out for years, dates, parts and areas", () => {
-    expect(scalar("ARRS_ALLOCATION", 30000, 0)).toBe(798930);
-    expect(scalar("CAPACITY_ACCESS", 1000, 0, 0)).toBe(1000 * 3.208 + 1000 * 1.375);
+    // Left out means the financial year of today: pinned to 1 October 2025 here.
+    const real = clock.now;
+    clock.now = () => new Date(2025, 9, 1, 12);
+    try {
+      expect(scalar("ARRS_ALLOCATION", 30000, 0)).toBe(798930);
+      expect(scalar("CAPACITY_ACCESS", 1000, 0, 0)).toBe(1000 * 3.208 + 1000 * 1.375);
+      expect(scalar("ONCOSTS", 45000, 0)).toBe(6000 + 6471);
+    } finally {
+      clock.now = real;
+    }
+  });
+
+  it("a left-out year or date is today's: 2026/27 on 1 December 2026", () => {
+    const real = clock.now;
+    clock.now = () => new Date(2026, 11, 1, 12);
+    const msg = (v: unknown) => (v instanceof CellError ? v.message : `not an error: ${String(v)}`);
+    try {
+      expect(msg(scalar("CAPACITY_ACCESS", 47000))).toMatch(/withdrawn from the Network Contract DES on 1 April 2026/);
+      expect(msg(scalar("ENHANCED_ACCESS", 47000))).toMatch(/Enhanced Access payment for 2026\/27 is not known/);
+      expect(scalar("RATE", "gpSchemeSessionHourlyCap")).toBe(78.41);
+      expect(scalar("ONCOSTS", 45000)).toBe(12471);
+      expect(msg(scalar("ARRS_MAX", "Clinical Pharmacist"))).toMatch(/on 2026-12-01 is not published in our sources: £71,725 is an estimate/);
+      expect(msg(scalar("ARRS_CLAIM", "Pharmacy Technician", 40000, 1, 12))).toMatch(/£46,447 is an estimate/);
+      expect(msg(scalar("ARRS_MAX", "Clinical Pharmacist", "2025-06-01", "constructor"))).toBe('Unknown area "constructor". Use one of: national, outer london, inner london.');
+    } finally {
+      clock.now = real;
+    }
   });
 
   it("bad input gets a sentence, never a number", () => {

@@ -40,6 +40,13 @@ describe("DES entitlements (hand-worked)", () => {
   it("unknown 2024/25 core split is said plainly, never guessed", () => {
     expect(() => corePcnFunding(1000, 1000, getYear("2024/25"))).toThrow(/not known/);
   });
+  it("2026/27: the Capacity and Access Payment was withdrawn, and says so; unfound rates say where to find them", () => {
+    const y27 = getYear("2026/27");
+    for (const part of ["support", "improvement", "total"] as const) expect(() => capacityAccess(47000, part, y27)).toThrow(/withdrawn from the Network Contract DES on 1 April 2026/);
+    expect(() => enhancedAccess(47000, y27)).toThrow(/not known.*PRN02483/);
+    expect(() => arrsAllocation(30000, y27)).toThrow(/not known/);
+    expect(onCosts(45000, "2026-06-01").total).toBe(6000 + 6471); // 15% above £5,000 and 14.38% for 2026/27
+  });
 });
 
 describe("ARRS", () => {
@@ -49,22 +56,26 @@ describe("ARRS", () => {
     expect(onCosts(3000, "2025-06-01").ni).toBe(0);
   });
   it("claim = min(cost, maximum) x WTE x months / 12", () => {
-    expect(arrsClaim("Clinical Pharmacist", 70000, 0.8, 12, "2025-06-01")).toBe(53577.6); // capped at 66,972
-    expect(arrsClaim("Clinical Pharmacist", 60000, 1, 6, "2025-06-01")).toBe(30000);
-    expect(() => arrsClaim("Clinical Pharmacist", 60000, -1, 6, "2025-06-01")).toThrow(/negative/);
-    expect(() => arrsClaim("Clinical Pharmacist", 60000, 1, 13, "2025-06-01")).toThrow(/outside 0 to 12/);
+    expect(arrsClaim("Clinical Pharmacist", 70000, 0.8, 12, "2024-11-01")).toBe(52670.4); // capped at 65,838 from 1 October 2024
+    expect(arrsClaim("Clinical Pharmacist", 60000, 1, 6, "2024-11-01")).toBe(30000);
+    expect(arrsClaim("Physician Associate", 70000, 1, 12, "2024-06-01")).toBe(60401); // same band as the enhanced practice nurse
+    expect(() => arrsClaim("Clinical Pharmacist", 60000, -1, 6, "2024-11-01")).toThrow(/negative/);
+    expect(() => arrsClaim("Clinical Pharmacist", 60000, 1, 13, "2024-11-01")).toThrow(/outside 0 to 12/);
+    // 2025/26: the August 2025 uplift (backdated) is in force, and its amount is an estimate: said, not used.
+    expect(() => arrsClaim("Clinical Pharmacist", 70000, 0.8, 12, "2025-06-01")).toThrow(/£69,410 is an estimate/);
   });
   it("a claim never exceeds the role maximum x WTE", () => {
     fc.assert(fc.property(fc.double({ min: 0, max: 300000, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: 0, max: 12, noNaN: true }), (cost, wte, months) => {
-      const max = arrsMaximum("Advanced Practitioner", "2025-06-01").value;
-      expect(arrsClaim("Advanced Practitioner", cost, wte, months, "2025-06-01")).toBeLessThanOrEqual(Math.round(max * wte * 100) / 100 + 0.005);
+      const max = arrsMaximum("Advanced Practitioner", "2024-11-01").value;
+      expect(arrsClaim("Advanced Practitioner", cost, wte, months, "2024-11-01")).toBeLessThanOrEqual(Math.round(max * wte * 100) / 100 + 0.005);
     }));
   });
 });
 
 describe("IIF", () => {
   it("points on the linear scale and value per point", () => {
-    expect(iifPoints(0.725, 0.65, 0.8, 22)).toBeCloseTo(11, 10);
+    expect(iifPoints(0.725, 0.65, 0.8, 22)).toBe(11); // exactly: (0.725 - 0.65) / 0.15 x 22 in floating point is 10.999999999999991
+    expect(iifPoints(0.7, 0.65, 0.8, 22)).toBeCloseTo(22 / 3, 12);
     expect(iifPoints(0.6, 0.65, 0.8, 22)).toBe(0);
     expect(iifPoints(0.85, 0.65, 0.8, 22)).toBe(22);
     expect(iifValue(11, 1, 1, getYear("2024/25"))).toBe(2178); // 11 x £198

@@ -228,8 +228,34 @@ describe("pane in Chromium (fake bridge)", () => {
     await page.getByText("No findings").waitFor();
   }, 30_000);
 
+  it("says why a new workbook's default year is not today's, and loads a rates file from a labelled, keyboard-usable file picker", async () => {
+    const note = "No rates are shipped for 2027/28, the financial year of today (1 May 2027): using 2026/27, the newest year shipped.";
+    const p = (await open({ state: state({ years: ["2025/26", "2026/27"], defaultYear: "2026/27", yearNote: note }), rates: { problems: [], changes: ["Rates!C4 enhancedAccess value: 8.427 → 8.5", `ARRS Rates!E10 ${XSS} source: blank → "x"`], notes: ["Not loaded: IIF indicators."] } })).page;
+    await p.getByText(note).waitFor();
+    const input = p.getByLabel("Load rates file");
+    expect(await input.getAttribute("type")).toBe("file");
+    expect(await input.getAttribute("accept")).toContain(".json");
+    await input.focus();
+    expect(await p.evaluate(() => document.activeElement?.id)).toMatch(/rates$/);
+    await input.setInputFiles({ name: "icb-rates.json", mimeType: "application/json", buffer: Buffer.from('{"year":"2026/27"}') });
+    await p.getByText("Loaded icb-rates.json: 2 cells changed.").waitFor();
+    expect(await fake<string[]>("calls.loadRates")).toEqual(['{"year":"2026/27"}']);
+    // Workbook text stays text.
+    expect(await p.locator("img").count()).toBe(0);
+    await p.getByText(`ARRS Rates!E10 ${XSS} source: blank → "x"`).waitFor();
+    await p.getByText("Not loaded: IIF indicators.").waitFor();
+  });
+
+  it("a rates file with problems is refused in an alert listing each, and nothing else happens", async () => {
+    const p = (await open({ state: state({ workbookYear: "2025-26" }), rates: { problems: ["rates.enhancedAcess: there is no rate \"enhancedAcess\" in 2025/26.", "arrs.roles[0] has no \"role\"."], changes: [] } })).page;
+    await p.getByLabel("Load rates file").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from("{}") });
+    const alert = p.getByRole("alert");
+    await alert.getByText("Nothing was written: bad.json has 2 problems.").waitFor();
+    expect(await alert.locator("li").allTextContents()).toEqual(['rates.enhancedAcess: there is no rate "enhancedAcess" in 2025/26.', 'arrs.roles[0] has no "role".']);
+  });
+
   it("fits a 320px pane without horizontal scrolling", async () => {
-    const { page } = await open({ state: state(), findings: FINDINGS }, { width: 320, height: 1400 });
+    const { page } = await open({ state: state(), findings: FINDINGS, rates: { problems: [], changes: [] } }, { width: 320, height: 1400 });
     await page.getByRole("button", { name: "Check register" }).click();
     await page.locator(".finding").first().waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);

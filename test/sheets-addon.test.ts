@@ -233,10 +233,11 @@ describe("building", () => {
         expect(res.sheetsBuilt).toContain(key);
       }
       const { sheets, names } = toEval(gas);
-      sheetsEval = evaluate(sheets, names);
+      // Sheets and Excel read a name pointing at an empty cell as empty (="" is TRUE): HyperFormula does with this off.
+      sheetsEval = evaluate(sheets, names, { evaluateNullToZero: false });
       tmp = mkdtempSync(join(tmpdir(), "pcn-sheets-"));
       const out = await writeWorkbook({ out: join(tmp, "offline.xlsx"), sample: true, quiet: true, year: YEAR });
-      xlsxEval = await evaluateXlsx(out.file);
+      xlsxEval = await evaluateXlsx(out.file, { evaluateNullToZero: false });
     });
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -245,23 +246,26 @@ describe("building", () => {
       const practices = sampleNetwork(YEAR).practices;
       const sum = (k: "registered" | "weighted" | "adjusted" | "beds") => practices.reduce((a, p) => a + (p[k] ?? 0), 0);
       const pop: Record<string, number> = { registered: sum("registered"), adjusted: sum("adjusted"), beds: sum("beds"), weighted: sum("weighted") };
-      const expected: Record<string, number> = {
-        core: corePcnFunding(pop.registered, pop.adjusted, y).annual,
-        enhancedAccess: enhancedAccess(pop.adjusted, y).annual,
-        careHomePremium: careHomePremium(pop.beds, y).annual,
-        capacityAccessSupport: capacityAccess(pop.adjusted, "support", y).annual,
-        capacityAccessImprovement: capacityAccess(pop.adjusted, "improvement", y).annual,
+      // A stream whose rate the rates book does not know shows "Rate unknown", never a number.
+      const known = (f: () => number): number | string => { try { return f(); } catch { return "Rate unknown"; } };
+      const expected: Record<string, number | string> = {
+        core: known(() => corePcnFunding(pop.registered, pop.adjusted, y).annual),
+        enhancedAccess: known(() => enhancedAccess(pop.adjusted, y).annual),
+        careHomePremium: known(() => careHomePremium(pop.beds, y).annual),
       };
       const grid = sheetsEval.sheetValues("Funding");
       const streams = fundingStreams(y);
-      expect(streams.length).toBeGreaterThan(3);
+      expect(streams.length).toBeGreaterThanOrEqual(3);
+      // 2026/27 has no Capacity and Access Payment: it was withdrawn from the DES.
+      expect(grid.flat().some((v) => typeof v === "string" && /Capacity and Access/.test(v))).toBe(y.year < "2026/27");
       for (const s of streams) {
         const r = grid.findIndex((row) => row.includes(s.label));
         expect(r, s.label).toBeGreaterThan(0);
         const c = grid[r].indexOf(s.label);
         const annual = grid[r][c + 4];
-        const want = expected[s.key] ?? round2(pop[s.basis] * rateValue(y, s.rates[0]));
-        expect(annual, s.label).toBeCloseTo(want, 2);
+        const want = expected[s.key] ?? known(() => round2(pop[s.basis] * rateValue(y, s.rates[0])));
+        if (typeof want === "string") expect(annual, s.label).toBe(want);
+        else expect(annual, s.label).toBeCloseTo(want, 2);
       }
     });
 

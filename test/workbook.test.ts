@@ -60,23 +60,71 @@ describe("sample workbook in LibreOffice", () => {
     expect(diffs.slice(0, 20)).toEqual([]);
   });
 
-  it("funding figures match the core calculators for the sample populations", async () => {
-    const { corePcnFunding, enhancedAccess, arrsAllocation } = await import("../core/funding/des");
+  it("is for 2026/27 (today's financial year), with no Capacity and Access stream and the unknown rates said plainly", async () => {
     const { getYear } = await import("../core/rates/book");
-    const s = sampleNetwork();
-    const sum = (k: "registered" | "adjusted" | "weighted") => s.practices.reduce((a, p) => a + p[k], 0);
-    const y = getYear("2025/26");
+    expect(readMeta(snapshotFromValues(lo)).year).toBe("2026/27");
+    const about = lo["About"].map((r) => String(r[0] ?? ""));
+    expect(about[2]).toMatch(/^Financial year 2026\/27 /);
     const funding = lo["Funding"];
-    const find = (label: string) => funding.find((r) => r.includes(label))!;
-    const annualOf = (label: string) => { const r = find(label); return r[r.indexOf(label) + 4]; };
-    expect(annualOf("Core PCN funding")).toBeCloseTo(corePcnFunding(sum("registered"), sum("adjusted"), y).annual, 6);
-    expect(annualOf("Enhanced Access payment")).toBeCloseTo(enhancedAccess(sum("adjusted"), y).annual, 6);
-    const arrsRow = find("ARRS allocation (Additional Roles Reimbursement Sum, includes GPs)");
-    expect(arrsRow.filter((v) => typeof v === "number")).toContain(arrsAllocation(sum("weighted"), y).annual);
+    expect(funding.flat().some((v) => typeof v === "string" && /Capacity and Access/.test(v))).toBe(false);
+    const annualOf = (label: string) => { const r = funding.find((x) => x.includes(label))!; return r[r.indexOf(label) + 4]; };
+    expect(annualOf("Core PCN funding")).toBe("Rate unknown");
+    expect(annualOf("Enhanced Access payment")).toBe("Rate unknown");
+    // A total that leaves streams out says so, and by how many.
+    const total = funding.find((r) => r.includes("Total PCN income"))!;
+    expect(total).toContain("Incomplete: leaves out 3 of 3 streams (rate unknown)");
+    // About lists every unknown figure and every ARRS maximum that is not sourced.
+    const y = getYear("2026/27");
+    for (const [k, r] of Object.entries(y.rates)) if (r.value === null) expect(about.some((l) => l.startsWith(`- ${r.label}:`)), k).toBe(true);
+    for (const role of y.arrs.roles) expect(about.some((l) => l.startsWith(`- ${role.role}: `) && /\(estimated\)\.$/.test(l)), role.role).toBe(true);
+    expect(about.some((l) => /Capacity and Access Support Payment \(CASP\): withdrawn on 1 April 2026/.test(l))).toBe(true);
+    // ARRS Rates: every 2026/27 maximum is an estimate, shown as such; the hidden rates book holds what shipped.
+    const rates = lo["ARRS Rates"];
+    const h = rates[0].map(String);
+    const kind = h.indexOf("Provenance from 01/04/2026");
+    expect(kind).toBeGreaterThan(0);
+    const cp = rates.find((r) => r[0] === "Clinical Pharmacist" && r[2] === "national")!;
+    expect(cp[h.indexOf("Maximum per WTE from 01/04/2026 (£)")]).toBe(71725);
+    expect(cp[kind]).toBe("estimated");
+    expect(String(cp[h.indexOf("About this figure (provenance, revision in force and what it replaced)")])).toMatch(/^Estimated, not sourced: the 2025\/26 uplifted salary basis/);
   });
 });
 
 describe("earlier years' workbooks in LibreOffice", () => {
+  it("2025/26: entitlements equal the core calculators; the August 2025 uplift is in force, estimated, beside what it replaced", async () => {
+    const { corePcnFunding, enhancedAccess, arrsAllocation } = await import("../core/funding/des");
+    const { getYear } = await import("../core/rates/book");
+    const f = (await writeWorkbook({ out: join(dir, "y2025-26.xlsx"), year: "2025/26", sample: true, quiet: true, today })).file;
+    const v = await recalcXlsxRaw(f);
+    const errors: string[] = [];
+    for (const [sheet, rows] of Object.entries(v)) rows.forEach((r, i) => r.forEach((x, j) => { if (x && typeof x === "object") errors.push(`${sheet}!R${i + 1}C${j + 1} ${x.error}`); }));
+    expect(errors).toEqual([]);
+    const cells = computeWorkbook(snapshotFromValues(v), today);
+    expect(cells.filter((c) => !same(v[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).slice(0, 10)).toEqual([]);
+    const s = sampleNetwork("2025/26");
+    const sum = (k: "registered" | "adjusted" | "weighted") => s.practices.reduce((a, p) => a + p[k], 0);
+    const y = getYear("2025/26");
+    const funding = v["Funding"];
+    const find = (label: string) => funding.find((r) => r.includes(label))!;
+    const annualOf = (label: string) => { const r = find(label); return r[r.indexOf(label) + 4]; };
+    expect(annualOf("Core PCN funding")).toBeCloseTo(corePcnFunding(sum("registered"), sum("adjusted"), y).annual, 6);
+    expect(annualOf("Enhanced Access payment")).toBeCloseTo(enhancedAccess(sum("adjusted"), y).annual, 6);
+    expect(annualOf("Capacity and Access Support Payment (CASP)")).toBeCloseTo(sum("adjusted") * 3.208, 2);
+    const arrsRow = find("ARRS allocation (Additional Roles Reimbursement Sum, includes GPs)");
+    expect(arrsRow.filter((x) => typeof x === "number")).toContain(arrsAllocation(sum("weighted"), y).annual);
+    expect(find("Total PCN income").filter((x) => typeof x === "string" && /Incomplete/.test(x))).toEqual([]);
+    const rates = v["ARRS Rates"];
+    const h = rates[0].map(String);
+    const cp = rates.find((r) => r[0] === "Clinical Pharmacist" && r[2] === "national")!;
+    expect(cp[h.indexOf("Maximum per WTE from 01/04/2025 (£)")]).toBe(69410);
+    expect(cp[h.indexOf("Provenance from 01/04/2025")]).toBe("estimated");
+    expect(String(cp[h.indexOf("About this figure (provenance, revision in force and what it replaced)")])).toMatch(/in force: August 2025 uplift of every ARRS maximum .*\(published 01\/08\/2025, backdated to 01\/04\/2025\); it replaced £66,972 \(the March 2025 DES as published, sourced\)/);
+    // Rates at their full precision.
+    const r = v["Rates"];
+    expect(r.find((x) => x[0] === "coreRegistered")![2]).toBe(2.266);
+    expect(r.find((x) => x[0] === "employerPensionRate")![2]).toBe(0.1438);
+  });
+
   it.each([["2023/24"], ["2024/25"]])("%s: no error value, and every computed cell equals the core", async (year) => {
     const f = (await writeWorkbook({ out: join(dir, `y${year.replace("/", "-")}.xlsx`), year, sample: true, quiet: true, today })).file;
     const v = await recalcXlsxRaw(f);
@@ -127,6 +175,8 @@ describe("workbook features", () => {
     expect(cfs.some((c) => c.rules.some((r) => r.formulae[0].includes('"Overdue"')))).toBe(true);
     expect((wb.getWorksheet("KPIs") as any).conditionalFormattings.length).toBeGreaterThan(0);
     expect(wb.definedNames.getRanges("Rate_arrsAllocation").ranges[0]).toMatch(/^'?Rates'?!\$C\$\d+$/);
+    // Rates at their full precision: 2.266 and 0.1438 show every decimal they have.
+    expect(wb.getWorksheet("Rates")!.getCell("C2").numFmt).toBe("#,##0.0##########");
     // RAG colours: red, amber and green fills on the KPIs' RAG column.
     const ragFills = ((wb.getWorksheet("KPIs") as any).conditionalFormattings as { rules: { formulae: string[]; style: any }[] }[])
       .flatMap((c) => c.rules).map((r) => `${r.formulae[0].match(/"(Red|Amber|Green)"/)?.[1]}:${r.style.fill.bgColor.argb}`);

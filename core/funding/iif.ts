@@ -24,12 +24,11 @@ export function iifPoints(achievement: number, lower: number, upper: number, max
   if (achievement < 0 || achievement > 1) fail(`Achievement ${achievement} is outside 0 to 1 (72.5% is 0.725).`);
   if (achievement >= upper) return maxPoints;
   if (achievement <= lower) return 0;
-  // Fractions typed to a few decimals (0.725, 0.65, 0.8) are worked in whole billionths, so their points are exact:
-  // 11, not 10.999999999999991. Any other achievement (168/227) is worked as it is.
-  const grid = (x: number) => Math.round(x * 1e9);
-  const onGrid = (x: number) => Math.abs(x * 1e9 - grid(x)) < 1e-6;
-  if (onGrid(achievement) && onGrid(lower) && onGrid(upper)) return (maxPoints * (grid(achievement) - grid(lower))) / (grid(upper) - grid(lower));
-  return (maxPoints * (achievement - lower)) / (upper - lower);
+  const points = (maxPoints * (achievement - lower)) / (upper - lower);
+  // Binary noise is removed, not precision: a result within a billionth of a millionth-step value is that value
+  // (0.725 between 0.65 and 0.8 of 22 is 11, not 10.999999999999991). The snap keeps points rising with achievement.
+  const nice = Math.round(points * 1e6) / 1e6;
+  return Math.abs(points - nice) < 1e-9 ? nice : points;
 }
 
 export function iifValue(points: number, listSizeAdjustment = 1, prevalenceAdjustment = 1, year: YearRates = getYear()): number {

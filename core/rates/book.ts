@@ -226,7 +226,8 @@ export function arrsMaximum(roleName: unknown, iso: string, area: Area = "nation
   if (info.kind === "estimated") {
     // The assumption in a clause: the method's first statement, without its label.
     const assumption = (info.method ?? "").replace(/^Estimated, not sourced:\s*/, "").split(/[;.]\s/)[0];
-    fail(`The ARRS maximum for ${role.role}${areaText} on ${iso} is not published in our sources: ${pounds(info.value)} is an estimate${assumption ? ` (${assumption})` : ""}, not a sourced figure. ${year.arrs.unknownNote}`);
+    // The essentials first: Excel shows at most 255 characters of a custom function's error.
+    fail(`The ARRS maximum for ${role.role}${areaText} on ${iso} is not published in our sources: ${pounds(info.value)} is an estimate, not a sourced figure${assumption ? ` (${assumption})` : ""}. ${year.arrs.unknownNote}`);
   }
   return { value: info.value, role, period, entry: info.entry!, kind: info.kind as Provenance };
 }

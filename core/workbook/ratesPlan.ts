@@ -13,8 +13,11 @@ import type { SheetSpec } from "./spec";
 import { maximumInfo } from "../rates/book";
 import { rateRows } from "./sheets/rates";
 
-/** One cell to write: 0-based row and column; text is always written as text. */
-export interface CellWrite { sheet: string; row: number; col: number; value: number | string }
+/**
+ * One cell to write: 0-based row and column. Text is always written as text; `plainText` says the cell is
+ * formatted "@" (Google Sheets keeps a leading apostrophe there, so the host must not add one).
+ */
+export interface CellWrite { sheet: string; row: number; col: number; value: number | string; plainText: boolean }
 
 export interface RatesFilePlan {
   /** One sentence per problem; when there are any, `writes` is empty. */
@@ -31,6 +34,8 @@ const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
 const shown = (v: unknown) => (isEmpty(v) ? "blank" : typeof v === "string" ? `"${v.length > 50 ? v.slice(0, 50) + "..." : v}"` : String(v));
 
 interface Located { name: string; snap: SheetSnapshot; layout: string[]; capacity: number; col: (k: string) => number }
+/** Input columns the engine formats as text ("@"), by sheet key. */
+const TEXT_COLUMNS: Record<string, string[]> = { rates: ["key", "label", "unit", "basis", "confidence", "source"], arrsRates: ["role", "band", "confidence", "source"] };
 function locate(snapshot: WorkbookSnapshot, meta: WorkbookMeta, key: string): Located | undefined {
   const m = meta.sheets.find((s) => s.key === key);
   if (!m) return undefined;
@@ -70,7 +75,8 @@ export function planRatesFile(snapshot: WorkbookSnapshot, text: string): RatesFi
     const col = loc.col(key);
     const old = loc.snap.values[row]?.[col] ?? null;
     if (old === value || (typeof old === "number" && typeof value === "number" && Math.abs(old - value) < 1e-12)) return;
-    out.writes.push({ sheet: loc.name, row, col, value });
+    const sheetKey = loc === rates ? "rates" : "arrsRates";
+    out.writes.push({ sheet: loc.name, row, col, value, plainText: typeof value === "string" && TEXT_COLUMNS[sheetKey].includes(key) });
     out.changes.push(`${loc.name}!${colLetter(col)}${row + 1} ${what}: ${shown(old)} → ${shown(value)}`);
   };
 

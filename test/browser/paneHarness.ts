@@ -3,7 +3,7 @@
  * The test sets window.__paneSetup (via addInitScript) and drives window.__fake.
  */
 import { mountPane } from "../../pane/pane";
-import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState } from "../../pane/bridge";
+import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult } from "../../pane/bridge";
 import type { Finding } from "../../core/workbook/register";
 
 interface Setup {
@@ -14,6 +14,8 @@ interface Setup {
   buildError?: string;
   stateError?: string;
   warnings?: string[];
+  /** When set, the bridge can load rates files and answers with this. */
+  rates?: RatesLoadResult;
 }
 
 const w = window as unknown as { __paneSetup: Setup; __fake: unknown };
@@ -21,7 +23,7 @@ const setup = w.__paneSetup;
 const waiting: (() => void)[] = [];
 const fake = {
   state: setup.state,
-  calls: { getState: 0, build: [] as BuildRequest[], checkRegister: 0, goTo: [] as [string, number, number | undefined][] },
+  calls: { getState: 0, build: [] as BuildRequest[], checkRegister: 0, goTo: [] as [string, number, number | undefined][], loadRates: [] as string[] },
   progress: [] as BuildProgress[],
   setup,
   advance(): boolean {
@@ -66,5 +68,13 @@ const bridge: Bridge = {
     fake.calls.goTo.push([sheet, row, col]);
   },
 };
+
+if (setup.rates) {
+  bridge.loadRates = async (text: string) => {
+    fake.calls.loadRates.push(text);
+    await tick();
+    return JSON.parse(JSON.stringify(setup.rates));
+  };
+}
 
 mountPane(document.getElementById("app")!, bridge);

@@ -45,8 +45,9 @@ export function rateRows(year: YearRates): { key: string; rate: Rate }[] {
   return rows;
 }
 
-/** A figure as the sheets' notes write it: £ amounts for £ units, plain otherwise. */
-const figureText = (v: number | null, unit: string) => (v === null ? "unknown" : unit.startsWith("£") ? pounds(v) : String(v));
+/** A figure as the sheets' notes write it, at its full precision: £7.674, £90.61, £152,900; fractions plain. */
+const figureText = (v: number | null, unit: string) =>
+  v === null ? "unknown" : unit.startsWith("£") ? (Number.isInteger(v) ? pounds(v) : `£${v}`) : String(v);
 
 /** "In force: ... ; it replaced 7.674 (the March 2024 DES)." for a rate a revision set, else "". */
 export function rateRevisionText(year: YearRates, rate: Rate): string {
