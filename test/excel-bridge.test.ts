@@ -21,7 +21,7 @@ describe("ExcelBridge", () => {
     expect(st).toMatchObject({ host: "excel", years: [...YEAR_LABELS], defaultYear: "2025/26", practices: [] });
     expect(st.yearNote).toBeUndefined();
     expect(st.workbookYear).toBeUndefined();
-    expect(st.sheets.map((s) => s.key)).toEqual(sheetCatalogue().map((s) => s.key));
+    expect(st.sheets.map((s) => s.key)).toEqual(sheetCatalogue("2025/26").map((s) => s.key));
     expect(st.sheets.every((s) => !s.exists)).toBe(true);
   });
 
