@@ -34,6 +34,8 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       { ref: "A-05", name: "Enhanced practice nurse", role: "Enhanced Practice Nurse", band: "7", area: "national", wte: 1, start: addDays(ys, 91), end: addDays(ys, 364), salary: 50952, shares: [{ practice: "Oakfield Medical Centre", share: 0.5 }, { practice: "Castle Street Practice", share: 0.5 }], hostPractice: "Oakfield Medical Centre" },
       { ref: "A-06", name: "GP (newly qualified)", role: "General Practitioner", band: "n/a", area: "national", wte: 0.5, start: addDays(ys, 183), salary: 82418, shares: [{ practice: "Northgate Family Practice", share: 1 }], hostPractice: "Northgate Family Practice" },
       { ref: "A-07", name: "Care co-ordinator", role: "Care Co-ordinator", band: "4", area: "national", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.5 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
+      // Hosted by the mental health trust; the first of its band, so the year's MHP rule sets its share.
+      { ref: "A-08", name: "Mental health practitioner", role: "Adult Mental Health Practitioner (band 5)", band: "5", area: "national", wte: 1, start: ys, salary: 37338, shares: [{ practice: "Castle Street Practice", share: 0.5 }, { practice: "Northgate Family Practice", share: 0.5 }], hostPractice: "Castle Street Practice" },
     ],
     budget: [],
     kpis: [],
