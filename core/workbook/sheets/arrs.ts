@@ -190,9 +190,8 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
   };
   const checkOf = (r: RowValues, env: Env): Value => {
     if (blank(r.ref)) return "";
-    const ps = problems(r, env), k = kindUsed(r, env);
-    if (!ps.length) return `OK${k ? ` (${KIND_NOTE[k as string]})` : ""}`;
-    return ps.join("; ") + (k ? `; uses ${KIND_USES[k as string]}` : "");
+    const k = kindUsed(r, env);
+    return checkC(problems(r, env)) + (k ? `; ${KIND_NOTE[k as string]}` : "");
   };
 
   // ---- the formulas ----
@@ -315,9 +314,8 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
           ] as [string, string][] : []),
         ];
         const k = c.ref("maxKind");
-        const note = (m: Record<string, string>, pre: string) => KINDS.reduce((acc, kind) => `IF(${k}=${str(kind)},${str(pre + m[kind])},${acc})`, `""`);
-        const x = pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&");
-        return `=IF(${c.ref("ref")}="","",IF(${x}="","OK"&${note(KIND_NOTE_PAREN, "")},MID(${x},3,1000)&${note(KIND_USES, "; uses ")}))`;
+        const note = KINDS.reduce((acc, kind) => `IF(${k}=${str(kind)},${str(`; ${KIND_NOTE[kind]}`)},${acc})`, `""`);
+        return checkF(c.ref("ref"), pieces, `"OK"`, note);
       },
       (r, env) => checkOf(r, env), { name: "Check", width: 44 }),
   ];
@@ -366,17 +364,9 @@ const KINDS = ["sourced", "entered", "same band", "derived", "estimated"] as con
 const KIND_NOTE: Record<string, string> = {
   sourced: "sourced maximum",
   entered: "maximum entered on ARRS Rates",
-  "same band": "same-band maximum: the sourced figure of another role of its band",
-  derived: "derived maximum: the on-cost model, not a published figure",
+  "same band": "same-band maximum (the sourced figure of another role of its band)",
+  derived: "derived maximum (the on-cost model, not a published figure)",
   estimated: "estimated maximum: confirm it against the DES or your ICB's claims portal",
-};
-const KIND_NOTE_PAREN: Record<string, string> = Object.fromEntries(Object.entries(KIND_NOTE).map(([k, v]) => [k, ` (${v})`]));
-const KIND_USES: Record<string, string> = {
-  sourced: "a sourced maximum",
-  entered: "a maximum entered on ARRS Rates",
-  "same band": "a same-band maximum",
-  derived: "a derived maximum",
-  estimated: "an estimated maximum",
 };
 const MHP_FIRST = "The first mental health practitioner of a band is reimbursed at the lower share: this is the first post of its role listed, so the written agreement does not apply to it";
 const MHP_ONLY = "A written agreement for up to 100% applies only to mental health practitioners";

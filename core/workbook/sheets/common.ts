@@ -58,10 +58,14 @@ export const monthsF = (a: string, b: string) =>
  * A Check that lists every problem: `pieces` are [condition, message expression]; with none true it gives `ok`.
  * The core's side is `problems.join("; ") || ok`.
  */
-export const checkF = (ref: string, pieces: [string, string][], ok = `"OK"`) => {
-  const x = pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&");
-  return `=IF(${ref}="","",IF(${x}="",${ok},MID(${x},3,1000)))`;
-};
+export const checkF = (ref: string, pieces: [string, string][], ok = `"OK"`, suffix = "") =>
+  `=IF(${ref}="","",${checkList(pieces, ok)}${suffix ? `&${suffix}` : ""})`;
+/**
+ * The problems joined by "; ", or `ok` when there are none, with the list written once: "¬" marks its start, so
+ * "¬; " (problems) becomes "" and a lone "¬" (none) becomes `ok`.
+ */
+export const checkList = (pieces: [string, string][], ok = `"OK"`) =>
+  `SUBSTITUTE(SUBSTITUTE("¬"&${pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&")},"¬; ",""),"¬",${ok})`;
 
 /** Spreadsheet "=" between two cells: text ignores case, a blank equals "" and 0, text never equals a number. */
 export function cellEq(a: Value | undefined, b: Value | undefined): boolean {
