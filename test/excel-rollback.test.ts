@@ -270,7 +270,7 @@ describe("rollback through the bridge, real sample plan", () => {
         if (outcome !== "built") expect(outcome, label).toMatch(/^PCN Toolkit could not (read the workbook, so it changed nothing|start building the workbook, so it changed nothing|finish building the workbook, so it put every sheet and cell back as they were)\. Excel said: /);
       }
     }
-  });
+  }, 240_000); // a full build for every sync and fault mode: minutes on a loaded 2-core machine
 
   it("a rebuild over a built workbook the person changed: whichever sync fails or hangs, everything is as it was or fully rebuilt", async () => {
     const base = start();

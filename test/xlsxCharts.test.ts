@@ -288,7 +288,6 @@ describe("addCharts", () => {
     await expect(addCharts(xlsx, [{ sheet: KPIS, chart: bad }])).rejects.toThrow(/no sheet named "Gone"/);
   });
 
-  // How fast is for `npm run bench` to show (a timed assertion fails on a loaded machine); this checks the result.
   it("adds 100 charts to a 10,000-row workbook", async () => {
     const wb = new ExcelJS.Workbook();
     const ledger = wb.addWorksheet("Ledger Data");
@@ -307,7 +306,9 @@ describe("addCharts", () => {
     const out = await addCharts(xlsx, charts);
     const zip = await JSZip.loadAsync(out);
     expect((await chartsOn(zip, "Ledger Data")).charts).toHaveLength(100);
-  }, 300_000);
+    // How long it takes is measured by `npm run bench` (repeated, beside its baseline), not asserted here: a timed
+    // assertion fails on a loaded machine.
+  }, 60_000);
 
   it("opens in LibreOffice with every chart as a native line chart on the right data", async () => {
     const soffice = process.env.SOFFICE ?? "soffice";
