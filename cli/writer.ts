@@ -78,9 +78,13 @@ export function applyPlan(wb: ExcelJS.Workbook, plan: WritePlan, progress?: Appl
         line.forEach((cell, j) => (row.getCell(b.col + j + 1).value = toCellValue(cell)));
       });
     }
-    for (const f of sp.formats) eachCell(ws, f.range, (c) => (c.numFmt = f.format));
+    // exceljs shares one style object among the cells a file gave the same style: give a cell its own before
+    // changing it, or a format set on one column (WTE) also changes another (a date column moved in a relayout).
+    const own = (c: ExcelJS.Cell) => { c.style = { ...c.style }; return c; };
+    for (const f of sp.formats) eachCell(ws, f.range, (c) => (own(c).numFmt = f.format));
     for (const st of sp.styles) {
-      eachCell(ws, st.range, (c) => {
+      eachCell(ws, st.range, (cell) => {
+        const c = own(cell);
         if (st.bold !== undefined || st.fontColor || st.italic) c.font = { ...(c.font ?? {}), bold: st.bold ?? c.font?.bold, italic: st.italic ?? c.font?.italic, ...(st.fontColor ? { color: { argb: argb(st.fontColor) } } : {}) };
         if (st.fill) c.fill = { type: "pattern", pattern: "solid", fgColor: { argb: argb(st.fill) } };
         if (st.wrap) c.alignment = { ...(c.alignment ?? {}), wrapText: true, vertical: "top" };

@@ -92,6 +92,14 @@ const CASES: [string, Arg[], number | string | number[][]][] = [
   ["RATE", ["gpSchemeNewGpCapLondon", "2026/27"], 155698],
   ["RATE", ["gpSchemeSessionHourlyCap", "2026/27"], 78.41], // the 25 June 2026 SFE correction of £90.61
   ["RATE", ["employerPensionRate", "2026/27"], 0.1438],
+  // The practice-level GP reimbursement scheme, 2026/27: £4.57 an adjusted patient; caps £152,900 (London £155,698)
+  // a WTE and £78.41 an hour; NI 15% above £5,000 (extra sessions: 15% of the pay), pension 14.38%.
+  ["GP_REIMBURSEMENT_POT", [9000, "2026/27"], 41130], // 9,000 x £4.57
+  ["GP_NEW_GP_CLAIM", [120000, 1, 12, "national", D("2026-06-01")], 152900], // costs 120,000 + 17,250 + 17,256: capped
+  ["GP_NEW_GP_CLAIM", [120000, 1, 12, "london", D("2026-06-01")], 154506], // under the London cap
+  ["GP_NEW_GP_CLAIM", [60000, 0.6, 9, "national", D("2026-06-01")], 57658.5], // (60,000 + 8,250 + 8,628) x 9/12
+  ["GP_SESSIONS_CLAIM", [50, 4, 52, D("2026-06-01")], 13455.52], // 50 x 1.2938 x 4 x 52
+  ["GP_SESSIONS_CLAIM", [70, 37.5, 52, D("2026-06-01")], 152899.5], // capped: 78.41 x 37.5 x 52
   ["IIF_ACHIEVEMENT", [600, 1000, 200], 0.75], // official worked example
   ["IIF_VALUE", [10, 1, 1, "2024/25"], 1980],
   ["PATIENTS_NEEDED", [100, 200, 0.8], 60],
@@ -191,5 +199,11 @@ describe("built functions.js and Code.js agree with hand-worked figures", () => 
     expect((excelErr as CfError).code).toBe("#VALUE!");
     expect((excelErr as CfError).message).toMatch(/WTE -1 is negative/);
     expect(() => sheets.PCN_ARRS_CLAIM("Clinical Pharmacist", 60000, -1, 12, asDate("2025-06-01"))).toThrow(/WTE -1 is negative/);
+  });
+
+  it("the GP reimbursement scheme before 2026/27: a sentence in both hosts, never a number", () => {
+    const excelErr = (excel.get("GP_REIMBURSEMENT_POT")!([[9000]], [["2025/26"]]) as unknown[][])[0][0];
+    expect((excelErr as CfError).message).toMatch(/starts in 2026\/27/);
+    expect(() => sheets.PCN_GP_NEW_GP_CLAIM(100000, 1, 12, "national", asDate("2025-06-01"))).toThrow(/starts in 2026\/27/);
   });
 });

@@ -207,6 +207,13 @@ describe("HyperFormula", () => {
     expect(e.errors()).toEqual([{ sheet: "In put", a1: "H1", error: "#DIV/0!" }]);
   });
 
+  it("with excelRound, ROUND works as Excel documents it: halves away from zero on the decimal value", () => {
+    const cells = [[{ f: "=ROUND(1.005,2)" }, { f: "=ROUND(65171.7/12,2)" }, { f: "=ROUND(-2.5,0)" }, { f: "=ROUND(1234.5678,-2)" }, { f: "=ROUNDUP(1.001,2)" }, { f: "=ROUND(ROUND(1.005,2)*3,1)" }]];
+    expect(evaluate([{ name: "S", cells }], [], { excelRound: true }).sheetValues("S")[0]).toEqual([1.01, 5430.98, -3, 1200, 1.01, 3]);
+    // HyperFormula's own ROUND takes the binary value: exact half-pennies go down.
+    expect(evaluate([{ name: "S", cells }]).sheetValues("S")[0][0]).toBe(1);
+  });
+
   it("rejects relative defined names with a clear message", () => {
     expect(() => evaluate([{ name: "S", cells: [[1]] }], [{ name: "Rel", ref: "S!A1" }])).toThrow(/absolute refs/);
   });

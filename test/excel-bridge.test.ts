@@ -21,7 +21,7 @@ describe("ExcelBridge", () => {
     expect(st).toMatchObject({ host: "excel", years: [...YEAR_LABELS], defaultYear: "2025/26", practices: [] });
     expect(st.yearNote).toBeUndefined();
     expect(st.workbookYear).toBeUndefined();
-    expect(st.sheets.map((s) => s.key)).toEqual(sheetCatalogue().map((s) => s.key));
+    expect(st.sheets.map((s) => s.key)).toEqual(sheetCatalogue("2025/26").map((s) => s.key));
     expect(st.sheets.every((s) => !s.exists)).toBe(true);
   });
 
@@ -31,7 +31,7 @@ describe("ExcelBridge", () => {
     const bridge = bridgeFor(wb);
     const progress: number[] = [];
     const res = await bridge.build({ year: "2025/26", sheets: [], sample: true }, (p) => progress.push(p.done));
-    expect(res.sheetsBuilt).toEqual(expect.arrayContaining(sheetCatalogue().map((s) => s.key)));
+    expect(res.sheetsBuilt).toEqual(expect.arrayContaining(sheetCatalogue("2025/26").map((s) => s.key)));
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     const st = await bridge.getState();
     expect(st.workbookYear).toBe("2025/26");

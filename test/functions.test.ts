@@ -21,7 +21,7 @@ describe("catalogue", () => {
   it("has every function the product promises", () => {
     expect(CATALOGUE.map((f) => f.name).sort()).toEqual([
       "ARRS_ALLOCATION", "ARRS_CLAIM", "ARRS_MAX", "CAPACITY_ACCESS", "CARE_HOME_PREMIUM", "CORE", "ENHANCED_ACCESS", "FIN_YEAR",
-      "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPLIT",
+      "GP_NEW_GP_CLAIM", "GP_REIMBURSEMENT_POT", "GP_SESSIONS_CLAIM", "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPLIT",
     ]);
   });
 

@@ -146,7 +146,7 @@ describe("Excel task pane (built), fake Office.js", () => {
     // Keyboard: Tab from the top to "Build all sheets", Enter refreshes.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     let reached = false;
-    for (let i = 0; i < 80 && !reached; i++) {
+    for (let i = 0; i < 200 && !reached; i++) {
       await page.keyboard.press("Tab");
       reached = (await page.evaluate(() => document.activeElement?.textContent)) === "Build all sheets";
     }

@@ -28,7 +28,9 @@ describe("check register", () => {
     expect(findings.some((f) => /Governance not agreed: .*Clinical governance/.test(f.message))).toBe(true);
     expect(findings.some((f) => /No point of contact for: .*finance/.test(f.message))).toBe(true);
     expect(findings.some((f) => /Review was due on/.test(f.message))).toBe(true);
-    expect(findings.find((f) => f.ref === "A-07")).toMatchObject({ sheet: "ARRS Workforce", row: 8, message: "Practice shares add to 95%, not 100%" });
+    // Every problem of a post, and the kind of maximum its claim uses.
+    expect(findings.find((f) => f.ref === "A-07")).toMatchObject({ sheet: "ARRS Workforce", row: 8, message: "Practice shares add to 95%, not 100%; estimated maximum: confirm it against the DES or your ICB's claims portal" });
+    expect(findings.find((f) => f.ref === "A-07" && f.sheet === "ARRS Shares")).toMatchObject({ message: "Shares of A-07 add to 95%, not 100%" });
     expect(findings.find((f) => f.ref === "ARRS")!.message).toMatch(/^£[\d,]+\.\d\d of the ARRS allocation is not committed/);
     // Red first.
     expect(findings.map((f) => f.severity)).toEqual([...findings.map((f) => f.severity)].sort((a, b) => ["red", "amber", "info"].indexOf(a) - ["red", "amber", "info"].indexOf(b)));

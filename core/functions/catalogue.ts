@@ -9,6 +9,7 @@ import { toIsoDate, todayIso } from "../funding/dates";
 import { arrsAllocation, capacityAccess, careHomePremium, corePcnFunding, enhancedAccess, parseCapacityPart, participation } from "../funding/des";
 import { iifAchievement, iifPoints, iifValue, patientsNeeded } from "../funding/iif";
 import { splitPence } from "../funding/money";
+import { gpEntitlement, gpNewGpClaim, gpSessionsClaim, parseGpArea } from "../funding/gpScheme";
 import { arrsMaximum, fyLabelOfIso, getRate, getYear, parseArea } from "../rates/book";
 
 export type ParamType = "number" | "text" | "date";
@@ -158,6 +159,41 @@ export const CATALOGUE: FunctionSpec[] = [
     example: { args: `"Clinical Pharmacist", 70000, 0.8, 12, "2024-11-01"`, result: "52670.40" },
     impl: (role: string, cost: number, wte: number, months: number, date?: unknown, area?: string) =>
       arrsClaim(role, cost, wte, months, dateOrToday(date), parseArea(area)),
+  },
+  {
+    name: "GP_REIMBURSEMENT_POT",
+    description: "A practice's entitlement under the practice-level GP reimbursement scheme (2026/27 on, paid to the practice): its adjusted population x the rate per adjusted patient.",
+    params: [{ name: "adjusted", type: "number", min: 0, description: "The practice's adjusted population (as in its CQRS Local account)." }, yearParam],
+    returns: "number",
+    example: { args: `9000, "2026/27"`, result: "41130.00" },
+    impl: (adj: number, year?: string) => gpEntitlement(adj, getYear(year)),
+  },
+  {
+    name: "GP_NEW_GP_CLAIM",
+    description: "GP reimbursement scheme claim for a new salaried GP: the lower of salary + employer NI + employer pension and the cap x WTE, for the months claimed.",
+    params: [
+      { name: "salary", type: "number", min: 0, description: "The GP's salary for a year at their WTE (what they are paid, not the full-time rate)." },
+      { name: "wte", type: "number", description: "Whole-time equivalent, more than 0 and at most 1 (1 = full time)." },
+      { name: "months", type: "number", description: "Months claimed, 0 to 12." },
+      { name: "area", type: "text", optional: true, description: `"national" (default) or "london" (the London-weighted cap).` },
+      dateParam("The date whose rates apply"),
+    ],
+    returns: "number",
+    example: { args: `100000, 1, 12, "national", "2026-06-01"`, result: "128630.00" },
+    impl: (salary: number, wte: number, months: number, area?: string, date?: unknown) => gpNewGpClaim(salary, wte, months, parseGpArea(area), dateOrToday(date)).claim,
+  },
+  {
+    name: "GP_SESSIONS_CLAIM",
+    description: "GP reimbursement scheme claim for extra sessions of an existing salaried GP: the lower of the hourly pay + employer NI (a flat rate) + employer pension and the hourly cap, x hours (x weeks).",
+    params: [
+      { name: "hourlyPay", type: "number", min: 0, description: "Pay per hour for the extra sessions." },
+      { name: "hours", type: "number", min: 0, description: "Extra hours a week (with weeks), or the total extra hours (weeks left out)." },
+      { name: "weeks", type: "number", min: 0, optional: true, description: "Weeks claimed (left out: hours is the total)." },
+      dateParam("The date whose rates apply"),
+    ],
+    returns: "number",
+    example: { args: `50, 4, 52, "2026-06-01"`, result: "13455.52" },
+    impl: (pay: number, hours: number, weeks?: number, date?: unknown) => gpSessionsClaim(pay, hours, weeks, dateOrToday(date)).claim,
   },
   {
     name: "IIF_ACHIEVEMENT",

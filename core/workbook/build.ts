@@ -9,6 +9,7 @@ import type { NetworkData, PracticeInput } from "./data";
 import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, scanTable, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
+import type { YearRates } from "../rates/types";
 import { sampleNetwork } from "./sample";
 import { hasOwn, type SheetSpec } from "./spec";
 import { aboutSpec } from "./sheets/about";
@@ -18,6 +19,8 @@ import type { SpecCtx } from "./sheets/common";
 import { fundingSpec, practicesSpec } from "./sheets/funding";
 import { arrsRatesSpec, ratesBookSpec, ratesSpec } from "./sheets/rates";
 import { fillFromBook } from "./ratesPlan";
+import { gpClaimsSpec, gpSchemeSpec, gpSummarySpec } from "./sheets/gpScheme";
+import { hasGpScheme } from "../funding/gpScheme";
 import { iifSpec } from "./sheets/iif";
 import { KPI_FIRST_READING_COL, kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
@@ -46,8 +49,8 @@ export interface BuildOptions {
   today?: string;
 }
 
-/** Sheets in workbook order. */
-export const SHEETS: { key: string; title: string; hidden?: boolean }[] = [
+/** Sheets in workbook order; `when` limits a sheet to the years that have it. */
+export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: YearRates) => boolean }[] = [
   { key: "about", title: "About" },
   { key: "partnerships", title: "Partnerships" },
   { key: "summary", title: "Register Summary" },
@@ -58,6 +61,9 @@ export const SHEETS: { key: string; title: string; hidden?: boolean }[] = [
   { key: "arrs", title: "ARRS Workforce" },
   { key: "arrsSummary", title: "ARRS Summary" },
   { key: "arrsShares", title: "ARRS Shares" },
+  { key: "gpScheme", title: "GP Scheme", when: hasGpScheme },
+  { key: "gpClaims", title: "GP Scheme Claims", when: hasGpScheme },
+  { key: "gpSummary", title: "GP Scheme Summary", when: hasGpScheme },
   { key: "iif", title: "IIF" },
   { key: "budget", title: "Budget" },
   { key: "budgetSummary", title: "Budget Summary" },
@@ -67,9 +73,15 @@ export const SHEETS: { key: string; title: string; hidden?: boolean }[] = [
   { key: "_ratesBook", title: "PCN Rates Book", hidden: true },
 ];
 
-/** The sheets a person can choose to build (the hidden rates book comes with Rates and ARRS Rates). */
-export function sheetCatalogue(): { key: string; title: string }[] {
-  return SHEETS.filter((s) => !s.hidden).map(({ key, title }) => ({ key, title }));
+/** The sheets of a year's workbook, the hidden ones included (default: the default year's). */
+export function sheetsFor(year?: string): { key: string; title: string; hidden?: boolean }[] {
+  const y = getYear(year);
+  return SHEETS.filter((s) => !s.when || s.when(y)).map(({ key, title, hidden }) => ({ key, title, hidden }));
+}
+
+/** The sheets a person can choose to build for a year (the hidden rates book comes with Rates and ARRS Rates). */
+export function sheetCatalogue(year?: string): { key: string; title: string }[] {
+  return sheetsFor(year).filter((s) => !s.hidden).map(({ key, title }) => ({ key, title }));
 }
 
 /** What each sheet's formulas, names or dropdowns need from other sheets. */
@@ -88,11 +100,14 @@ const NEEDS: Record<string, string[]> = {
   iif: ["rates"],
   rates: ["_ratesBook"],
   arrsRates: ["_ratesBook"],
+  gpScheme: ["practices", "rates", "gpClaims"],
+  gpClaims: ["practices", "rates", "gpScheme"],
+  gpSummary: ["gpScheme", "gpClaims", "rates"],
 };
 const needsOf = (k: string) => (hasOwn(NEEDS, k) ? NEEDS[k] : []);
 
 /** Sheets whose records a data file (--data) owns. */
-const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif"]);
+const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims"]);
 
 const todayIso = () => clockToday();
 
@@ -100,9 +115,9 @@ const todayIso = () => clockToday();
 function allSpecs(ctx: SpecCtx, today: number, kpiRows: { row: number; measure: string }[]): SheetSpec[] {
   return [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
     ratesBookSpec(ctx),
-  ];
+  ].filter((x): x is SheetSpec => x !== null);
 }
 
 export interface WorkbookSpecs {
@@ -134,7 +149,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const probe: SpecCtx = { year, sheetName: (k) => SHEETS.find((s) => s.key === k)!.title, kpiMonths: 60 };
   const probes = allSpecs(probe, 0, []);
   const resolved = resolveNames(
-    SHEETS.map((s) => {
+    sheetsFor(year.year).map((s) => {
       const p = probes.find((x) => x.key === s.key)!;
       const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
       return p.table
@@ -152,7 +167,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   if (opts.sample && opts.data === undefined && !sample) warnings.push("The sample network only goes into a new workbook: this one already holds your PCN Toolkit sheets, so no sample records were added.");
   const everBuilt = (k: string) => meta.sheets.some((m) => m.key === k);
   // Only sheets never built take the sample: none left, no sample to make.
-  const sampleData = sample && opts.sample && opts.data === undefined && SHEETS.some((s) => !everBuilt(s.key)) ? sampleNetwork(year.year, opts.today ?? todayIso()) : undefined;
+  const sampleData = sample && opts.sample && opts.data === undefined && sheetsFor(year.year).some((s) => !everBuilt(s.key)) ? sampleNetwork(year.year, opts.today ?? todayIso()) : undefined;
   const data = opts.data;
   const kpiMeta = meta.sheets.find((m) => m.key === "kpis");
   const remembered = kpiMeta && resolved.get("kpis")!.ours ? kpiMeta.layout.filter((k) => /^r\d+$/.test(k)).length : 0;
@@ -193,6 +208,8 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
   if (yearNote) warnings.push(yearNote);
   const unknownKeys = (opts.sheets ?? []).filter((k) => !SHEETS.some((s) => s.key === k));
   if (unknownKeys.length) throw new PcnError(`Unknown sheet ${unknownKeys.join(", ")}. Sheets: ${SHEETS.map((s) => s.key).join(", ")}.`);
+  const notThisYear = (opts.sheets ?? []).filter((k) => !specs.some((s) => s.key === k));
+  for (const k of notThisYear) warnings.push(`${SHEETS.find((s) => s.key === k)!.title} is not part of a ${year} workbook: not built.`);
   let only: Set<string> | undefined;
   if (opts.sheets && opts.sheets.length) {
     // Requested sheets, plus any sheet they need that the workbook does not have yet.
@@ -262,7 +279,7 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
     defaultYear: state.workbookYear ?? fallback.year,
     /** Why the default is not today's financial year (only for a workbook not yet built for a year). */
     yearNote: state.workbookYear ? undefined : fallback.note,
-    sheets: sheetCatalogue().map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
+    sheets: sheetCatalogue(state.workbookYear ?? fallback.year).map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
     practices: state.practices,
   };
 }

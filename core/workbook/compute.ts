@@ -8,6 +8,8 @@ import { isoToSerial, serialToIso, type SheetSnapshot, type WorkbookSnapshot } f
 import type { Finding } from "./register";
 import type { Env, RowValues, SheetSpec, Value } from "./spec";
 import { getYear } from "../rates/book";
+import { GP_SCHEME_RATES } from "../funding/gpScheme";
+import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
@@ -181,16 +183,31 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       const c = checks[i];
       if (typeof c === "string" && c && c !== "OK") findings.push({ severity: "amber", sheet: a.name, row: r.__row as number, col: cols.findIndex((x) => x.key === "check") + 1, ref: String(r.ref), message: c });
     });
+    const sh = m.specs.find((s) => s.key === "arrsShares")!;
+    if (m.snapOf("arrsShares")) {
+      const shChecks = m.env.column("Share_Check");
+      const shCol = sh.table!.columns.findIndex((x) => x.key === "check") + 1;
+      m.rowsOf("arrsShares").forEach((r, i) => {
+        const c = shChecks[i];
+        if (typeof c === "string" && c && c !== "OK") findings.push({ severity: "amber", sheet: sh.name, row: r.__row as number, col: shCol, ref: String(r.post), message: c });
+      });
+    }
     const sum = m.specs.find((s) => s.key === "arrsSummary")!;
     if (m.snapOf("funding") && m.snapOf("arrsSummary")) {
       const status = m.env.cell("Arrs_Status");
       const head = m.env.cell("Arrs_Headroom");
       const at = { sheet: sum.name, row: 4, col: 2 };
       if (typeof status === "string" && status.startsWith("Over")) findings.push({ severity: "red", ...at, ref: "ARRS", message: `Claims exceed the ARRS allocation by ${fmtMoney(Math.abs(head as number))}.` });
+      const left = m.env.cell("Arrs_LeftOut");
+      if (typeof status === "string" && status.startsWith("Incomplete")) {
+        const n = left as number;
+        findings.push({ severity: "amber", ...at, ref: "ARRS", message: `Committed ARRS claims leave out ${n} post${n === 1 ? "" : "s"} whose claim cannot be worked out (see ${a.name}'s Check), so the headroom of ${fmtMoney(head as number)} is overstated.` });
+      }
       if (typeof status === "string" && status.startsWith("Under")) findings.push({ severity: "amber", ...at, ref: "ARRS", message: `${fmtMoney(head as number)} of the ARRS allocation is not committed; unclaimed ARRS cannot be carried forward.` });
       if (typeof head === "number" && status === "On track") findings.push({ severity: "info", ...at, ref: "ARRS", message: `ARRS headroom ${fmtMoney(head)}: on track.` });
     }
   }
+  findings.push(...gpSchemeFindings(m));
   // Figures a later revision replaced, and the claims that use them.
   findings.push(...supersededFindings(m.env.year, m.specs, m.rowsOf, m.snapOf));
   const iif = m.specs.find((s) => s.key === "iif");
@@ -212,4 +229,51 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
   }
   const order = { red: 0, amber: 1, info: 2 };
   return findings.sort((x, y) => order[x.severity] - order[y.severity]);
+}
+
+/** The practice-level GP reimbursement scheme: claims to fix or capped, practices over-claimed, transfers, unknown figures. */
+function gpSchemeFindings(m: Model): Finding[] {
+  const out: Finding[] = [];
+  const claims = m.specs.find((s) => s.key === "gpClaims");
+  const scheme = m.specs.find((s) => s.key === "gpScheme");
+  if (!claims || !scheme) return out;
+  if (m.snapOf("gpClaims")) {
+    const cols = claims.table!.columns;
+    const checks = m.env.column("GpClaim_Check");
+    m.rowsOf("gpClaims").forEach((r, i) => {
+      const c = checks[i];
+      if (typeof c === "string" && c && c !== "OK") out.push({ severity: "amber", sheet: claims.name, row: r.__row as number, col: cols.findIndex((x) => x.key === "check") + 1, ref: String(r.ref), message: c });
+    });
+  }
+  if (m.snapOf("gpScheme")) {
+    const cols = scheme.table!.columns;
+    const status = m.env.column("Gp_Status"), head = m.env.column("Gp_Headroom");
+    m.rowsOf("gpScheme").forEach((r, i) => {
+      const s = status[i], h = head[i];
+      if (typeof s !== "string" || !s || s === "OK: fully claimed") return;
+      const at = { sheet: scheme.name, row: r.__row as number, col: cols.findIndex((x) => x.key === "status") + 1, ref: String(r.practice) };
+      if (s === "OK: entitlement left to claim") {
+        if (typeof h === "number") out.push({ severity: "info", ...at, message: `${fmtMoney(h)} of the GP reimbursement scheme entitlement is not yet claimed: claim it, or transfer it to another practice of the PCN through the ICB.` });
+        return;
+      }
+      const over = typeof h === "number" && h < 0;
+      out.push({ severity: over || /transferred out/.test(s) ? "red" : "amber", ...at, message: over ? `${s} (by ${fmtMoney(-h)}).` : `${s}.` });
+    });
+  }
+  const summary = m.specs.find((s) => s.key === "gpSummary");
+  if (summary && m.snapOf("gpSummary")) {
+    const net = m.env.cell("Gp_TransferNet");
+    if (typeof net === "number" && Math.abs(net) > 0.005) {
+      out.push({ severity: "red", sheet: summary.name, row: TRANSFER_ROW + 1, col: 3, ref: "GP scheme", message: `Transfers of entitlement between practices add up to ${fmtMoney(net)}, not £0.00: every amount one practice transfers out must be transferred in by another.` });
+    }
+    // The year's figures are listed one a row, in GP_SCHEME_RATES order.
+    Object.values(GP_SCHEME_RATES).forEach((key, i) => {
+      const v = m.env.cell(`Rate_${key}`);
+      if (v === null || v === "") {
+        const r = m.env.year.rates[key];
+        out.push({ severity: "amber", sheet: summary.name, row: GP_FIGURES_ROW + i + 1, col: 2, ref: "GP scheme", message: `${r?.label ?? key} is not known: enter it on the Rates sheet (${r?.source ?? "see the Statement of Financial Entitlements"}).` });
+      }
+    });
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { getYear } from "../rates/book";
 import type { YearRates } from "../rates/types";
-import { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "./lists";
+import { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, GP_ROUTES, MONITORING_METHODS, PARTNERSHIP_TYPES } from "./lists";
 
 export { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES };
 
@@ -106,6 +106,29 @@ export const KpiSchema = z.object({
   readings: z.array(z.number().finite().nullable()).default([]),
 });
 
+/** A claim under the practice-level GP reimbursement scheme (2026/27 on): a new salaried GP or extra sessions. */
+export const GpClaimSchema = z.object({
+  ref: z.string().min(1, "is required"),
+  practice: z.string().min(1, "is required"),
+  gp: z.string().default(""),
+  route: z.enum(GP_ROUTES),
+  area: z.enum(["national", "london"]).default("national"),
+  start: iso,
+  end: iso.optional(),
+  employedBefore: yesNo.default("No"),
+  salary: money.optional(),
+  wte: z.number().finite().gt(0, "must be more than 0").max(1, "is more than 1 WTE").optional(),
+  sessionsBefore: z.number().finite().min(0, "cannot be negative").optional(),
+  extraSessions: z.number().finite().min(0, "cannot be negative").optional(),
+  extraHours: z.number().finite().min(0, "cannot be negative").optional(),
+  hourlyPay: money.optional(),
+});
+export const GpSchemeSchema = z.object({
+  /** Entitlement each practice transferred in (+) or out (-), as agreed in writing with the ICB. */
+  transfers: z.array(z.object({ practice: z.string().min(1, "is required"), amount: z.number().finite() })).default([]),
+  claims: z.array(GpClaimSchema).default([]),
+});
+
 export const NetworkSchema = z.object({
   pcn: z.object({ name: required, icb: z.string().default("") }),
   year: z.string().optional(),
@@ -115,6 +138,7 @@ export const NetworkSchema = z.object({
   arrsPosts: z.array(ArrsPostSchema).default([]),
   budget: z.array(BudgetLineSchema).default([]),
   kpis: z.array(KpiSchema).default([]),
+  gpScheme: GpSchemeSchema.optional(),
   iif: z.array(z.object({
     code: required,
     numerator: count.optional(),
@@ -138,6 +162,7 @@ export const NetworkSchema = z.object({
   dupes(n.arrsPosts.map((p) => ({ key: p.ref })), "arrsPosts", "ref", "reference");
   dupes(n.budget.map((p) => ({ key: p.ref })), "budget", "ref", "reference");
   dupes(n.kpis.map((p) => ({ key: p.ref })), "kpis", "ref", "reference");
+  if (n.gpScheme) dupes(n.gpScheme.claims.map((p) => ({ key: p.ref })), "gpScheme.claims", "ref", "reference");
   n.kpis.forEach((k, i) => {
     if (k.readings.length > n.kpiMonths) ctx.addIssue({ code: "custom", path: ["kpis", i, "readings"], message: `has ${k.readings.length} readings but kpiMonths is ${n.kpiMonths}` });
   });

@@ -6,3 +6,5 @@ export const ACCOUNTABLE = ["PCN", "Provider", "Shared"] as const;
 export const MONITORING_METHODS = ["Codes", "Templates", "Meetings", "Dashboard", "Patient feedback", "Staff feedback", "End-of-contract evaluation"] as const;
 export const FUNDING_SOURCES = ["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access", "IIF", "Care Home Premium", "Practice contributions", "ICB / other NHS", "Grant / charitable", "Other"] as const;
 export const BUDGET_CATEGORIES = ["Staff", "ARRS staff", "Clinical services", "Technology", "Premises", "Management and admin", "Training", "DES income", "Other income", "Other"] as const;
+/** Routes of the practice-level GP reimbursement scheme (2026/27 on). */
+export const GP_ROUTES = ["New salaried GP", "Continuing GP post (was CAP-funded)", "Extra sessions"] as const;

@@ -3,6 +3,7 @@
  * Names are invented; populations are typical of a 45,000-patient PCN.
  */
 import { NEWEST_YEAR, getYear } from "../rates/book";
+import { hasGpScheme } from "../funding/gpScheme";
 // Built complete, without the validator, so the add-ins never load zod; a test checks it against the schema.
 import type { NetworkData } from "./data";
 import { PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES } from "./lists";
@@ -33,6 +34,8 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       { ref: "A-05", name: "Enhanced practice nurse", role: "Enhanced Practice Nurse", band: "7", area: "national", wte: 1, start: addDays(ys, 91), end: addDays(ys, 364), salary: 50952, shares: [{ practice: "Oakfield Medical Centre", share: 0.5 }, { practice: "Castle Street Practice", share: 0.5 }], hostPractice: "Oakfield Medical Centre" },
       { ref: "A-06", name: "GP (newly qualified)", role: "General Practitioner", band: "n/a", area: "national", wte: 0.5, start: addDays(ys, 183), salary: 82418, shares: [{ practice: "Northgate Family Practice", share: 1 }], hostPractice: "Northgate Family Practice" },
       { ref: "A-07", name: "Care co-ordinator", role: "Care Co-ordinator", band: "4", area: "national", wte: 1, start: ys, salary: 25674, shares: [{ practice: "Riverside Surgery", share: 0.55 }, { practice: "Hillview Surgery", share: 0.45 }], hostPractice: "Riverside Surgery" },
+      // Hosted by the mental health trust; the first of its band, so the year's MHP rule sets its share.
+      { ref: "A-08", name: "Mental health practitioner", role: "Adult Mental Health Practitioner (band 5)", band: "5", area: "national", wte: 1, start: ys, salary: 37338, shares: [{ practice: "Castle Street Practice", share: 0.5 }, { practice: "Northgate Family Practice", share: 0.5 }], hostPractice: "Castle Street Practice" },
     ],
     budget: [],
     kpis: [],
@@ -42,6 +45,18 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       { code: "HI-03", numerator: 151, denominator: 228, pcas: 6, listSizeAdjustment: 0.94, prevalenceAdjustment: 1.1 },
     ],
   };
+  if (hasGpScheme(y)) {
+    // The practice-level GP reimbursement scheme: a new GP, a post CAP funded, extra sessions (one capped per hour).
+    input.gpScheme = {
+      transfers: [{ practice: "Riverside Surgery", amount: -5000 }, { practice: "Oakfield Medical Centre", amount: 5000 }],
+      claims: [
+        { ref: "G-01", practice: "Riverside Surgery", gp: "New salaried GP (4 sessions)", route: "New salaried GP", area: "national", start: addDays(ys, 91), employedBefore: "No", salary: 42000, wte: 0.4 },
+        { ref: "G-02", practice: "Millbrook Health Centre", gp: "Salaried GP (CAP-funded post)", route: "Continuing GP post (was CAP-funded)", area: "national", start: ys, employedBefore: "No", salary: 33000, wte: 0.3 },
+        { ref: "G-03", practice: "Hillview Surgery", gp: "Salaried GP, 6 to 8 sessions", route: "Extra sessions", area: "national", start: addDays(ys, 30), employedBefore: "No", sessionsBefore: 6, extraSessions: 2, extraHours: 8.33, hourlyPay: 55 },
+        { ref: "G-04", practice: "Oakfield Medical Centre", gp: "Salaried GP, 7 to 9 sessions", route: "Extra sessions", area: "national", start: ys, employedBefore: "No", sessionsBefore: 7, extraSessions: 2, extraHours: 6, hourlyPay: 65 },
+      ],
+    };
+  }
   const partners: [string, (typeof PARTNERSHIP_TYPES)[number], string, string, number, number, number][] = [
     ["Riverbend Community Pharmacy Group", "Memorandum of understanding", "Blood pressure checks in pharmacies", "Undiagnosed hypertension", 0, 320, 60],
     ["Valley Social Prescribing CIC", "Commissioned clinical service", "Social prescribing link workers", "Loneliness and non-medical needs", 54000, 45, 90],

@@ -20,12 +20,14 @@
  *   - DATEDIF needs an uppercase unit ("M"); "m" gives #NUM!.
  *   - TEXT(date,"mmm-yy") gives "040-25".
  *   - INDEX(row,n) gives #NUM!; write INDEX(row,1,n).
- *   - ROUND(1.005,2) gives 1, where Excel and LibreOffice give 1.01.
+ *   - ROUND(1.005,2) gives 1, where Excel and LibreOffice give 1.01: it rounds the binary value, so an exact
+ *     half-penny such as 65,171.70 / 12 = 5,430.975 goes down. `excelRound: true` (below) evaluates ROUND as
+ *     Excel documents it (the 15-digit decimal value, halves away from zero), so money formulas can be checked.
  *   - ROWS()/COLUMNS() of a defined name makes the build throw.
  *   - Defined names must use absolute refs ($A$1).
  */
 import ExcelJS from "exceljs";
-import { HyperFormula, DetailedCellError, ErrorType } from "hyperformula";
+import { HyperFormula, DetailedCellError, ErrorType, FunctionArgumentType, FunctionPlugin } from "hyperformula";
 import type { ConfigParams, RawCellContent, SerializedNamedExpression } from "hyperformula";
 
 export type EvalInput = null | number | boolean | string | { f: string } | { d: string };
@@ -79,6 +81,23 @@ export const EXCEL_LIKE_CONFIG: Partial<ConfigParams> = {
   precisionRounding: 14,
 };
 
+/** ROUND as Excel and LibreOffice do it: on the value's 15 significant digits, halves away from zero. */
+export function excelRound(x: number, places: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const d = Math.trunc(places);
+  const r = Math.round(Number(`${Math.abs(x).toPrecision(15)}e${d}`));
+  return Math.sign(x) * Number(`${r}e${-d}`);
+}
+class ExcelRoundPlugin extends FunctionPlugin {
+  static implementedFunctions = {
+    EXCELROUND: { method: "excelRound", parameters: [{ argumentType: FunctionArgumentType.NUMBER }, { argumentType: FunctionArgumentType.NUMBER, defaultValue: 0 }] },
+  };
+  excelRound(ast: any, state: any) {
+    return this.runFunction(ast.args, state, this.metadata("EXCELROUND"), (x: number, places: number) => excelRound(x, places));
+  }
+}
+HyperFormula.registerFunctionPlugin(ExcelRoundPlugin as any, { enGB: { EXCELROUND: "EXCELROUND" } });
+
 const ERROR_TEXT: Record<ErrorType, string> = {
   [ErrorType.DIV_BY_ZERO]: "#DIV/0!",
   [ErrorType.NAME]: "#NAME?",
@@ -95,7 +114,7 @@ const ERROR_TEXT: Record<ErrorType, string> = {
 const ERROR_LITERALS = new Set(["#DIV/0!", "#NAME?", "#VALUE!", "#NUM!", "#N/A", "#REF!"]);
 
 /** Rewrites Excel file syntax that HyperFormula's parser rejects, leaving strings and quoted sheet names alone. */
-export function toHyperFormula(formula: string): string {
+export function toHyperFormula(formula: string, opts: { excelRound?: boolean } = {}): string {
   const f = formula.startsWith("=") ? formula : `=${formula}`;
   // Alternating split: odd indexes are "..." string literals or '...' quoted names.
   return f
@@ -105,7 +124,8 @@ export function toHyperFormula(formula: string): string {
         ? part
         : part
             .replace(/_xlfn\.(?:_xlws\.)?/gi, "")
-            .replace(/(^|[^A-Za-z0-9_.$])(\d+(?:\.\d*)?|\.\d+)E([+-]?\d+)(?![A-Za-z0-9_])/g, "$1$2e$3"),
+            .replace(/(^|[^A-Za-z0-9_.$])(\d+(?:\.\d*)?|\.\d+)E([+-]?\d+)(?![A-Za-z0-9_])/g, "$1$2e$3")
+            .replace(/(?<![A-Za-z0-9_.$])ROUND\(/gi, (m) => (opts.excelRound ? "EXCELROUND(" : m)),
     )
     .join("");
 }
@@ -120,11 +140,11 @@ export function isoToSerial(iso: string): number {
   return serial + (+h * 3600 + +mi * 60 + +s) / 86_400;
 }
 
-function toRaw(cell: EvalInput): RawCellContent {
+function toRaw(cell: EvalInput, opts: { excelRound?: boolean }): RawCellContent {
   if (cell === null || typeof cell === "number" || typeof cell === "boolean") return cell;
   // HF strips one leading apostrophe and keeps the rest as text, so "=..." and "123" stay text.
   if (typeof cell === "string") return `'${cell}`;
-  if ("f" in cell) return toHyperFormula(cell.f);
+  if ("f" in cell) return toHyperFormula(cell.f, opts);
   return isoToSerial(cell.d);
 }
 
@@ -139,9 +159,13 @@ function toValue(v: unknown): EvalValue {
   return v as EvalValue;
 }
 
-export function evaluate(sheets: EvalSheet[], names: EvalName[] = [], config: Partial<ConfigParams> = {}): Evaluated {
+/** `excelRound`: evaluate ROUND as Excel does (see the notes above); HyperFormula's own otherwise. */
+export type EvalOptions = Partial<ConfigParams> & { excelRound?: boolean };
+
+export function evaluate(sheets: EvalSheet[], names: EvalName[] = [], options: EvalOptions = {}): Evaluated {
+  const { excelRound: xr, ...config } = options;
   const data: Record<string, RawCellContent[][]> = {};
-  for (const s of sheets) data[s.name] = s.cells.map((row) => row.map(toRaw));
+  for (const s of sheets) data[s.name] = s.cells.map((row) => row.map((c) => toRaw(c, { excelRound: xr })));
   const named: SerializedNamedExpression[] = [
     // Excel has TRUE/FALSE keywords; HF only has the functions.
     { name: "TRUE", expression: "=TRUE()" },
@@ -218,7 +242,7 @@ function cellInput(cell: ExcelJS.Cell): EvalInput {
 }
 
 /** Reads an .xlsx with exceljs (formulas, not cached results) and evaluates it. */
-export async function evaluateXlsx(file: string | Buffer, config: Partial<ConfigParams> = {}): Promise<Evaluated> {
+export async function evaluateXlsx(file: string | Buffer, config: EvalOptions = {}): Promise<Evaluated> {
   const wb = new ExcelJS.Workbook();
   if (typeof file === "string") await wb.xlsx.readFile(file);
   else await wb.xlsx.load(file as unknown as ArrayBuffer);

@@ -41,3 +41,43 @@ export const countIf = (vals: Value[], pred: (v: Value) => boolean) => vals.filt
 export const sumNums = (vals: Value[]) => vals.reduce<number>((a, v) => a + (typeof v === "number" ? v : 0), 0);
 export const eqText = (a: Value, b: string) => typeof a === "string" && a.toLowerCase() === b.toLowerCase();
 export const rowHas = (r: RowValues, k: string) => !blank(r[k]);
+
+// ---- formula pieces shared by the sheets that check their rows (ARRS, GP scheme) ----
+
+/** A date as a formula constant: DATE(2026,4,1). */
+export const dateF = (serial: number) => {
+  const d = new Date(Date.UTC(1899, 11, 30) + serial * 86400000);
+  return `DATE(${d.getUTCFullYear()},${d.getUTCMonth() + 1},${d.getUTCDate()})`;
+};
+/** A formula string literal. */
+export const str = (s: string) => `"${s.replace(/"/g, '""')}"`;
+/**
+ * Months in post from a to b (formula expressions), as core/funding/arrs.ts monthsBetween counts them: whole
+ * calendar months plus each end's part-month by its days, in the order the core evaluates it.
+ */
+export const monthsF = (a: string, b: string) =>
+  `(YEAR(${b})-YEAR(${a}))*12+MONTH(${b})-MONTH(${a})+DAY(${b})/DAY(EOMONTH(${b},0))-(DAY(${a})-1)/DAY(EOMONTH(${a},0))`;
+/**
+ * A Check that lists every problem: `pieces` are [condition, message expression]; with none true it gives `ok`.
+ * The core's side is `problems.join("; ") || ok`.
+ */
+export const checkF = (ref: string, pieces: [string, string][], ok = `"OK"`, suffix = "") =>
+  `=IF(${ref}="","",${checkList(pieces, ok)}${suffix ? `&${suffix}` : ""})`;
+/**
+ * The problems joined by "; ", or `ok` when there are none, with the list written once: "¬" marks its start, so
+ * "¬; " (problems) becomes "" and a lone "¬" (none) becomes `ok`.
+ */
+export const checkList = (pieces: [string, string][], ok = `"OK"`) =>
+  `SUBSTITUTE(SUBSTITUTE("¬"&${pieces.map(([cond, msg]) => `IF(${cond},"; "&${msg},"")`).join("&")},"¬; ",""),"¬",${ok})`;
+
+/** Spreadsheet "=" between two cells: text ignores case, a blank equals "" and 0, text never equals a number. */
+export function cellEq(a: Value | undefined, b: Value | undefined): boolean {
+  const x = a ?? null, y = b ?? null;
+  if (x === null && y === null) return true;
+  if (x === null) return y === "" || y === 0 || y === false;
+  if (y === null) return x === "" || x === 0 || x === false;
+  if (typeof x === "string" && typeof y === "string") return x.toLowerCase() === y.toLowerCase();
+  return typeof x === typeof y && x === y;
+}
+/** MATCH(v, column, 0): 0-based index of the first equal cell, or -1. */
+export const matchIn = (col: Value[], v: Value): number => (blank(v) ? -1 : col.findIndex((x) => !blank(x) && cellEq(x, v)));
