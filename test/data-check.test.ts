@@ -40,7 +40,7 @@ describe("bad data files are refused, one line per problem, nothing written", ()
     ["a day that does not exist", (d) => { d.arrsPosts[0].start = "2026-02-30"; }, 'arrsPosts.0.start: "2026-02-30" is not a real date written yyyy-mm-dd (e.g. 2025-04-01)'],
     ["a post that ends before it starts", (d) => { d.arrsPosts[1].end = "2025-03-31"; }, "arrsPosts.1.end: 2025-03-31 is before the start date 2025-04-01"],
     ["a partnership that ends before it starts", (d) => { d.partnerships[2].end = "2000-01-01"; }, `partnerships.2.end: 2000-01-01 is before the start date ${base().partnerships[2].start}`],
-    ["an ARRS role not of the year", (d) => { d.arrsPosts[2].role = "Pharmacist"; }, 'arrsPosts.2.role: "Pharmacist" is not an ARRS role of 2025/26. Roles: "General Practitioner", "Clinical Pharmacist"'],
+    ["an ARRS role not of the year", (d) => { d.arrsPosts[2].role = "Pharmacist"; }, 'arrsPosts.2.role: "Pharmacist" is not an ARRS role of 2025/26. Roles: "Clinical Pharmacist", "Pharmacy Technician"'],
     ["a share to a practice that does not exist", (d) => { d.arrsPosts[0].shares[1].practice = "Oakfeld Medical Centre"; }, 'arrsPosts.0.shares.1.practice: "Oakfeld Medical Centre" is not a practice in the data file'],
     ["a host practice that does not exist", (d) => { d.arrsPosts[3].hostPractice = "Riverside"; }, 'arrsPosts.3.hostPractice: "Riverside" is not a practice in the data file'],
     ["a KPI's partnership that does not exist", (d) => { d.kpis[0].partnership = "P-099"; }, 'kpis.0.partnership: "P-099" is not a partnership reference in the data file'],

@@ -15,6 +15,11 @@ function built() {
 describe("check register", () => {
   it("finds notice dates, reviews, governance and contact gaps, and ARRS problems, each pointing at its row", () => {
     const wb = built();
+    // A person lowers one practice's share of A-07 (55% -> 50%), so its shares no longer add to 100%.
+    const shares = wb.getWorksheet("ARRS Shares")!;
+    let edited = 0;
+    shares.eachRow((row) => { if (row.getCell(1).value === "A-07" && row.getCell(2).value === "Riverside Surgery") { row.getCell(3).value = 0.5; edited++; } });
+    expect(edited).toBe(1);
     const findings = checkRegister(snapshotOf(wb), today);
     const p = wb.getWorksheet("Partnerships")!;
     // The sample's tenth partnership reaches its notice date in 5 days: red, on its row.

@@ -64,7 +64,7 @@ describe("sample workbook in LibreOffice", () => {
     const { getYear } = await import("../core/rates/book");
     expect(readMeta(snapshotFromValues(lo)).year).toBe("2026/27");
     const about = lo["About"].map((r) => String(r[0] ?? ""));
-    expect(about[2]).toMatch(/^Financial year 2026\/27 /);
+    expect(about.find((l) => l.startsWith("Financial year"))).toMatch(/^Financial year 2026\/27 /);
     const funding = lo["Funding"];
     expect(funding.flat().some((v) => typeof v === "string" && /Capacity and Access/.test(v))).toBe(false);
     const annualOf = (label: string) => { const r = funding.find((x) => x.includes(label))!; return r[r.indexOf(label) + 4]; };
