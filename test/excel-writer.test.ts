@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handMadePlan, startingWorkbook, TRICKY_TEXT } from "../bench/excel";
 import { buildPlan } from "../core/workbook/build";
 import type { SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
-import { applyPlan, charsToPoints, isValidExcelName, needsApostrophe, readSnapshot, REQUEST_BUDGET, toExcelInput, type ApplyOptions } from "../excel-addin/writer";
+import { applyPlan, charsToPoints, isValidExcelName, needsApostrophe, readSnapshot, toExcelInput, WRITE_BUDGET, type ApplyOptions } from "../excel-addin/writer";
 import { coerceInput, FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
@@ -11,16 +11,14 @@ const read = (wb: FakeWorkbook) => fakeRun(wb)((c: FakeRequestContext) => readSn
 const apply = (wb: FakeWorkbook, plan: WritePlan, opts: ApplyOptions = {}) =>
   fakeRun(wb)((c: FakeRequestContext) => applyPlan(ctxOf(c), plan, undefined, { isSetSupported: (n, v) => wb.isSetSupported(n, v), ...opts }));
 
-/** Syncs made after the read, labelled by the sheet the writer was on. */
-async function syncsPerSheet(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot) {
-  const marks: { at: number; label: string }[] = [];
+/** Syncs made after the read: reads before the first write ("prepare") and writes. */
+async function syncsAfterRead(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot) {
   const start = wb.syncs.length;
+  let firstWrite = -1;
   await fakeRun(wb)((c: FakeRequestContext) =>
-    applyPlan(ctxOf(c), plan, (p) => { if (p.done < p.total) marks.push({ at: wb.syncs.length, label: p.label }); }, { snapshot }),
+    applyPlan(ctxOf(c), plan, () => { if (firstWrite < 0) firstWrite = wb.syncs.length; }, { snapshot, isSetSupported: (n, v) => wb.isSetSupported(n, v) }),
   );
-  const per: Record<string, number> = { prepare: marks[0].at - start };
-  marks.forEach((m, i) => (per[m.label] = (i + 1 < marks.length ? marks[i + 1].at : wb.syncs.length) - m.at));
-  return per;
+  return { prepare: firstWrite - start, write: wb.syncs.length - firstWrite };
 }
 
 describe("the fake is strict", () => {
@@ -234,29 +232,36 @@ describe("applyPlan on a hand-made plan", () => {
     expect(wb.activeSheet?.name).toBe("Notes");
   });
 
-  it("keeps the syncs per sheet constant when rows grow tenfold", async () => {
+  it("keeps the syncs constant when rows grow tenfold: every sheet in one write sync", async () => {
     const counts = [];
     for (const n of [100, 1000]) {
       const wb = startingWorkbook();
       const snap = await read(wb);
-      counts.push(await syncsPerSheet(wb, handMadePlan(n), snap));
+      counts.push(await syncsAfterRead(wb, handMadePlan(n), snap));
     }
     expect(counts[1]).toEqual(counts[0]);
-    expect(counts[0]).toEqual({ prepare: 1, Register: 1, "Register Chart": 1, Notes: 1, PCN_Meta: 1 });
+    // One read of what the build changes on Notes (which exists), then one write for all four sheets.
+    expect(counts[0]).toEqual({ prepare: 1, write: 1 });
   });
 
-  it("splits only a sheet whose writes pass the request budget, each sync under 5 MB", async () => {
+  it("sends each formula column once, and splits the rest into syncs of at most 1 MB", async () => {
     const wb = startingWorkbook();
     const snap = await read(wb);
     const plan = handMadePlan(60000);
     const before = wb.syncs.length;
-    const per = await syncsPerSheet(wb, plan, snap);
-    const bytes = wb.syncs.slice(before).map((s) => s.requestBytes);
-    const registerJson = JSON.stringify(plan.sheets[0].blocks[0].cells.map((r) => r.map((c) => toExcelInput(c)))).length;
-    expect(per.Register).toBeGreaterThanOrEqual(Math.ceil(registerJson / REQUEST_BUDGET));
-    expect(per.Register).toBeLessThanOrEqual(Math.ceil(registerJson / REQUEST_BUDGET) + 1);
-    expect({ ...per, Register: 1 }).toEqual({ prepare: 1, Register: 1, "Register Chart": 1, Notes: 1, PCN_Meta: 1 });
-    expect(Math.max(...bytes)).toBeLessThan(5 * 1024 * 1024);
+    const got = await syncsAfterRead(wb, plan, snap);
+    const recs = wb.syncs.slice(before + got.prepare);
+    const bytes = recs.map((s) => s.requestBytes);
+    // What the literal cells weigh (the formula columns go once each, as one R1C1 formula).
+    const literalJson = JSON.stringify(plan.sheets[0].blocks[0].cells.map((r) => r.filter((c) => !(c && typeof c === "object" && "f" in c)).map((c) => toExcelInput(c)))).length;
+    expect(got.write).toBeGreaterThanOrEqual(Math.ceil(literalJson / WRITE_BUDGET));
+    expect(got.write).toBeLessThanOrEqual(Math.ceil(literalJson / WRITE_BUDGET) + 1);
+    // "About 1 MB": the budget is 1,000,000 bytes of estimated requests; the fake measures every action's JSON.
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(1024 * 1024);
+    // Every formula arrived, relative to its own row.
+    expect(wb.cell("Register", "F60001")).toBe('=IF(D60001="","",D60001/SUM($D$2:$D$60001))');
+    expect(wb.cell("Register", "G2")).toBe('=IF(F2>0.5,"Large","Small")');
+    expect(recs.every((r) => r.calcSuspended)).toBe(true);
   });
 
   it("refuses to add a sheet that appeared since the plan was made, changing nothing", async () => {
@@ -304,14 +309,13 @@ describe("readSnapshot", () => {
 });
 
 describe("applyPlan on the real sample plan", () => {
-  it("builds every sheet of the sample network into an empty workbook, one sync per sheet", async () => {
+  it("builds every sheet of the sample network into an empty workbook in one write sync", async () => {
     const wb = new FakeWorkbook();
     wb.addSheet("Sheet1");
     const snap = await read(wb);
     const plan = buildPlan(snap, { sample: true, today: "2025-10-01" });
     expect(plan.sheets.length).toBeGreaterThanOrEqual(11);
-    const per = await syncsPerSheet(wb, plan, snap);
-    expect(Object.values(per).every((n) => n === 1)).toBe(true);
+    expect(await syncsAfterRead(wb, plan, snap)).toEqual({ prepare: 0, write: 1 });
     expect(wb.sheets.map((s) => s.name)).toEqual(["Sheet1", ...plan.sheets.map((s) => s.name)]);
     // Every formula cell of the plan is a formula in Excel, every other cell its literal value.
     for (const sp of plan.sheets) {
