@@ -26,7 +26,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 // ---------------------------------------------------------------- a hand-made plan (tests use it too)
 
-export const TRICKY_TEXT = ['=HYPERLINK("http://x","y")', "+1", "@SUM(1)", "-2", "0123", "TRUE", "1/2/2025", "12%", "#N/A", "'quoted", " padded ", "Apr-25"];
+export const TRICKY_TEXT = ['=HYPERLINK("http://x","y")', "+1", "@SUM(1)", "-2", "0123", "TRUE", "1/2/2025", "12%", "#N/A", "'quoted", " padded ", "Apr-25", "\uFF1D1+1", "\uFE66SUM(1)", "#REF!"];
 
 /**
  * A register of `rows` records over an existing "Notes" sheet, a chart sheet and a hidden meta sheet: every

@@ -140,7 +140,8 @@ export async function applyPlan(
     if (outcome === "finished") {
       warnings.push(`Excel reported a problem as the build ended (${reason(e)}), but every change had been made: the build is complete.`);
     } else if (changed.length > 0) {
-      const left = changed.filter((n) => undo.started.has(n.toLowerCase()));
+      // A sheet the build added is removed whatever happened to it; one that was there is left as it is now.
+      const left = changed.filter((n) => undo.started.has(n.toLowerCase()) && !undo.created.some((c) => c.toLowerCase() === n.toLowerCase()));
       throw new BuildFailure(
         `${listOf(changed)} changed while PCN Toolkit was building (someone else may be editing the workbook), so it stopped before writing into rows that had moved` +
           (left.length ? ` and left ${listOf(left)} as it is now, part built; every other sheet is as it was.` : `, and put every sheet and cell back as they were.`) +

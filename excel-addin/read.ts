@@ -203,6 +203,8 @@ async function readSheets(context: Excel.RequestContext, s: Syncer, listed: List
   if (!grids) {
     // Too big for one response: measure, then read in row chunks sized from the bytes per row.
     const dims = listed.map((l) => l.ws.getUsedRangeOrNullObject(true).load(USED));
+    // The charts again: a sync that failed answered nothing.
+    listed.forEach((l, i) => (charts[i] = l.ws.charts.load("items/name,items/id")));
     await s.read("measuring the sheets", 0);
     used = dims.map((u) => (u.isNullObject ? null : rectOf(u)));
     grids = [];

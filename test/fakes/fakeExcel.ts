@@ -46,9 +46,15 @@ export class FakeClock {
   now = 0;
   private timers: { at: number; fn: () => void; id: number }[] = [];
   private seq = 1;
+  /**
+   * A timer set by the code under test: if nothing else moves time first (a sync answering in microtasks does),
+   * time runs on to it once the real event loop is idle (the code is waiting on it alone, or on a hung sync).
+   */
   setTimeout = (fn: () => void, ms: number): number => {
     const id = this.seq++;
-    this.timers.push({ at: this.now + Math.max(0, ms), fn, id });
+    const t = { at: this.now + Math.max(0, ms), fn, id };
+    this.timers.push(t);
+    globalThis.setTimeout(() => { if (this.timers.includes(t)) this.advanceTo(t.at); }, 0);
     return id;
   };
   clearTimeout = (id: unknown): void => {
@@ -249,6 +255,9 @@ export function coerceInput(x: unknown, textFormat = false): CellModel | null | 
   if (x.length > 32767) throw err("InvalidArgument", "Text longer than 32,767 characters does not fit in a cell.");
   if (x.startsWith("'")) return x.length === 1 ? "clear" : { v: x.slice(1), quote: true };
   if (textFormat) return { v: x };
+  // Whether an East Asian Excel reads a full-width or small equals sign as "=" is not documented: the fake
+  // assumes the worst, so only text written with an apostrophe is safe.
+  if (/^[\uFF1D\uFE66]/.test(x)) { const f = "=" + x.slice(1); checkFormula(f); return { v: 0, f }; }
   if (x.startsWith("=")) { checkFormula(x); return { v: 0, f: x }; }
   const n = parseNumberish(x);
   if (n !== null) return { v: n };
@@ -361,6 +370,8 @@ export interface SyncRecord {
   index: number; requestBytes: number; responseBytes: number; ops: number; merged: boolean; outcome: "ok" | "failed" | "hung";
   /** Actions that change something (sets and calls); 0 for a read. */
   writes: number;
+  /** Sheets (by name) the batch's changing actions address. */
+  sheets: string[];
   /** Virtual time the sync took, and when it started. */
   ms: number; at: number;
   /** Charts made, cells written, formula cells written, whether calculation was suspended for it. */
@@ -650,6 +661,8 @@ interface Op {
   undo?: "all" | "desktop";
   /** The Excel member the op uses ("Range.formulas"), for errors' errorLocation and the undo table. */
   api?: string;
+  /** A call that only reads (a worksheet function). */
+  reads?: boolean;
 }
 
 /** The ExcelApi version a member needs (excelApiSets.json), or undefined if it is in no ExcelApi set. */
@@ -689,7 +702,8 @@ export class FakeRequestContext {
     this.syncs++;
     const rec: SyncRecord = {
       index: wb.syncs.length + 1, requestBytes: 0, responseBytes: 0, ops: ops.length, merged: !!this.options.mergeUndoGroup, outcome: "ok",
-      writes: ops.filter((o) => { const d = o.desc as Record<string, unknown>; return "set" in d || "call" in d; }).length,
+      writes: ops.filter((o) => { const d = o.desc as Record<string, unknown>; return !o.reads && ("set" in d || "call" in d); }).length,
+      sheets: [...new Set(ops.flatMap((o) => { const d = o.desc as Record<string, unknown>; if (o.reads || !("set" in d || "call" in d)) return []; return [...JSON.stringify(d).matchAll(/getItem\(\\"((?:[^"\\]|\\.)*)\\"\)/g)].map((m) => m[1]); }))],
       ms: 0, at: wb.clock.now, charts: 0, cells: 0, formulaCells: 0, calcSuspended: false, delayForCellEdit: !!this.options.delayForCellEdit, waitedForEdit: false,
     };
     rec.requestBytes = ops.reduce((n, o) => n + jsonBytes(o.desc), 0);
@@ -876,7 +890,7 @@ export class FakeWorkbookObject extends ClientObject<FakeWorkbook> {
         ctx.use("Functions.date");
         const result: { value?: number } = {};
         let v: number | undefined;
-        ctx.enqueue({ desc: { call: "functions", method: "date", args: [y, m, d] }, api: "Functions.date", apply: () => {
+        ctx.enqueue({ desc: { call: "functions", method: "date", args: [y, m, d] }, api: "Functions.date", reads: true, apply: () => {
           const serial = Math.round((Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86400000);
           v = ctx.model.date1904 ? serial - 1462 : serial;
           ctx.land(() => (result.value = v));
