@@ -427,6 +427,8 @@ export class FakeWorkbook {
   apiUsed = new Set<string>();
   /** A person is editing a cell until this time (Infinity: until stopEditing()). */
   editingUntil = -Infinity;
+  /** Values were written while calculation was suspended: formulas recalculate before the next sync runs. */
+  calcPending = false;
   private editWaiters: (() => void)[] = [];
   private nextId = 1;
 
@@ -547,6 +549,11 @@ export class FakeWorkbook {
   }
   valueOf(sheet: string, r: number, c: number, f: string): CellValue {
     return this.evaluate ? this.evaluate(sheet, r, c, f) : 0;
+  }
+  /** With an `evaluate`, every formula cell computed again (as Excel recalculates). */
+  recalc(): void {
+    if (!this.evaluate) return;
+    for (const s of this.sheets) for (const [r, row] of s.cells) for (const [c, cell] of row) if (cell.f) cell.v = this.evaluate(s.name, r, c, cell.f);
   }
   isSetSupported(name: string, minVersion?: string): boolean {
     const have = this.apiSets[name];
@@ -736,10 +743,14 @@ export class FakeRequestContext {
     let response = 0;
     const before = responseCounter.bytes;
     Object.assign(work, { cells: 0, formulaCells: 0, charts: 0, calcSuspended: false });
+    if (wb.calcPending) { wb.recalc(); wb.calcPending = false; }
     let failure: unknown;
     for (let i = 0; i < upto; i++) {
       try {
+        const cellsBefore = work.cells;
         ops[i].apply();
+        // Calculation follows each write, unless the batch suspended it (then it waits for the next sync).
+        if (work.cells > cellsBefore && wb.evaluate) { if (work.calcSuspended) wb.calcPending = true; else wb.recalc(); }
       } catch (e) {
         if (e instanceof FakeOfficeError && ops[i].api && !e.debugInfo.errorLocation) e.debugInfo.errorLocation = ops[i].api;
         failure = e;
