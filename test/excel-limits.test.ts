@@ -9,7 +9,7 @@ import { buildPlan } from "../core/workbook/build";
 import { isoToSerial } from "../core/workbook/plan";
 import { largeNetwork } from "../core/workbook/sample";
 import { ExcelBridge, type ExcelBridgeOptions } from "../excel-addin/bridge";
-import { applyPlan, BuildFailure, EDIT_MODE_ADVICE, readSnapshot } from "../excel-addin/writer";
+import { applyPlan, BuildFailure, EDIT_MODE_ADVICE, readSnapshot, type ReadLayout } from "../excel-addin/writer";
 import { COST, FakeWorkbook, fakeRun, type FakeRequestContext, type FakeWorkbookOptions } from "./fakes/fakeExcel";
 
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
@@ -54,7 +54,7 @@ async function paneBuild(wb: FakeWorkbook, bridge = bridgeFor(wb), req = sampleR
 /** Our add-in's hook to build the large network: the bridge builds from pane requests, so plan and apply directly. */
 async function largeBuild(wb: FakeWorkbook, extra: { maxChartsPerSync?: number } = {}) {
   const run = fakeRun(wb);
-  let layout: Parameters<typeof readSnapshot>[1]["layout"];
+  let layout: ReadLayout | undefined;
   await run({ delayForCellEdit: true }, (c: FakeRequestContext) => readSnapshot(ctxOf(c), { onLayout: (l) => (layout = l), clock: wb.clock }));
   const from = wb.syncs.length;
   const snapshot = await run({ delayForCellEdit: true }, (c: FakeRequestContext) => readSnapshot(ctxOf(c), { layout, clock: wb.clock }));
