@@ -213,7 +213,7 @@ async function writePlan(
     }
     const b: Before = { name: old.name, formats: [], styles: [], widths: [], rules: [], conditional: [], charts: new Set(hostOf.get(old.name.toLowerCase())?.charts.map((c) => c.id) ?? []) };
     undo.before.set(old.name.toLowerCase(), b);
-    reads.push(...beforeReads(sp, ws, old, b, undo.cannot, supports, responseBudget));
+    reads.push(...beforeReads(sp, ws, old, b, undo.cannot, supports, responseBudget, hostOf.get(old.name.toLowerCase())?.cfs));
   }
   await prepare(reads, s, responseBudget);
 

@@ -118,7 +118,12 @@ function nest(values: [string, unknown][]): Record<string, unknown> {
  * writes, clears or formats; what its style rules set; the widths it sets; the data validation and conditional
  * formats it replaces; its charts. Styles and rules that differ within a range are read again in parts.
  */
-export function beforeReads(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSnapshot, b: Before, cannot: string[], supports: (name: string, version: string) => boolean, budget: number): Read[] {
+/** A conditional format as a listing reports it. */
+export interface CfMeta { id: string; type: string; priority: number; stopIfTrue?: boolean | null }
+
+const overlaps = (a: RangeRef, b: RangeRef) => a.row < b.row + b.rows && b.row < a.row + a.rows && a.col < b.col + b.cols && b.col < a.col + a.cols;
+
+export function beforeReads(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSnapshot, b: Before, cannot: string[], supports: (name: string, version: string) => boolean, budget: number, listed?: CfMeta[]): Read[] {
   const at = (r: RangeRef) => ws.getRangeByIndexes(r.row, r.col, r.rows, r.cols);
   const reads: Read[] = [];
   reads.push({
@@ -134,8 +139,7 @@ export function beforeReads(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSn
 
   // Number formats, sized from the real bytes: on a sheet an earlier build made, the formats there are the plan's
   // own (the money format is ~38 bytes a cell in a response, not a guessed 24), "General" elsewhere.
-  const longest = Math.max("General".length, ...sp.formats.map((f) => f.format.length));
-  const perCell = longest + 3;
+  const perCell = Math.max(...["General", ...sp.formats.map((f) => f.format)].map((f) => new TextEncoder().encode(JSON.stringify(f)).length)) + 1;
   const numberFormatRead = (part: RangeRef): Read => ({
     bytes: OP_BYTES + part.rows * part.cols * perCell,
     queue: () => {
@@ -214,32 +218,40 @@ export function beforeReads(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSn
   });
   for (const v of sp.validations) reads.push(ruleRead(v.range));
 
-  // Conditional formats over the ranges the build clears: first which (one sync), then each one's areas and rule.
+  // Conditional formats over the ranges the build clears. When the read listed the sheet's formats (it does), each
+  // one's areas and rule go in this sync and those clear of the ranges are dropped; else first which, then each.
   const seen = new Set<string>();
   const areas = supports("ExcelApi", "1.9");
-  const formatRead = (cf: Excel.ConditionalFormat): Read => ({
+  const clear = cfClearRects(sp, existed);
+  const formatRead = (cf: Excel.ConditionalFormat, meta: CfMeta, filter: boolean): Read => ({
     bytes: OP_BYTES * 3,
     queue: () => {
-      const paths = CF_PATHS[cf.type];
+      const paths = CF_PATHS[meta.type];
       if (paths) cf.load(paths);
       const several = areas ? cf.getRanges().areas.load("items/rowIndex,items/columnIndex,items/rowCount,items/columnCount") : undefined;
       const one = several ? undefined : cf.getRangeOrNullObject().load("rowIndex,columnIndex,rowCount,columnCount");
       return () => {
         // Before ExcelApi 1.9 there is no asking for the areas of a format applied to several.
         const rects = several ? several.items.map(rectOf) : one!.isNullObject ? null : [rectOf(one!)];
-        if (!paths || !rects) return void cannot.push(`a conditional format (${cf.type}) on ${b.name}`);
+        if (filter && rects && !rects.some((x) => clear.some((c) => overlaps(x, c)))) return;
+        if (!paths || !rects) return void cannot.push(`a conditional format (${meta.type}) on ${b.name}`);
         const json = cf.toJSON();
         const props = paths.map((p) => [p, compact(dig(json, p))] as [string, unknown]).filter(([, v]) => v !== undefined && v !== null && v !== "");
-        b.conditional.push({ id: cf.id, type: cf.type, priority: cf.priority, stopIfTrue: typeof cf.stopIfTrue === "boolean" ? cf.stopIfTrue : undefined, areas: rects, props: nest(props) });
+        b.conditional.push({ id: meta.id, type: meta.type, priority: meta.priority, stopIfTrue: typeof meta.stopIfTrue === "boolean" ? meta.stopIfTrue : undefined, areas: rects, props: nest(props) });
       };
     },
   });
-  for (const r of cfClearRects(sp, existed)) {
+  if (clear.length && listed) {
+    const all = ws.getRange().conditionalFormats;
+    for (const meta of listed) reads.push(formatRead(all.getItem(meta.id), meta, true));
+    return reads;
+  }
+  for (const r of clear) {
     reads.push({
       bytes: OP_BYTES * 2,
       queue: () => {
         const list = at(r).conditionalFormats.load("items/id,items/type,items/priority,items/stopIfTrue");
-        return () => list.items.filter((cf) => !seen.has(cf.id) && !!seen.add(cf.id)).map(formatRead);
+        return () => list.items.filter((cf) => !seen.has(cf.id) && !!seen.add(cf.id)).map((cf) => formatRead(cf, cf, false));
       },
     });
   }

@@ -25,6 +25,8 @@ export interface HostSheet {
   charts: { name: string; id: string }[];
   /** The used range (values only), null when the sheet is empty. */
   used: RangeRef | null;
+  /** The sheet's conditional formats (what a rebuild's prepare needs to read them in one sync). */
+  cfs?: { id: string; type: string; priority: number; stopIfTrue?: boolean }[];
 }
 /** What Excel holds besides cells, read in the same sync as them. */
 export interface HostInfo {
@@ -90,6 +92,8 @@ function putInto(g: Grid, row0: number, col0: number, values: unknown[][], formu
 }
 
 const USED = "rowIndex,columnIndex,rowCount,columnCount";
+const CF_LIST = "items/id,items/type,items/priority,items/stopIfTrue";
+const cfsOf = (l: Excel.ConditionalFormatCollection) => l.items.map((c) => ({ id: c.id, type: c.type, priority: c.priority, stopIfTrue: typeof c.stopIfTrue === "boolean" ? c.stopIfTrue : undefined }));
 
 interface Listed { name: string; id: string; visibility: string; ws: Excel.Worksheet }
 
@@ -137,7 +141,7 @@ async function readOnce(context: Excel.RequestContext, s: Syncer, layout: ReadLa
   const listing = context.workbook.worksheets.load("items/name,items/id,items/visibility");
   const known = layout.sheets.map((x) => {
     const ws = context.workbook.worksheets.getItem(x.id);
-    return { id: x.id, ws, used: ws.getUsedRangeOrNullObject(true).load(`${USED},values,formulas`), charts: ws.charts.load("items/name,items/id") };
+    return { id: x.id, ws, used: ws.getUsedRangeOrNullObject(true).load(`${USED},values,formulas`), charts: ws.charts.load("items/name,items/id"), cfs: ws.getRange().conditionalFormats.load(CF_LIST) };
   });
   const host = queueHost(context, true);
   await s.read("reading the workbook", 0);
@@ -151,7 +155,7 @@ async function readOnce(context: Excel.RequestContext, s: Syncer, layout: ReadLa
     const g = u.isNullObject ? emptyGrid(0, 0) : emptyGrid(u.rowIndex + u.rowCount, u.columnIndex + u.columnCount);
     if (!u.isNullObject) putInto(g, u.rowIndex, u.columnIndex, u.values, u.formulas);
     sheets.push({ name: listed[i].name, ...g });
-    hostSheets.push({ name: listed[i].name, id: listed[i].id, visibility: listed[i].visibility, charts: known[i].charts.items.map((c) => ({ name: c.name, id: c.id })), used: u.isNullObject ? null : rectOf(u) });
+    hostSheets.push({ name: listed[i].name, id: listed[i].id, visibility: listed[i].visibility, charts: known[i].charts.items.map((c) => ({ name: c.name, id: c.id })), used: u.isNullObject ? null : rectOf(u), cfs: cfsOf(known[i].cfs) });
   }
   const snap = finish(sheets, { sheets: hostSheets, ...host() });
   opts.onLayout?.(layoutOf(snap));
@@ -177,6 +181,7 @@ async function readTwice(context: Excel.RequestContext, s: Syncer, budget: numbe
 
 async function readSheets(context: Excel.RequestContext, s: Syncer, listed: Listed[], facts: Omit<HostInfo, "sheets">, budget: number, opts: ReadOptions): Promise<ExcelSnapshot> {
   const charts = listed.map((l) => l.ws.charts.load("items/name,items/id"));
+  const cfs = listed.map((l) => l.ws.getRange().conditionalFormats.load(CF_LIST));
   const previous = new Map((opts.layout?.sheets ?? []).map((x) => [x.id, x]));
   const guess = listed.reduce((n, l) => n + (previous.get(l.id)?.bytes ?? 0), 0);
   let grids: Grid[] | null = null;
@@ -204,7 +209,7 @@ async function readSheets(context: Excel.RequestContext, s: Syncer, listed: List
     // Too big for one response: measure, then read in row chunks sized from the bytes per row.
     const dims = listed.map((l) => l.ws.getUsedRangeOrNullObject(true).load(USED));
     // The charts again: a sync that failed answered nothing.
-    listed.forEach((l, i) => (charts[i] = l.ws.charts.load("items/name,items/id")));
+    listed.forEach((l, i) => { charts[i] = l.ws.charts.load("items/name,items/id"); cfs[i] = l.ws.getRange().conditionalFormats.load(CF_LIST); });
     await s.read("measuring the sheets", 0);
     used = dims.map((u) => (u.isNullObject ? null : rectOf(u)));
     grids = [];
@@ -223,7 +228,7 @@ async function readSheets(context: Excel.RequestContext, s: Syncer, listed: List
     await readChunks(chunks, grids, s, budget);
   }
   const sheets = listed.map((l, i) => ({ name: l.name, ...grids![i] }));
-  const hostSheets = listed.map((l, i) => ({ name: l.name, id: l.id, visibility: l.visibility, charts: charts[i].items.map((c) => ({ name: c.name, id: c.id })), used: used[i] }));
+  const hostSheets = listed.map((l, i) => ({ name: l.name, id: l.id, visibility: l.visibility, charts: charts[i].items.map((c) => ({ name: c.name, id: c.id })), used: used[i], cfs: cfsOf(cfs[i]) }));
   const snap = finish(sheets, { sheets: hostSheets, ...facts });
   opts.onLayout?.(layoutOf(snap));
   void context;

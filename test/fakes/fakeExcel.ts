@@ -1512,6 +1512,11 @@ class FakeConditionalFormatCollection extends ClientObject<RangeModel> {
     });
     return this;
   }
+  /** The format with this id (ConditionalFormatCollection.getItem, ExcelApi 1.6). */
+  getItem(id: string): FakeConditionalFormat {
+    this.uses("getItem");
+    return new FakeConditionalFormat(this.context, `conditionalFormats[${id}]`, () => { const r = this.tryResolve(); return r ? cfAreas(r.sheet, Number(id))[0] ?? null : null; }, () => this.tryResolve()?.sheet ?? null);
+  }
   add(type: string): FakeConditionalFormat {
     let made: CfModel | null = null;
     let sheet: SheetModel | null = null;
