@@ -322,13 +322,11 @@ async function writePlan(
   for (const sp of toCreate) undo.created.push(sp.name);
   for (let k = 0; k < syncs.length; k++) {
     const batch = syncs[k];
-    // Progress: the sheets whose first steps go in this sync, in order.
-    for (const st of batch) {
-      if (!st.sheet || st.kind === "chart" || st.kind === "last" || reported.has(st.sheet)) continue;
-      reported.add(st.sheet);
-      const i = index.get(st.sheet);
-      if (i !== undefined) onProgress?.({ done: i, total, label: plan.sheets[i].name });
-    }
+    // Progress: the first sheet this sync starts (a sync can carry several; sheets before it are sent).
+    const starting = batch.filter((st) => st.sheet && st.kind !== "chart" && st.kind !== "last" && !reported.has(st.sheet)).map((st) => st.sheet);
+    for (const key of starting) reported.add(key);
+    const first = starting.map((key) => index.get(key)).find((i) => i !== undefined);
+    if (first !== undefined) onProgress?.({ done: first, total, label: plan.sheets[first].name });
     const sheets = [...new Set(batch.map((st) => st.sheet).filter((x) => x))];
     if (calc) wb.application.suspendApiCalculationUntilNextSync();
     // Where each sheet this batch writes must be, asserted before its first write.
