@@ -22,7 +22,7 @@
 import type { RangeRef, SheetPlan, WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildResult } from "../pane/bridge";
 import { beforeReads, OP_BYTES, queueReads, type Before, type Read } from "./before";
-import { BuildFailure, ChangedMeanwhile, describe, EDIT_MODE_ADVICE, errorCode, isEditModeError, isPayloadError, readFailure } from "./errors";
+import { BuildFailure, ChangedMeanwhile, describe, EDIT_MODE_ADVICE, errorCode, errorLocation, isEditModeError, isPayloadError, readFailure } from "./errors";
 import { ASSERTION_BYTES, failedAtAssertion, Occupancy, queueAssertion, sameRect } from "./fingerprint";
 import { dateShiftOf, readWith, RESPONSE_BUDGET, type ExcelSnapshot, type HostInfo, type ReadLayout } from "./read";
 import { rollback, type Undo } from "./rollback";
@@ -291,7 +291,8 @@ async function writePlan(
   }
   // Where the person was: the build can move the active sheet (office-js#3148); it ends where they were.
   const active = host.active;
-  if (active && !plan.sheets.some((sp) => sp.hidden && sp.name.toLowerCase() === active.toLowerCase())) {
+  const activeVisible = host.sheets.some((x) => x.name === active && x.visibility === "Visible");
+  if (active && activeVisible && !plan.sheets.some((sp) => sp.hidden && sp.name.toLowerCase() === active.toLowerCase())) {
     last.push({
       sheet: "",
       kind: "last",
@@ -350,6 +351,15 @@ async function writePlan(
     try {
       await s.write(`writing ${sheets.map((x) => nameOf(plan, snapshot, x)).slice(0, 3).join(", ")}`, bytes);
     } catch (e) {
+      // Taking the person back to their sheet is the very last action: if only that failed (they hid or deleted the
+      // sheet meanwhile), everything else went through.
+      if (k === syncs.length - 1 && /^(Worksheet\.activate|Range\.select)$/.test(errorLocation(e) ?? "")) {
+        warnings.push("The sheets were built, but PCN Toolkit could not take you back to the sheet you were on.");
+        undo.landed = true;
+        undo.pending = new Set();
+        for (const st of batch) if (st.effect) st.effect(occ(st.sheet));
+        break;
+      }
       if (asserted.length && failedAtAssertion(e)) throw new ChangedMeanwhile(await whichMoved(context, s, asserted, (k) => sheetHandle(nameOf(plan, snapshot, k)), plan, snapshot));
       if (k === 0 && toCreate.length && errorCode(e) === "ItemAlreadyExists") throw await gainedSheet(context, s, toCreate.map((sp) => sp.name), undo);
       throw e;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handMadePlan, startingWorkbook, TRICKY_TEXT } from "../bench/excel";
 import { buildPlan } from "../core/workbook/build";
 import type { SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
-import { applyPlan, charsToPoints, isValidExcelName, needsApostrophe, readSnapshot, toExcelInput, WRITE_BUDGET, type ApplyOptions } from "../excel-addin/writer";
+import { applyPlan, charsToPoints, describe as describeError, isValidExcelName, needsApostrophe, readSnapshot, toExcelInput, WRITE_BUDGET, type ApplyOptions } from "../excel-addin/writer";
 import { coerceInput, FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
@@ -205,7 +205,7 @@ describe("applyPlan on a hand-made plan", () => {
     expect(wb.tables.map((x) => x.name)).toEqual(["PCN_Register"]);
   });
 
-  it("leaves freeze panes alone on new and hidden sheets that want none, and never activates a sheet", async () => {
+  it("leaves freeze panes alone on new and hidden sheets that want none, and activates no sheet but the person's own", async () => {
     const wb = startingWorkbook();
     wb.addSheet("Other");
     wb.sheet("Notes")!.freeze = { rows: 2, cols: 0 }; // the person's freeze; the plan wants none on Notes
@@ -223,12 +223,14 @@ describe("applyPlan on a hand-made plan", () => {
     const snap = await read(wb);
     const again = handMadePlan(5);
     for (const sp of again.sheets) sp.create = !snap.sheets.some((x) => x.name === sp.name);
-    await apply(wb, again, { snapshot: snap });
+    const res = await apply(wb, again, { snapshot: snap });
     expect(panes("Register")).toEqual(["unfreeze", "freezeAt"]);
     expect(panes("Register Chart")).toEqual(["unfreeze"]);
     expect(panes("Notes")).toEqual([]);
     expect(panes("PCN_Meta")).toEqual([]);
+    // Notes is hidden now, so there is no taking the person back to it: nothing is activated, and nothing fails.
     expect(wb.calls.filter((c) => c.method === "activate")).toEqual([]);
+    expect(res.warnings).toEqual([]);
     expect(wb.activeSheet?.name).toBe("Notes");
   });
 
@@ -305,6 +307,48 @@ describe("readSnapshot", () => {
     expect(big.formulas[2999]).toEqual([null, null, "=B3000*2"]);
     expect(snap.sheets[1].values).toEqual([["x"]]);
     expect(wb.syncs.filter((s) => s.outcome === "ok").every((s) => s.responseBytes <= 200_000)).toBe(true);
+  });
+});
+
+describe("reads that degrade, messages that do not quote, and where the person was", () => {
+  it("reads a sheet Excel answers null for (over its cell limit) again in chunks", async () => {
+    const wb = new FakeWorkbook({ maxReadCells: 1000 });
+    const rows = Array.from({ length: 900 }, (_, i) => [`Row ${i}`, i, `=B${i + 1}*2`]);
+    wb.addSheet("Big", rows);
+    const snap = await read(wb);
+    expect(snap.sheets[0].values.length).toBe(900);
+    expect(snap.sheets[0].values[899]).toEqual(["Row 899", 899, 0]);
+    expect(snap.sheets[0].formulas[899][2]).toBe("=B900*2");
+    // The whole-sheet read came back null; the chunks that followed each stayed under the limit.
+    expect(wb.syncs.length).toBeGreaterThan(3);
+  });
+
+  it("never repeats what a cell holds in a message", () => {
+    const e = Object.assign(new Error('The formula "=VLOOKUP(Patient_Name,\'Secret\'!A:B,2)" contains an error.'), { code: "InvalidArgument" });
+    expect(describeError(e)).toBe("The formula (…) contains an error.");
+  });
+
+  it("leaves the person on the sheet and selection they had (Excel on Windows moves it when freezing)", async () => {
+    const wb = startingWorkbook({ platform: "desktop" });
+    wb.selection = { sheet: "Notes", address: "B2" };
+    const plan = handMadePlan(5);
+    await apply(wb, plan);
+    expect(wb.activeSheet?.name).toBe("Notes");
+    expect(wb.selection).toEqual({ sheet: "Notes", address: "B2" });
+    // The build froze other sheets, which on Windows and Mac makes them active: it put the person back.
+    expect(wb.calls.some((c) => c.method === "freezeAt")).toBe(true);
+  });
+
+  it("finishes the build, with a note, when the person's sheet cannot be gone back to (hidden meanwhile)", async () => {
+    const wb = startingWorkbook({ platform: "desktop" });
+    wb.addSheet("Mine");
+    const snap = await read(wb);
+    const write = wb.syncs.length + 2; // the prepare (Notes exists), then the one write
+    wb.onSync = (i) => { if (i === write) wb.sheet("Notes")!.visibility = "Hidden"; };
+    const res = await apply(wb, handMadePlan(5), { snapshot: snap });
+    expect(res.warnings).toEqual(["The sheets were built, but PCN Toolkit could not take you back to the sheet you were on."]);
+    expect(wb.sheet("Register")!.get(0, 0)?.v).toBe("Name");
+    expect(wb.sheet("PCN_Meta")!.visibility).toBe("Hidden");
   });
 });
 

@@ -396,6 +396,8 @@ export interface FakeWorkbookOptions {
   date1904?: boolean;
   /** What Office.context.diagnostics reports. */
   version?: string;
+  /** Cells a read answers null past (Excel: 5,000,000); tests lower it to see the reader chunk. */
+  maxReadCells?: number;
 }
 
 const encoder = new TextEncoder();
@@ -423,6 +425,7 @@ export class FakeWorkbook {
   cost: CostModel;
   date1904: boolean;
   version: string;
+  maxReadCells: number;
   /** Every Excel member ("Range.values") a batch used, for the requirement-set check. */
   apiUsed = new Set<string>();
   /** A person is editing a cell until this time (Infinity: until stopEditing()). */
@@ -442,6 +445,7 @@ export class FakeWorkbook {
     this.cost = opts.cost ?? COST.none;
     this.date1904 = !!opts.date1904;
     this.version = opts.version ?? "16.0.fake";
+    this.maxReadCells = opts.maxReadCells ?? 5_000_000;
   }
 
   /** A person starts editing a cell, for `ms` of virtual time (default: until stopEditing()). */
@@ -1086,9 +1090,9 @@ export class FakeRange extends ClientObject<RangeModel> {
       cellCount: (r: RangeModel) => r.rect.rows * r.rect.cols,
       // Over 5,000,000 cells Excel answers null rather than the matrix (issue #10: "a read over 5M cells can
       // return null values rather than throw").
-      values: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c) => (c ? c.v : ""))),
+      values: (r: RangeModel) => (tooBig(r.rect, this.context.model) ? null : cells(r, (c) => (c ? c.v : ""))),
       // As Office.js does, a text cell's leading apostrophe is not returned.
-      formulas: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c) => (c ? (c.f ?? c.v) : ""))),
+      formulas: (r: RangeModel) => (tooBig(r.rect, this.context.model) ? null : cells(r, (c) => (c ? (c.f ?? c.v) : ""))),
       formulasR1C1: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c, row, col) => (c ? (c.f ? a1ToR1C1Fake(c.f, row, col) : c.v) : ""))),
       numberFormat: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (_c, row, col) => r.sheet.format(row, col))),
       text: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c) => (c ? String(c.v) : ""))),
@@ -1218,8 +1222,8 @@ export class FakeRange extends ClientObject<RangeModel> {
 }
 
 /** Reads over 5,000,000 cells answer null (Microsoft: "a range is limited to five million cells for get operations"). */
-function tooBig(r: Rect): boolean {
-  return r.rows * r.cols > 5_000_000;
+function tooBig(r: Rect, wb?: FakeWorkbook): boolean {
+  return r.rows * r.cols > (wb?.maxReadCells ?? 5_000_000);
 }
 
 /**
