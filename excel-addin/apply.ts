@@ -360,7 +360,7 @@ async function writePlan(
         for (const st of batch) if (st.effect) st.effect(occ(st.sheet));
         break;
       }
-      if (asserted.length && failedAtAssertion(e)) throw new ChangedMeanwhile(await whichMoved(context, s, asserted, (k) => sheetHandle(nameOf(plan, snapshot, k)), plan, snapshot));
+      if (asserted.length && failedAtAssertion(e)) throw new ChangedMeanwhile(await whichMoved(s, asserted, (k) => sheetHandle(nameOf(plan, snapshot, k)), plan, snapshot));
       if (k === 0 && toCreate.length && errorCode(e) === "ItemAlreadyExists") throw await gainedSheet(context, s, toCreate.map((sp) => sp.name), undo);
       throw e;
     }
@@ -370,7 +370,6 @@ async function writePlan(
     if (k === 0 && added.length) undo.createdIds = new Set(added.map((ws) => ws.id));
     existsNow = new Set([...existsNow, ...created]);
   }
-  void total;
 }
 
 /** Someone made a sheet of one of the names the build adds, after the build read the workbook. */
@@ -419,14 +418,13 @@ const a1Abs = (sheet: string, r: RangeRef) => {
 };
 
 /** Which asserted sheets are not where the build expected them (a read of their used ranges). */
-async function whichMoved(context: Excel.RequestContext, s: Syncer, asserted: { key: string; expect: RangeRef }[], ws: (k: string) => Excel.Worksheet, plan: WritePlan, snapshot: ExcelSnapshot): Promise<string[]> {
+async function whichMoved(s: Syncer, asserted: { key: string; expect: RangeRef }[], ws: (k: string) => Excel.Worksheet, plan: WritePlan, snapshot: ExcelSnapshot): Promise<string[]> {
   const now = asserted.map((a) => ({ a, u: ws(a.key).getUsedRangeOrNullObject(true).load("rowIndex,columnIndex,rowCount,columnCount") }));
   try {
     await s.read("checking what changed", 0);
   } catch {
     return asserted.map((a) => nameOf(plan, snapshot, a.key));
   }
-  void context;
   const moved = now.filter(({ a, u }) => !sameRect(u.isNullObject ? null : { row: u.rowIndex, col: u.columnIndex, rows: u.rowCount, cols: u.columnCount }, a.expect));
   return (moved.length ? moved : now).map(({ a }) => nameOf(plan, snapshot, a.key));
 }

@@ -108,9 +108,8 @@ export async function readWith(context: Excel.RequestContext, s: Syncer, opts: R
   if (opts.layout) {
     try {
       return await readOnce(context, s, opts.layout, budget, opts);
-    } catch (e) {
-      // A sheet gone, a selection Excel will not describe, a response too big: read it the careful way.
-      void e;
+    } catch {
+      // A sheet gone or added, a selection Excel will not describe, a response too big: read it the careful way.
     }
   }
   return readTwice(context, s, budget, opts);
@@ -174,12 +173,12 @@ async function readTwice(context: Excel.RequestContext, s: Syncer, budget: numbe
     const again = context.workbook.worksheets.load("items/name,items/id,items/visibility");
     host = queueHost(context, false);
     await s.read("listing the sheets", 0);
-    return readSheets(context, s, again.items.map((w) => ({ name: w.name, id: w.id, visibility: w.visibility, ws: w })), host(), budget, opts);
+    return readSheets(s, again.items.map((w) => ({ name: w.name, id: w.id, visibility: w.visibility, ws: w })), host(), budget, opts);
   }
-  return readSheets(context, s, listing.items.map((w) => ({ name: w.name, id: w.id, visibility: w.visibility, ws: w })), host(), budget, opts);
+  return readSheets(s, listing.items.map((w) => ({ name: w.name, id: w.id, visibility: w.visibility, ws: w })), host(), budget, opts);
 }
 
-async function readSheets(context: Excel.RequestContext, s: Syncer, listed: Listed[], facts: Omit<HostInfo, "sheets">, budget: number, opts: ReadOptions): Promise<ExcelSnapshot> {
+async function readSheets(s: Syncer, listed: Listed[], facts: Omit<HostInfo, "sheets">, budget: number, opts: ReadOptions): Promise<ExcelSnapshot> {
   const charts = listed.map((l) => l.ws.charts.load("items/name,items/id"));
   const cfs = listed.map((l) => l.ws.getRange().conditionalFormats.load(CF_LIST));
   const previous = new Map((opts.layout?.sheets ?? []).map((x) => [x.id, x]));
@@ -231,7 +230,6 @@ async function readSheets(context: Excel.RequestContext, s: Syncer, listed: List
   const hostSheets = listed.map((l, i) => ({ name: l.name, id: l.id, visibility: l.visibility, charts: charts[i].items.map((c) => ({ name: c.name, id: c.id })), used: used[i], cfs: cfsOf(cfs[i]) }));
   const snap = finish(sheets, { sheets: hostSheets, ...facts });
   opts.onLayout?.(layoutOf(snap));
-  void context;
   return snap;
 }
 
