@@ -714,7 +714,7 @@ export class FakeRequestContext {
     const rec: SyncRecord = {
       index: wb.syncs.length + 1, requestBytes: 0, responseBytes: 0, ops: ops.length, merged: !!this.options.mergeUndoGroup, outcome: "ok",
       writes: ops.filter((o) => { const d = o.desc as Record<string, unknown>; return !o.reads && ("set" in d || "call" in d); }).length,
-      sheets: [...new Set(ops.flatMap((o) => { const d = o.desc as Record<string, unknown>; if (o.reads || !("set" in d || "call" in d)) return []; return [...JSON.stringify(d).matchAll(/getItem\(\\"((?:[^"\\]|\\.)*)\\"\)/g)].map((m) => m[1]); }))],
+      sheets: [...new Set(ops.flatMap((o) => { const d = o.desc as Record<string, unknown>; if (o.reads || !("set" in d || "call" in d)) return []; return [...JSON.stringify(d).matchAll(/worksheets\.getItem\(\\"([^"\\]*)\\"\)/g)].map((m) => m[1]); }))],
       ms: 0, at: wb.clock.now, charts: 0, cells: 0, formulaCells: 0, calcSuspended: false, delayForCellEdit: !!this.options.delayForCellEdit, waitedForEdit: false,
     };
     rec.requestBytes = ops.reduce((n, o) => n + jsonBytes(o.desc), 0);
