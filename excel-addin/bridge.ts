@@ -9,6 +9,7 @@ import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookS
 import type { Finding } from "../core/workbook/register";
 import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, SelfTestReport } from "../pane/bridge";
 import { applyPlan, applySheetVisibility } from "./apply";
+import { setDate1904 } from "./dateSystem";
 import { BuildFailure, EDIT_MODE_ADVICE, errorCode, isEditModeError, readFailure } from "./errors";
 import { readSnapshot, type ExcelSnapshot, type ReadLayout } from "./read";
 import { runSelfTest } from "./selftest";
@@ -96,10 +97,13 @@ export class ExcelBridge implements Bridge {
     return Promise.race([p, failed]);
   }
 
-  private snapshot(): Promise<ExcelSnapshot> {
-    return this.guarded({}, (ctx) => readSnapshot(ctx, { syncTimeoutMs: this.timeoutMs, clock: this.clock, layout: this.layout, onLayout: (l) => (this.layout = l) })).catch((e) => {
+  private async snapshot(): Promise<ExcelSnapshot> {
+    const snap = await this.guarded({}, (ctx) => readSnapshot(ctx, { syncTimeoutMs: this.timeoutMs, clock: this.clock, layout: this.layout, onLayout: (l) => (this.layout = l) })).catch((e) => {
       throw readFailure(e);
     });
+    // The custom functions (same runtime) read date cells in the workbook's date system.
+    setDate1904(!!snap.date1904);
+    return snap;
   }
 
   async getState(): Promise<HostState> {

@@ -277,4 +277,22 @@ describe("the 1904 date system", () => {
     expect(fb).toEqual(fa);
     expect(fa.length).toBeGreaterThan(3);
   });
+
+  it("custom functions read a 1904 workbook's date cells as the same dates, once the pane has read it", async () => {
+    const { run, DATE_1904_FLAG } = await import("../excel-addin/customFunctions");
+    const g = globalThis as Record<string, unknown>;
+    const d1900 = isoToSerial("2025-04-01");
+    try {
+      const b = workbook({ cost: COST.none, date1904: true });
+      await bridgeFor(b).getState();
+      expect(g[DATE_1904_FLAG]).toBe(true);
+      expect(run("FIN_YEAR", [[[d1900 - 1462]]])).toEqual([["2025/26"]]);
+      expect(run("FIN_YEAR", [[[d1900 - 1462 - 1]]])).toEqual([["2024/25"]]);
+      await bridgeFor(workbook({ cost: COST.none })).getState();
+      expect(g[DATE_1904_FLAG]).toBe(false);
+      expect(run("FIN_YEAR", [[[d1900]]])).toEqual([["2025/26"]]);
+    } finally {
+      delete g[DATE_1904_FLAG];
+    }
+  });
 });
