@@ -34,6 +34,7 @@ const excel = (env, argv) => ({
     new CopyWebpackPlugin({
       patterns: [
         { from: "excel-addin/assets", to: "assets" },
+        { from: "excel-addin/support.html", to: "support.html" },
         { from: "excel-addin/manifest.xml", to: "manifest.xml", transform: (c) => c.toString().replace(/https:\/\/localhost:3000/g, ADDIN_URL) },
       ],
     }),

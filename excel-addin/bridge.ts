@@ -1,14 +1,21 @@
 /**
- * The pane's Bridge for Excel: every call is an Excel.run over the writer. A build reads the workbook, plans
- * with the core, and applies the plan as one undo step where Excel supports merging (ExcelApi 1.20).
+ * The pane's Bridge for Excel: every call is an Excel.run over the writer, with delayForCellEdit so that a person
+ * typing in a cell holds a batch back rather than failing it. A build reads the workbook (one sync: the bridge keeps
+ * the layout of its last read), plans with the core, and applies the plan as one undo step where Excel supports
+ * merging (ExcelApi 1.20).
  */
 import { PcnError } from "../core/errors";
 import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
-import type { WorkbookSnapshot } from "../core/workbook/plan";
 import type { Finding } from "../core/workbook/register";
 import { planRatesFile } from "../core/workbook/ratesPlan";
-import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult } from "../pane/bridge";
-import { applyPlan, applySheetVisibility, BuildFailure, errorCode, readFailure, readSnapshot, SYNC_TIMEOUT_MS, toExcelInput } from "./writer";
+import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult, SelfTestReport } from "../pane/bridge";
+import { applyPlan, applySheetVisibility } from "./apply";
+import { setDate1904 } from "./dateSystem";
+import { BuildFailure, EDIT_MODE_ADVICE, errorCode, isEditModeError, readFailure } from "./errors";
+import { toExcelInput } from "./literal";
+import { readSnapshot, type ExcelSnapshot, type ReadLayout } from "./read";
+import { runSelfTest } from "./selftest";
+import { realClock, SYNC_TIMEOUT_MS, type Clock } from "./sync";
 
 type Batch<T> = (ctx: Excel.RequestContext) => Promise<T>;
 type Run = <T>(options: Excel.RunOptions | undefined, batch: Batch<T>) => Promise<T>;
@@ -20,9 +27,17 @@ export interface ExcelBridgeOptions {
   syncTimeoutMs?: number;
   /** Today's date (ISO) for the build (the sample's dates, notice and review status) and "Check register"; default the real today. Tests pin it. */
   today?: () => string;
+  /** Timers (tests pass the fake's clock). */
+  clock?: Clock;
+  /** "web" (Excel on the web) or "desktop" (Windows, Mac); default from Office.context.platform. */
+  platform?: "web" | "desktop";
+  /** Charts per write sync (default the writer's). */
+  maxChartsPerSync?: number;
+  /** The host's version for the self-test's report (default Office.context.diagnostics). */
+  version?: () => string;
 }
 
-const defaultRun: Run = (options, batch) => (options ? Excel.run(options, batch) : Excel.run(batch));
+const defaultRun: Run = (options, batch) => Excel.run(options ?? {}, batch);
 const defaultSupports = (name: string, version: string) => {
   try {
     return !!Office.context?.requirements?.isSetSupported(name, version);
@@ -30,27 +45,49 @@ const defaultSupports = (name: string, version: string) => {
     return false;
   }
 };
+function defaultPlatform(): "web" | "desktop" {
+  try {
+    return String(Office.context?.platform ?? "") === "OfficeOnline" ? "web" : "desktop";
+  } catch {
+    return "desktop";
+  }
+}
+function defaultVersion(): string {
+  try {
+    const d = Office.context?.diagnostics;
+    return d ? `Excel ${d.platform} ${d.version}` : "Excel (version unknown)";
+  } catch {
+    return "Excel (version unknown)";
+  }
+}
+
+/** Every batch waits for a cell being edited rather than failing (Excel.RunOptions.delayForCellEdit). */
+const DELAY = { delayForCellEdit: true } as const;
 
 export class ExcelBridge implements Bridge {
   private run: Run;
   private supports: (name: string, version: string) => boolean;
   private timeoutMs: number;
+  private clock: Clock;
   private busy = false;
+  /** The shape of the last read: lets the next read go in one sync. */
+  private layout?: ReadLayout;
 
   constructor(private opts: ExcelBridgeOptions = {}) {
     this.run = opts.run ?? defaultRun;
     this.supports = opts.isSetSupported ?? defaultSupports;
     this.timeoutMs = opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
+    this.clock = opts.clock ?? realClock;
   }
 
   /**
-   * Excel.run that gives up as soon as the batch fails: after a hung sync Excel.run's own clean-up can wait on
-   * the same stuck queue, and the pane must still get its answer.
+   * Excel.run that gives up as soon as the batch fails: after a hung read Excel.run's own clean-up can wait on the
+   * same stuck queue, and the pane must still get its answer.
    */
-  private guarded<T>(options: Excel.RunOptions | undefined, batch: Batch<T>): Promise<T> {
+  private guarded<T>(options: Excel.RunOptions, batch: Batch<T>): Promise<T> {
     let fail!: (e: unknown) => void;
     const failed = new Promise<never>((_, reject) => (fail = reject));
-    const p = this.run(options, async (ctx) => {
+    const p = this.run({ ...DELAY, ...options }, async (ctx) => {
       try {
         return await batch(ctx);
       } catch (e) {
@@ -62,10 +99,13 @@ export class ExcelBridge implements Bridge {
     return Promise.race([p, failed]);
   }
 
-  private snapshot(): Promise<WorkbookSnapshot> {
-    return this.guarded(undefined, (ctx) => readSnapshot(ctx, { syncTimeoutMs: this.timeoutMs })).catch((e) => {
+  private async snapshot(): Promise<ExcelSnapshot> {
+    const snap = await this.guarded({}, (ctx) => readSnapshot(ctx, { syncTimeoutMs: this.timeoutMs, clock: this.clock, layout: this.layout, onLayout: (l) => (this.layout = l) })).catch((e) => {
       throw readFailure(e);
     });
+    // The custom functions (same runtime) read date cells in the workbook's date system.
+    setDate1904(!!snap.date1904);
+    return snap;
   }
 
   async getState(): Promise<HostState> {
@@ -86,14 +126,19 @@ export class ExcelBridge implements Bridge {
         sample: req.sample,
         today: this.opts.today?.(),
       });
+      // Excel on Windows and Mac cannot hide a sheet inside a merged undo group (Worksheet.visibility in Microsoft's
+      // undo table); the web can.
+      const desktop = (this.opts.platform ?? defaultPlatform()) === "desktop";
       const apply = (merge: boolean) =>
-        this.guarded(merge ? { mergeUndoGroup: true } : undefined, (ctx) =>
+        this.guarded(merge ? { mergeUndoGroup: true } : {}, (ctx) =>
           applyPlan(ctx, plan, onProgress, {
             snapshot,
             syncTimeoutMs: this.timeoutMs,
             isSetSupported: this.supports,
-            deferVisibility: merge,
-            freshRun: (batch) => this.guarded(undefined, batch),
+            deferVisibility: merge && desktop,
+            freshRun: (batch) => this.guarded({}, batch),
+            clock: this.clock,
+            maxChartsPerSync: this.opts.maxChartsPerSync,
           }),
         );
       // One undo step for the whole build where Excel can merge them (ExcelApi 1.20).
@@ -108,13 +153,13 @@ export class ExcelBridge implements Bridge {
         result = await apply(false);
       }
       const warnings = [...result.warnings];
-      if (merged) {
-        // Hiding is all that is left: a sync that failed or hung is tried once more, so the build ends fully built.
-        const hide = () => this.guarded(undefined, (ctx) => applySheetVisibility(ctx, plan, this.timeoutMs));
+      if (merged && desktop) {
+        // Hiding is all that is left: a sync that failed is tried once more, so the build ends fully built.
+        const hide = () => this.guarded({}, (ctx) => applySheetVisibility(ctx, plan));
         try {
           await hide().catch(hide);
-        } catch {
-          warnings.push("The sheets were built, but Excel did not hide the helper sheets: you can hide them by hand.");
+        } catch (e) {
+          warnings.push(isEditModeError(e) ? `The sheets were built, but the helper sheets are still showing. ${EDIT_MODE_ADVICE}` : "The sheets were built, but Excel did not hide the helper sheets: you can hide them by hand.");
         }
       }
       return { sheetsBuilt: result.sheetsBuilt, warnings };
@@ -132,8 +177,9 @@ export class ExcelBridge implements Bridge {
       const p = planRatesFile(snapshot, String(fileText ?? ""));
       if (p.problems.length) return { problems: p.problems, changes: [], notes: p.notes };
       if (p.writes.length) {
-        await this.guarded(undefined, async (ctx) => {
-          for (const w of p.writes) ctx.workbook.worksheets.getItem(w.sheet).getRangeByIndexes(w.row, w.col, 1, 1).values = [[toExcelInput(w.value)]];
+        await this.guarded({}, async (ctx) => {
+          // As the plan writer writes text: through `formulas`, so a typed-looking string stays that string.
+          for (const w of p.writes) ctx.workbook.worksheets.getItem(w.sheet).getRangeByIndexes(w.row, w.col, 1, 1).formulas = [[toExcelInput(w.value)]];
           await ctx.sync();
         });
       }
@@ -151,7 +197,7 @@ export class ExcelBridge implements Bridge {
   async goTo(sheet: string, row: number, col?: number): Promise<void> {
     const r = Math.max(1, Math.floor(Number(row) || 1));
     const c = col === undefined || col === null || !(Number(col) >= 1) ? undefined : Math.floor(Number(col));
-    await this.guarded(undefined, async (ctx) => {
+    await this.guarded({}, async (ctx) => {
       const ws = ctx.workbook.worksheets.getItemOrNullObject(sheet);
       await ctx.sync();
       if (ws.isNullObject) throw new PcnError(`There is no sheet named "${sheet}" in this workbook any more.`);
@@ -160,5 +206,23 @@ export class ExcelBridge implements Bridge {
       (c === undefined ? ws.getRange(`${r}:${r}`) : ws.getRangeByIndexes(r - 1, c - 1, 1, 1)).select();
       await ctx.sync();
     });
+  }
+
+  /** The release check: every assumption the writer makes, tried on a scratch sheet, reported in a new sheet. */
+  async runSelfTest(): Promise<SelfTestReport> {
+    if (this.busy) throw new PcnError("A build is running in this pane. Run the self-test when it has finished.");
+    this.busy = true;
+    try {
+      return await runSelfTest({
+        run: (options, batch) => this.guarded(options ?? {}, batch),
+        runRaw: this.run,
+        supports: this.supports,
+        version: (this.opts.version ?? defaultVersion)(),
+        clock: this.clock,
+        timeoutMs: this.timeoutMs,
+      });
+    } finally {
+      this.busy = false;
+    }
   }
 }

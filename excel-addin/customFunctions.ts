@@ -4,6 +4,9 @@
  */
 import { findFunction } from "../core/functions/catalogue";
 import { CellError, invoke, type CellResult } from "../core/functions/invoke";
+import { isDate1904 } from "./dateSystem";
+
+export { DATE_1904_FLAG } from "./dateSystem";
 
 function toExcel(v: CellResult): unknown {
   return v instanceof CellError ? new CustomFunctions.Error(CustomFunctions.ErrorCode.invalidValue, v.message.slice(0, 255)) : v;
@@ -22,7 +25,12 @@ function plain(v: unknown): unknown {
  */
 export function run(name: string, args: unknown[]): any[][] {
   const spec = findFunction(name);
-  const res = invoke(spec, args.map((a) => (a === null ? undefined : plain(a))));
+  // A date cell of a 1904-date-system workbook is 1,462 less than the same date's 1900-system serial, which the
+  // core counts in. The pane's bridge says which system the workbook uses (the pane and the functions share one
+  // runtime and so this global); until it has read the workbook, dates count from 1900.
+  const shift = isDate1904() ? 1462 : 0;
+  const shifted = (v: unknown): unknown => (Array.isArray(v) ? v.map(shifted) : typeof v === "number" && v > 0 ? v + shift : v);
+  const res = invoke(spec, args.map((a, i) => { const v = a === null ? undefined : plain(a); return shift && spec.params[i]?.type === "date" ? shifted(v) : v; }));
   if (!res.matrix) {
     if (res.value instanceof CellError) throw toExcel(res.value);
     return [[res.value]];

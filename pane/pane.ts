@@ -123,6 +123,17 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
       ratesMsg,
     )
     : null;
+  // ---- Self-test (the release check), where the host has one
+  const selfTestButton = h(doc, "button", { type: "button", "aria-describedby": `${id}selftest-hint` }, "Run self-test");
+  const selfTestMsg = h(doc, "div", { role: "status", "aria-live": "polite" });
+  const selfTestSection = bridge.runSelfTest
+    ? h(doc, "section", { "aria-labelledby": `${id}selftest-h` },
+        h(doc, "h2", { id: `${id}selftest-h` }, "Self-test"),
+        h(doc, "p", { className: "hint", id: `${id}selftest-hint` }, "Checks, on scratch sheets it removes again, everything the toolkit relies on in this spreadsheet program, and writes a pass/fail table into a new sheet. Your sheets are not touched."),
+        h(doc, "div", { className: "actions" }, selfTestButton),
+        selfTestMsg,
+      )
+    : undefined;
 
   const pane = h(doc, "div", { className: "pcn-pane" },
     h(doc, "header", {}, h(doc, "h1", {}, "PCN Toolkit"), subtitle),
@@ -132,6 +143,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     sheetsSection,
     ...(ratesSection ? [ratesSection] : []),
     registerSection,
+    ...(selfTestSection ? [selfTestSection] : []),
   );
   replaceContent(root, pane);
 
@@ -179,6 +191,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     buildAll.disabled = !ready || blocked;
     checkButton.disabled = !ready;
     ratesInput.disabled = !ready;
+    selfTestButton.disabled = !ready;
     for (const b of findingButtons) b.disabled = !ready;
     pane.setAttribute("aria-busy", busy ? "true" : "false");
   }
@@ -373,6 +386,25 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
   }
 
   ratesInput.addEventListener("change", () => void loadRatesFile());
+  async function selfTest(): Promise<void> {
+    if (busy || !bridge.runSelfTest) return;
+    setBusy(true);
+    replaceContent(selfTestMsg, h(doc, "p", { className: "summary" }, "Running the self-test…"));
+    try {
+      const report = await bridge.runSelfTest();
+      const items = Array.isArray(report?.items) ? report.items : [];
+      const failed = items.filter((i) => !i.passed);
+      const where = report?.sheet ? ` The table is on the sheet "${toText(report.sheet)}".` : "";
+      const head = `Self-test: ${items.length - failed.length} of ${items.length} passed.${where}`;
+      if (failed.length) showMsg(selfTestMsg, "warn", h(doc, "strong", {}, head), h(doc, "ul", {}, ...failed.map((i) => h(doc, "li", {}, `${toText(i.id)}: ${toText(i.detail)}`))));
+      else showMsg(selfTestMsg, "ok", head);
+    } catch (err) {
+      showError(selfTestMsg, "The self-test could not run.", err);
+    }
+    setBusy(false);
+    restoreFocus(selfTestButton);
+  }
+
   yearSelect.addEventListener("change", () => {
     renderYearNote();
     refreshControls();
@@ -382,6 +414,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
   buildAll.addEventListener("click", () => void build(true, buildAll));
   buildSelected.addEventListener("click", () => void build(false, buildSelected));
   checkButton.addEventListener("click", () => void check());
+  selfTestButton.addEventListener("click", () => void selfTest());
 
   refreshControls();
   void load();

@@ -1,13 +1,15 @@
 // `npm test`: generate, build both hosts (tests load the built artifacts), run the whole suite, and end with
 // one line "N passed, N failed" for CI.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" }).status ?? 1;
 const bin = (n) => `node_modules/.bin/${n}`;
 
 let status = run(bin("tsx"), ["scripts/gen-functions.ts"]);
 if (status === 0) status = run(bin("webpack"), ["--mode", "production"]);
+// webpack leaves an unchanged output file as it was (with its old time): this stamp says dist/ is this build's.
+if (status === 0) { mkdirSync("dist", { recursive: true }); writeFileSync("dist/.built", new Date().toISOString() + "\n"); }
 if (status !== 0) {
   console.log("\nThe build failed, so no test ran.\n0 passed, 1 failed");
   process.exit(status);

@@ -13,10 +13,15 @@ describe("benchmarks", () => {
     expect(b.planBlocks).toBe(a.planBlocks); // blocks do not grow with rows
   }, 120_000);
 
-  it("Excel: syncs per sheet stay flat from the sample to the large network, far below row-at-a-time", async () => {
-    const rows = (await benchExcel()) as { network: string; sheet: string; syncs: number; rowAtATimeSyncs: number }[];
-    const of = (n: string, s: string) => rows.find((r) => r.network === n && r.sheet === s)!;
-    expect(of("large", "Partnerships").syncs).toBe(of("small", "Partnerships").syncs);
-    expect(of("large", "TOTAL").rowAtATimeSyncs / of("large", "TOTAL").syncs).toBeGreaterThan(100);
-  }, 120_000);
+  it("Excel: a real build's syncs for the sample and the large network, new and rebuilt, with the targets beside them", async () => {
+    const [summary, detail, trade] = await benchExcel();
+    const row = (network: string, build: string) => summary.rows.find((r) => r.network === network && r.build === build)!;
+    expect(summary.rows.map((r) => `${r.network} ${r.build}`)).toEqual(["sample new", "sample rebuild", "large new", "large rebuild"]);
+    for (const r of summary.rows) for (const k of ["syncs", "target", "met", "minimum", "max write KB", "max response KB", "within 5 MB"]) expect(r, k).toHaveProperty(k);
+    expect(row("sample", "new").met).toBe("yes");
+    expect(row("large", "new").met).toBe("yes");
+    expect(row("large", "rebuild")["within 5 MB"]).toBe("yes");
+    expect(detail.rows.length).toBe(row("large", "new").syncs);
+    expect(trade.rows.map((r) => r["charts a sync"])).toEqual([10, 20]);
+  }, 300_000);
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handMadePlan, startingWorkbook, TRICKY_TEXT } from "../bench/excel";
 import { buildPlan } from "../core/workbook/build";
 import type { SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
-import { applyPlan, charsToPoints, isValidExcelName, needsApostrophe, readSnapshot, REQUEST_BUDGET, toExcelInput, type ApplyOptions } from "../excel-addin/writer";
+import { applyPlan, charsToPoints, describe as describeError, isValidExcelName, needsApostrophe, readSnapshot, toExcelInput, WRITE_BUDGET, type ApplyOptions } from "../excel-addin/writer";
 import { coerceInput, FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
@@ -11,16 +11,14 @@ const read = (wb: FakeWorkbook) => fakeRun(wb)((c: FakeRequestContext) => readSn
 const apply = (wb: FakeWorkbook, plan: WritePlan, opts: ApplyOptions = {}) =>
   fakeRun(wb)((c: FakeRequestContext) => applyPlan(ctxOf(c), plan, undefined, { isSetSupported: (n, v) => wb.isSetSupported(n, v), ...opts }));
 
-/** Syncs made after the read, labelled by the sheet the writer was on. */
-async function syncsPerSheet(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot) {
-  const marks: { at: number; label: string }[] = [];
+/** Syncs made after the read: reads before the first write ("prepare") and writes. */
+async function syncsAfterRead(wb: FakeWorkbook, plan: WritePlan, snapshot: WorkbookSnapshot) {
   const start = wb.syncs.length;
+  let firstWrite = -1;
   await fakeRun(wb)((c: FakeRequestContext) =>
-    applyPlan(ctxOf(c), plan, (p) => { if (p.done < p.total) marks.push({ at: wb.syncs.length, label: p.label }); }, { snapshot }),
+    applyPlan(ctxOf(c), plan, () => { if (firstWrite < 0) firstWrite = wb.syncs.length; }, { snapshot, isSetSupported: (n, v) => wb.isSetSupported(n, v) }),
   );
-  const per: Record<string, number> = { prepare: marks[0].at - start };
-  marks.forEach((m, i) => (per[m.label] = (i + 1 < marks.length ? marks[i + 1].at : wb.syncs.length) - m.at));
-  return per;
+  return { prepare: firstWrite - start, write: wb.syncs.length - firstWrite };
 }
 
 describe("the fake is strict", () => {
@@ -85,7 +83,7 @@ describe("literal text", () => {
       expect(reg.values[i + 1][7]).toBe(t);
       expect(reg.formulas[i + 1][7]).toBeNull();
     });
-    expect(reg.formulas[1][5]).toBe('=IF(D2="","",D2/SUM($D$2:$D$13))');
+    expect(reg.formulas[1][5]).toBe(`=IF(D2="","",D2/SUM($D$2:$D$${TRICKY_TEXT.length + 1}))`);
   });
 
   it("any string survives a write as the same text", async () => {
@@ -207,7 +205,7 @@ describe("applyPlan on a hand-made plan", () => {
     expect(wb.tables.map((x) => x.name)).toEqual(["PCN_Register"]);
   });
 
-  it("leaves freeze panes alone on new and hidden sheets that want none, and never activates a sheet", async () => {
+  it("leaves freeze panes alone on new and hidden sheets that want none, and activates no sheet but the person's own", async () => {
     const wb = startingWorkbook();
     wb.addSheet("Other");
     wb.sheet("Notes")!.freeze = { rows: 2, cols: 0 }; // the person's freeze; the plan wants none on Notes
@@ -225,38 +223,47 @@ describe("applyPlan on a hand-made plan", () => {
     const snap = await read(wb);
     const again = handMadePlan(5);
     for (const sp of again.sheets) sp.create = !snap.sheets.some((x) => x.name === sp.name);
-    await apply(wb, again, { snapshot: snap });
+    const res = await apply(wb, again, { snapshot: snap });
     expect(panes("Register")).toEqual(["unfreeze", "freezeAt"]);
     expect(panes("Register Chart")).toEqual(["unfreeze"]);
     expect(panes("Notes")).toEqual([]);
     expect(panes("PCN_Meta")).toEqual([]);
+    // Notes is hidden now, so there is no taking the person back to it: nothing is activated, and nothing fails.
     expect(wb.calls.filter((c) => c.method === "activate")).toEqual([]);
+    expect(res.warnings).toEqual([]);
     expect(wb.activeSheet?.name).toBe("Notes");
   });
 
-  it("keeps the syncs per sheet constant when rows grow tenfold", async () => {
+  it("keeps the syncs constant when rows grow tenfold: every sheet in one write sync", async () => {
     const counts = [];
     for (const n of [100, 1000]) {
       const wb = startingWorkbook();
       const snap = await read(wb);
-      counts.push(await syncsPerSheet(wb, handMadePlan(n), snap));
+      counts.push(await syncsAfterRead(wb, handMadePlan(n), snap));
     }
     expect(counts[1]).toEqual(counts[0]);
-    expect(counts[0]).toEqual({ prepare: 1, Register: 1, "Register Chart": 1, Notes: 1, PCN_Meta: 1 });
+    // One read of what the build changes on Notes (which exists), then one write for all four sheets.
+    expect(counts[0]).toEqual({ prepare: 1, write: 1 });
   });
 
-  it("splits only a sheet whose writes pass the request budget, each sync under 5 MB", async () => {
+  it("sends each formula column once, and splits the rest into syncs of at most 1 MB", async () => {
     const wb = startingWorkbook();
     const snap = await read(wb);
     const plan = handMadePlan(60000);
     const before = wb.syncs.length;
-    const per = await syncsPerSheet(wb, plan, snap);
-    const bytes = wb.syncs.slice(before).map((s) => s.requestBytes);
-    const registerJson = JSON.stringify(plan.sheets[0].blocks[0].cells.map((r) => r.map((c) => toExcelInput(c)))).length;
-    expect(per.Register).toBeGreaterThanOrEqual(Math.ceil(registerJson / REQUEST_BUDGET));
-    expect(per.Register).toBeLessThanOrEqual(Math.ceil(registerJson / REQUEST_BUDGET) + 1);
-    expect({ ...per, Register: 1 }).toEqual({ prepare: 1, Register: 1, "Register Chart": 1, Notes: 1, PCN_Meta: 1 });
-    expect(Math.max(...bytes)).toBeLessThan(5 * 1024 * 1024);
+    const got = await syncsAfterRead(wb, plan, snap);
+    const recs = wb.syncs.slice(before + got.prepare);
+    const bytes = recs.map((s) => s.requestBytes);
+    // What the literal cells weigh (the formula columns go once each, as one R1C1 formula).
+    const literalJson = JSON.stringify(plan.sheets[0].blocks[0].cells.map((r) => r.filter((c) => !(c && typeof c === "object" && "f" in c)).map((c) => toExcelInput(c)))).length;
+    expect(got.write).toBeGreaterThanOrEqual(Math.ceil(literalJson / WRITE_BUDGET));
+    expect(got.write).toBeLessThanOrEqual(Math.ceil(literalJson / WRITE_BUDGET) + 1);
+    // "About 1 MB": the budget is 1,000,000 bytes of estimated requests; the fake measures every action's JSON.
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(1024 * 1024);
+    // Every formula arrived, relative to its own row.
+    expect(wb.cell("Register", "F60001")).toBe('=IF(D60001="","",D60001/SUM($D$2:$D$60001))');
+    expect(wb.cell("Register", "G2")).toBe('=IF(F2>0.5,"Large","Small")');
+    expect(recs.every((r) => r.calcSuspended)).toBe(true);
   });
 
   it("refuses to add a sheet that appeared since the plan was made, changing nothing", async () => {
@@ -303,15 +310,56 @@ describe("readSnapshot", () => {
   });
 });
 
+describe("reads that degrade, messages that do not quote, and where the person was", () => {
+  it("reads a sheet Excel answers null for (over its cell limit) again in chunks", async () => {
+    const wb = new FakeWorkbook({ maxReadCells: 1000 });
+    const rows = Array.from({ length: 900 }, (_, i) => [`Row ${i}`, i, `=B${i + 1}*2`]);
+    wb.addSheet("Big", rows);
+    const snap = await read(wb);
+    expect(snap.sheets[0].values.length).toBe(900);
+    expect(snap.sheets[0].values[899]).toEqual(["Row 899", 899, 0]);
+    expect(snap.sheets[0].formulas[899][2]).toBe("=B900*2");
+    // The whole-sheet read came back null; the chunks that followed each stayed under the limit.
+    expect(wb.syncs.length).toBeGreaterThan(3);
+  });
+
+  it("never repeats what a cell holds in a message", () => {
+    const e = Object.assign(new Error('The formula "=VLOOKUP(Patient_Name,\'Secret\'!A:B,2)" contains an error.'), { code: "InvalidArgument" });
+    expect(describeError(e)).toBe("The formula (…) contains an error.");
+  });
+
+  it("leaves the person on the sheet and selection they had (Excel on Windows moves it when freezing)", async () => {
+    const wb = startingWorkbook({ platform: "desktop" });
+    wb.selection = { sheet: "Notes", address: "B2" };
+    const plan = handMadePlan(5);
+    await apply(wb, plan);
+    expect(wb.activeSheet?.name).toBe("Notes");
+    expect(wb.selection).toEqual({ sheet: "Notes", address: "B2" });
+    // The build froze other sheets, which on Windows and Mac makes them active: it put the person back.
+    expect(wb.calls.some((c) => c.method === "freezeAt")).toBe(true);
+  });
+
+  it("finishes the build, with a note, when the person's sheet cannot be gone back to (hidden meanwhile)", async () => {
+    const wb = startingWorkbook({ platform: "desktop" });
+    wb.addSheet("Mine");
+    const snap = await read(wb);
+    const write = wb.syncs.length + 2; // the prepare (Notes exists), then the one write
+    wb.onSync = (i) => { if (i === write) wb.sheet("Notes")!.visibility = "Hidden"; };
+    const res = await apply(wb, handMadePlan(5), { snapshot: snap });
+    expect(res.warnings).toEqual(["The sheets were built, but PCN Toolkit could not take you back to the sheet you were on."]);
+    expect(wb.sheet("Register")!.get(0, 0)?.v).toBe("Name");
+    expect(wb.sheet("PCN_Meta")!.visibility).toBe("Hidden");
+  });
+});
+
 describe("applyPlan on the real sample plan", () => {
-  it("builds every sheet of the sample network into an empty workbook, one sync per sheet", async () => {
+  it("builds every sheet of the sample network into an empty workbook in one write sync", async () => {
     const wb = new FakeWorkbook();
     wb.addSheet("Sheet1");
     const snap = await read(wb);
     const plan = buildPlan(snap, { sample: true, today: "2025-10-01" });
     expect(plan.sheets.length).toBeGreaterThanOrEqual(11);
-    const per = await syncsPerSheet(wb, plan, snap);
-    expect(Object.values(per).every((n) => n === 1)).toBe(true);
+    expect(await syncsAfterRead(wb, plan, snap)).toEqual({ prepare: 0, write: 1 });
     expect(wb.sheets.map((s) => s.name)).toEqual(["Sheet1", ...plan.sheets.map((s) => s.name)]);
     // Every formula cell of the plan is a formula in Excel, every other cell its literal value.
     for (const sp of plan.sheets) {

@@ -170,6 +170,39 @@ describe("Excel task pane (built), fake Office.js", () => {
   }, 30_000);
 });
 
+describe("Excel task pane (built): the self-test", () => {
+  it("runs from a labelled, keyboard-reachable button and reports every check", async () => {
+    const b = await open();
+    const { page, context, dialogs, errors } = b;
+    await serveDir(context, EXCEL_ORIGIN, excelDir);
+    await serveText(context, OFFICE_JS, officeStub);
+    await page.goto(`${EXCEL_ORIGIN}/taskpane.html`);
+    await ready(page);
+    const button = page.getByRole("button", { name: "Run self-test" });
+    expect(await button.getAttribute("aria-describedby")).toBeTruthy();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    let reached = false;
+    for (let i = 0; i < 120 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = (await page.evaluate(() => document.activeElement?.textContent)) === "Run self-test";
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press("Enter");
+    const done = page.getByRole("status").filter({ hasText: /^Self-test: \d+ of \d+ passed/ });
+    await done.waitFor({ timeout: 20_000 });
+    const text = (await done.textContent())!;
+    const [, passed, total] = text.match(/Self-test: (\d+) of (\d+) passed/)!;
+    expect(Number(total)).toBeGreaterThan(15);
+    expect(passed).toBe(total);
+    expect(text).toContain('sheet "PCN Self-test"');
+    const sheets = await page.evaluate(() => (window as any).__wb.sheets.map((s: { name: string }) => s.name) as string[]);
+    expect(sheets).toEqual(["Sheet1", "PCN Self-test"]);
+    expect(await button.isDisabled()).toBe(false);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 40_000);
+});
+
 describe("Excel task pane (built) in the shared runtime", () => {
   it("re-reads the workbook when the pane is shown again, not when it is hidden", async () => {
     const b = await open();

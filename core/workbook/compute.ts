@@ -45,7 +45,8 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
         const rec: RowValues = { __row: r + 1, __index: r - 1 };
         spec.table.columns.forEach((c, i) => {
           const v = snap.values[r]?.[i];
-          rec[c.key] = v === undefined || v === "" ? null : (v as Value);
+          // Dates as the core counts them (1900 system), whichever system the workbook uses.
+          rec[c.key] = v === undefined || v === "" ? null : c.type === "date" && typeof v === "number" && snapshot.date1904 ? v + 1462 : (v as Value);
         });
         out.push(rec);
       }

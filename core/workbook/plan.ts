@@ -102,7 +102,11 @@ export interface SheetSnapshot {
   /** Same shape; a string starting with "=" where the cell holds a formula, else null. */
   formulas: (string | null)[][];
 }
-export interface WorkbookSnapshot { sheets: SheetSnapshot[] }
+export interface WorkbookSnapshot {
+  sheets: SheetSnapshot[];
+  /** The workbook counts dates from 1904 (a Mac-era setting): its serials are 1462 less than the 1900 system's. */
+  date1904?: boolean;
+}
 
 /** A sheet plan that changes nothing yet: the engine, tests and benchmarks fill in what they need. */
 export function emptySheetPlan(key: string, name: string, create: boolean): SheetPlan {

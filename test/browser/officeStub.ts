@@ -2,9 +2,12 @@
  * What the test serves as https://appsforoffice.microsoft.com/lib/1/hosted/office.js: the strict fake Office/Excel
  * over an empty workbook (one blank Sheet1, as Excel opens), exposed as window.__wb for assertions.
  */
+import { miniEvaluate } from "../fakes/evaluate";
 import { FakeWorkbook, installFakeOffice } from "../fakes/fakeExcel";
 
-const wb = new FakeWorkbook();
+const wb = new FakeWorkbook({ apiSets: { ExcelApi: "1.20", SharedRuntime: "1.1", CustomFunctionsRuntime: "1.2" } });
+// Enough calculation for the self-test's checks.
+wb.evaluate = miniEvaluate(wb);
 wb.addSheet("Sheet1");
 installFakeOffice(window, wb);
 const w = window as unknown as Record<string, unknown>;

@@ -5,18 +5,25 @@
  * `context.sync()`; reading a property that was not loaded and synced throws PropertyNotLoaded. It counts syncs
  * and the bytes (UTF-8 JSON) of each sync's queued requests, enforces Excel on the web's 5 MB request and
  * response limits, models how Excel coerces a typed string (formula, number, date, boolean, apostrophe text),
- * fails a sync that uses an API newer than its ExcelApi version (Range.getTables 1.9, Table.resize 1.13),
- * and can fail or hang the Nth sync. No Node APIs: the pane's Playwright test bundles it for a browser page.
+ * fails a sync that uses a member newer than its ExcelApi version (every member's set is generated from
+ * @types/office-js into excelApiSets.json), refuses in a merged undo group what Microsoft's undo table says cannot
+ * be undone (undoTable.ts), and can fail or hang the Nth sync. It has a clock and a cost per sync (FakeClock,
+ * COST), a person editing a cell (batches fail unless run with delayForCellEdit, which waits), and co-authors
+ * who insert and delete rows between syncs (insertRows/deleteRows). No Node APIs: the pane's Playwright test
+ * bundles it for a browser page.
  */
 
 // ---------------------------------------------------------------- errors
 
 export class FakeOfficeError extends Error {
   code: string;
+  /** As Office.js reports it: errorLocation names the API that failed ("Range.getIntersection"). */
+  debugInfo: { code: string; message: string; errorLocation?: string };
   constructor(code: string, message: string) {
     super(message);
     this.name = "RichApi.Error";
     this.code = code;
+    this.debugInfo = { code, message };
   }
 }
 const err = (code: string, message: string) => new FakeOfficeError(code, message);
@@ -26,6 +33,69 @@ function requireApi(wb: { isSetSupported(name: string, v?: string): boolean; api
 }
 
 import { colLetter } from "../../core/workbook/plan";
+import API_SETS from "./excelApiSets.json";
+import { UNDO_UNSUPPORTED } from "./undoTable";
+
+// ---------------------------------------------------------------- time
+
+/**
+ * Virtual time: nothing waits for real. Time moves when a sync costs time (sleep) or hangs (to the next timer);
+ * timers the code under test sets (its read timeouts) fire as time passes them.
+ */
+export class FakeClock {
+  now = 0;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private seq = 1;
+  /**
+   * A timer set by the code under test: if nothing else moves time first (a sync answering in microtasks does),
+   * time runs on to it once the real event loop is idle (the code is waiting on it alone, or on a hung sync).
+   */
+  setTimeout = (fn: () => void, ms: number): number => {
+    const id = this.seq++;
+    const t = { at: this.now + Math.max(0, ms), fn, id };
+    this.timers.push(t);
+    globalThis.setTimeout(() => { if (this.timers.includes(t)) this.advanceTo(t.at); }, 0);
+    return id;
+  };
+  clearTimeout = (id: unknown): void => {
+    this.timers = this.timers.filter((t) => t.id !== id);
+  };
+  /** Moves time to `to`, firing every timer due by then in order. */
+  advanceTo(to: number): void {
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const t = this.timers[0];
+      if (!t || t.at > to) break;
+      this.timers.shift();
+      this.now = Math.max(this.now, t.at);
+      t.fn();
+    }
+    this.now = Math.max(this.now, to);
+  }
+  async sleep(ms: number): Promise<void> {
+    await Promise.resolve();
+    this.advanceTo(this.now + ms);
+    await Promise.resolve();
+  }
+  /** Never returns, but lets time run on to the next timer (a hung request while the caller's timeout runs). */
+  hang(): Promise<never> {
+    void Promise.resolve().then(() => { const next = this.timers.map((t) => t.at).sort((a, b) => a - b)[0]; if (next !== undefined) this.advanceTo(next); });
+    return new Promise<never>(() => {});
+  }
+}
+
+/**
+ * What a sync costs in Excel, in virtual milliseconds. Figures: a round trip of up to 700 ms on a slow host
+ * (office-js#4812: an empty sync taking 700 ms); ~5 µs per cell written (office-js#3013: 20 columns x 50,000 rows
+ * written column by column in under 5 s); the request and response crossing a 1 MB/s link (assumed: Excel on the web
+ * from a slow connection); 300 ms per chart made (assumed: no published figure); and, where calculation was not
+ * suspended, 20 µs per formula cell recalculated as it is written (assumed).
+ */
+export interface CostModel { roundTripMs: number; perCellUs: number; perKBms: number; perChartMs: number; recalcPerFormulaUs: number }
+export const COST: Record<"none" | "slow", CostModel> = {
+  none: { roundTripMs: 0, perCellUs: 0, perKBms: 0, perChartMs: 0, recalcPerFormulaUs: 0 },
+  slow: { roundTripMs: 700, perCellUs: 5, perKBms: 1, perChartMs: 300, recalcPerFormulaUs: 20 },
+};
 
 // ---------------------------------------------------------------- geometry and A1
 
@@ -185,6 +255,9 @@ export function coerceInput(x: unknown, textFormat = false): CellModel | null | 
   if (x.length > 32767) throw err("InvalidArgument", "Text longer than 32,767 characters does not fit in a cell.");
   if (x.startsWith("'")) return x.length === 1 ? "clear" : { v: x.slice(1), quote: true };
   if (textFormat) return { v: x };
+  // Whether an East Asian Excel reads a full-width or small equals sign as "=" is not documented: the fake
+  // assumes the worst, so only text written with an apostrophe is safe.
+  if (/^[\uFF1D\uFE66]/.test(x)) { const f = "=" + x.slice(1); checkFormula(f); return { v: 0, f }; }
   if (x.startsWith("=")) { checkFormula(x); return { v: 0, f: x }; }
   const n = parseNumberish(x);
   if (n !== null) return { v: n };
@@ -286,9 +359,26 @@ function cfOrder(s: SheetModel): number[] {
 }
 export interface NameModel { name: string; formula: string }
 
-export type FaultMode = "fail" | "partial" | "after" | "hang" | "hang-after";
-export interface Fault { at: number; mode: FaultMode }
-export interface SyncRecord { index: number; requestBytes: number; responseBytes: number; ops: number; merged: boolean; outcome: "ok" | "failed" | "hung" }
+/**
+ * fail: nothing applied, an error; partial: half the batch applied, then an error; after: all applied, then an
+ * error; hang: never answers (nothing applied); hang-after: applies everything and never answers; slow: answers
+ * after `ms` (default 5 minutes) of virtual time, having applied everything.
+ */
+export type FaultMode = "fail" | "partial" | "after" | "hang" | "hang-after" | "slow";
+export interface Fault { at: number; mode: FaultMode; ms?: number }
+export interface SyncRecord {
+  index: number; requestBytes: number; responseBytes: number; ops: number; merged: boolean; outcome: "ok" | "failed" | "hung";
+  /** Actions that change something (sets and calls); 0 for a read. */
+  writes: number;
+  /** Sheets (by name) the batch's changing actions address. */
+  sheets: string[];
+  /** Virtual time the sync took, and when it started. */
+  ms: number; at: number;
+  /** Charts made, cells written, formula cells written, whether calculation was suspended for it. */
+  charts: number; cells: number; formulaCells: number; calcSuspended: boolean;
+  /** The run's delayForCellEdit, and whether the sync waited for a person to finish editing a cell. */
+  delayForCellEdit: boolean; waitedForEdit: boolean;
+}
 
 export interface FakeWorkbookOptions {
   /** "desktop" refuses Worksheet.visibility inside a merged undo group, as Excel on Windows and Mac do. */
@@ -299,6 +389,15 @@ export interface FakeWorkbookOptions {
   maxResponseBytes?: number;
   /** The computed value of a formula cell (default 0): the fake has no calculation engine. */
   evaluate?: (sheet: string, row: number, col: number, formula: string) => CellValue;
+  /** Cost of each sync (default none: syncs take no time). */
+  cost?: CostModel;
+  clock?: FakeClock;
+  /** The workbook uses the 1904 date system. */
+  date1904?: boolean;
+  /** What Office.context.diagnostics reports. */
+  version?: string;
+  /** Cells a read answers null past (Excel: 5,000,000); tests lower it to see the reader chunk. */
+  maxReadCells?: number;
 }
 
 const encoder = new TextEncoder();
@@ -322,6 +421,18 @@ export class FakeWorkbook {
   evaluate?: FakeWorkbookOptions["evaluate"];
   activeSheet?: SheetModel;
   selection?: { sheet: string; address: string };
+  clock: FakeClock;
+  cost: CostModel;
+  date1904: boolean;
+  version: string;
+  maxReadCells: number;
+  /** Every Excel member ("Range.values") a batch used, for the requirement-set check. */
+  apiUsed = new Set<string>();
+  /** A person is editing a cell until this time (Infinity: until stopEditing()). */
+  editingUntil = -Infinity;
+  /** Values were written while calculation was suspended: formulas recalculate before the next sync runs. */
+  calcPending = false;
+  private editWaiters: (() => void)[] = [];
   private nextId = 1;
 
   constructor(opts: FakeWorkbookOptions = {}) {
@@ -330,6 +441,74 @@ export class FakeWorkbook {
     this.maxRequestBytes = opts.maxRequestBytes ?? 5 * 1024 * 1024;
     this.maxResponseBytes = opts.maxResponseBytes ?? 5 * 1024 * 1024;
     this.evaluate = opts.evaluate;
+    this.clock = opts.clock ?? new FakeClock();
+    this.cost = opts.cost ?? COST.none;
+    this.date1904 = !!opts.date1904;
+    this.version = opts.version ?? "16.0.fake";
+    this.maxReadCells = opts.maxReadCells ?? 5_000_000;
+  }
+
+  /** A person starts editing a cell, for `ms` of virtual time (default: until stopEditing()). */
+  startEditing(ms = Infinity) {
+    this.editingUntil = this.clock.now + ms;
+  }
+  stopEditing() {
+    this.editingUntil = -Infinity;
+    const w = this.editWaiters;
+    this.editWaiters = [];
+    for (const f of w) f();
+  }
+  get editing() { return this.editingUntil > this.clock.now; }
+  /** @internal resolves when the person stops editing. */
+  async waitForEdit(): Promise<void> {
+    if (this.editingUntil === Infinity) return new Promise<void>((r) => this.editWaiters.push(r));
+    await this.clock.sleep(Math.max(0, this.editingUntil - this.clock.now));
+    this.editingUntil = -Infinity;
+  }
+
+  /**
+   * A co-author inserts `n` rows above 0-based `row` of `sheet` (as Excel does: cells, formats, styles, rules,
+   * conditional formats, tables and names below move down).
+   */
+  insertRows(sheet: string, row: number, n = 1) { this.shiftRows(sheet, row, n); }
+  /** A co-author deletes `n` rows from 0-based `row` (what they held is gone; what is below moves up). */
+  deleteRows(sheet: string, row: number, n = 1) { this.shiftRows(sheet, row, -n); }
+  private shiftRows(name: string, at: number, n: number) {
+    const s = this.sheet(name);
+    if (!s) throw new Error(`no sheet ${name}`);
+    const moveRow = (r: number) => (r >= at - Math.min(0, n) ? r + n : r >= at ? null : r);
+    const cells = new Map<number, Map<number, CellModel>>();
+    for (const [r, row] of s.cells) { const to = moveRow(r); if (to !== null) cells.set(to, row); }
+    s.cells = cells;
+    for (const m of [s.formats, s.styles] as Map<string, unknown>[]) {
+      const next = new Map<string, unknown>();
+      for (const [k, v] of m) { const [r, c] = k.split(",").map(Number); const to = moveRow(r); if (to !== null) next.set(`${to},${c}`, v); }
+      m.clear();
+      for (const [k, v] of next) m.set(k, v);
+    }
+    const moveRect = (rect: Rect): Rect | null => {
+      if (n > 0) {
+        if (rect.row >= at) return { ...rect, row: rect.row + n };
+        if (rect.row + rect.rows > at) return { ...rect, rows: rect.rows + n };
+        return rect;
+      }
+      const d = -n, end = at + d;
+      const top = rect.row, bottom = rect.row + rect.rows;
+      const keep = Math.max(0, Math.min(bottom, at) - top) + Math.max(0, bottom - Math.max(top, end));
+      if (keep === 0) return null;
+      return { ...rect, row: top >= end ? top - d : Math.min(top, at), rows: keep };
+    };
+    s.validations = s.validations.flatMap((v) => { const r = moveRect(v.rect); return r ? [{ ...v, rect: r }] : []; });
+    s.cfs = s.cfs.flatMap((c) => { const r = moveRect(c.rect); return r ? [{ ...c, rect: r }] : []; });
+    for (const t of this.tables) if (t.sheet === s) { const r = moveRect(t.rect); if (r) t.rect = r; }
+    for (const nm of this.names.values()) {
+      try {
+        const p = parseA1(nm.formula);
+        if (p.sheet?.toLowerCase() !== s.name.toLowerCase()) continue;
+        const r = moveRect(p.rect);
+        nm.formula = r ? "=" + rectA1(r, p.sheet, true) : "=#REF!";
+      } catch { /* a constant */ }
+    }
   }
 
   id() { return this.nextId++; }
@@ -374,6 +553,11 @@ export class FakeWorkbook {
   }
   valueOf(sheet: string, r: number, c: number, f: string): CellValue {
     return this.evaluate ? this.evaluate(sheet, r, c, f) : 0;
+  }
+  /** With an `evaluate`, every formula cell computed again (as Excel recalculates). */
+  recalc(): void {
+    if (!this.evaluate) return;
+    for (const s of this.sheets) for (const [r, row] of s.cells) for (const [c, cell] of row) if (cell.f) cell.v = this.evaluate(s.name, r, c, cell.f);
   }
   isSetSupported(name: string, minVersion?: string): boolean {
     const have = this.apiSets[name];
@@ -454,7 +638,7 @@ export class FakeWorkbook {
     return c ? (c.f ?? c.v) : "";
   }
   clone(): FakeWorkbook {
-    const w = new FakeWorkbook({ platform: this.platform, apiSets: { ...this.apiSets }, maxRequestBytes: this.maxRequestBytes, maxResponseBytes: this.maxResponseBytes, evaluate: this.evaluate });
+    const w = new FakeWorkbook({ platform: this.platform, apiSets: { ...this.apiSets }, maxRequestBytes: this.maxRequestBytes, maxResponseBytes: this.maxResponseBytes, evaluate: this.evaluate, cost: this.cost, date1904: this.date1904, version: this.version });
     const map = new Map<SheetModel, SheetModel>();
     for (const s of this.sheets) {
       const t = new SheetModel(s.id, s.name);
@@ -474,6 +658,7 @@ export class FakeWorkbook {
     w.names = new Map([...this.names].map(([k, v]) => [k, { ...v }]));
     w.nextId = this.nextId;
     w.activeSheet = this.activeSheet ? map.get(this.activeSheet) : undefined;
+    w.selection = this.selection ? { ...this.selection } : undefined;
     return w;
   }
 }
@@ -483,9 +668,20 @@ export class FakeWorkbook {
 interface Op {
   desc: unknown;
   apply: () => void;
-  /** APIs Excel cannot put in a merged undo group: "all" platforms, or "desktop" only. */
+  /** APIs Excel cannot put in a merged undo group: "all" platforms, or "desktop" only (default: undoTable.ts by `api`). */
   undo?: "all" | "desktop";
+  /** The Excel member the op uses ("Range.formulas"), for errors' errorLocation and the undo table. */
+  api?: string;
+  /** A call that only reads (a worksheet function). */
+  reads?: boolean;
 }
+
+/** The ExcelApi version a member needs (excelApiSets.json), or undefined if it is in no ExcelApi set. */
+export function apiSetOf(member: string): string | undefined {
+  return (API_SETS as Record<string, string>)[member];
+}
+/** Counts what a sync does, for its cost. */
+const work = { cells: 0, formulaCells: 0, charts: 0, calcSuspended: false };
 
 type Resolver<M> = () => M | null;
 
@@ -495,47 +691,87 @@ export class FakeRequestContext {
   private hung = false;
   /** Loads that become readable once the sync that carried them completes. */
   private landing: (() => void)[] = [];
+  /** Members used since the last sync (proxies, loads, sets, calls). */
+  private used = new Set<string>();
   syncs = 0;
-  constructor(readonly model: FakeWorkbook, readonly options: { mergeUndoGroup?: boolean } = {}) {
+  constructor(readonly model: FakeWorkbook, readonly options: { mergeUndoGroup?: boolean; delayForCellEdit?: boolean } = {}) {
     this.workbook = new FakeWorkbookObject(this);
   }
   get application() { return this.workbook.application; }
 
-  /** @internal */ enqueue(op: Op) { this.queue.push(op); }
+  /** @internal */ enqueue(op: Op) { this.queue.push(op); if (op.api) this.used.add(op.api); }
   /** @internal */ land(fn: () => void) { this.landing.push(fn); }
+  /** @internal a member used by the batch being queued. */ use(member: string) { this.used.add(member); }
 
   async sync(): Promise<void> {
     const wb = this.model;
     const ops = this.queue;
+    const used = this.used;
     this.queue = [];
     this.landing = [];
+    this.used = new Set();
     this.syncs++;
-    const rec: SyncRecord = { index: wb.syncs.length + 1, requestBytes: 0, responseBytes: 0, ops: ops.length, merged: !!this.options.mergeUndoGroup, outcome: "ok" };
+    const rec: SyncRecord = {
+      index: wb.syncs.length + 1, requestBytes: 0, responseBytes: 0, ops: ops.length, merged: !!this.options.mergeUndoGroup, outcome: "ok",
+      writes: ops.filter((o) => { const d = o.desc as Record<string, unknown>; return !o.reads && ("set" in d || "call" in d); }).length,
+      sheets: [...new Set(ops.flatMap((o) => { const d = o.desc as Record<string, unknown>; if (o.reads || !("set" in d || "call" in d)) return []; return [...JSON.stringify(d).matchAll(/worksheets\.getItem\(\\"([^"\\]*)\\"\)/g)].map((m) => m[1]); }))],
+      ms: 0, at: wb.clock.now, charts: 0, cells: 0, formulaCells: 0, calcSuspended: false, delayForCellEdit: !!this.options.delayForCellEdit, waitedForEdit: false,
+    };
     rec.requestBytes = ops.reduce((n, o) => n + jsonBytes(o.desc), 0);
     wb.syncs.push(rec);
     await Promise.resolve();
-    if (this.hung) { rec.outcome = "hung"; return new Promise<void>(() => {}); }
+    if (this.hung) { rec.outcome = "hung"; return wb.clock.hang(); }
+    const fail = (e: unknown) => { rec.outcome = "failed"; rec.ms = wb.clock.now - rec.at; throw e; };
+    // A person editing a cell: Excel refuses the batch, or (delayForCellEdit) runs it once they are done.
+    if (wb.editing) {
+      if (!this.options.delayForCellEdit) fail(err("InvalidOperationInCellEditMode", "Excel is in cell-editing mode. Please exit the edit mode by pressing ENTER or TAB or selecting another cell, and then try again."));
+      rec.waitedForEdit = true;
+      await wb.waitForEdit();
+    }
     wb.onSync?.(rec.index);
     const fault = wb.faults.find((f) => f.at === rec.index);
-    const fail = (e: unknown) => { rec.outcome = "failed"; throw e; };
     if (rec.requestBytes > wb.maxRequestBytes) fail(err("RequestPayloadSizeLimitExceeded", `The request payload size (${rec.requestBytes} bytes) has exceeded the limit.`));
+    for (const m of used) {
+      wb.apiUsed.add(m);
+      const need = apiSetOf(m);
+      if (need && !wb.isSetSupported("ExcelApi", need)) fail(err("ApiNotFound", `${m} needs ExcelApi ${need}; this Excel has ${wb.apiSets.ExcelApi ?? "none"}.`));
+    }
     if (this.options.mergeUndoGroup) {
-      const bad = ops.find((o) => o.undo === "all" || (o.undo === "desktop" && wb.platform === "desktop"));
+      const bad = ops.find((o) => {
+        const u = o.undo ?? (o.api ? UNDO_UNSUPPORTED[o.api] : undefined);
+        return u === "all" || (u === "desktop" && wb.platform === "desktop") || (u === "web" && wb.platform === "web");
+      });
       if (bad) fail(err("UndoNotSupported", `${JSON.stringify(bad.desc)} cannot be part of a merged undo group.`));
     }
     const upto = !fault ? ops.length : fault.mode === "fail" || fault.mode === "hang" ? 0 : fault.mode === "partial" ? Math.floor(ops.length / 2) : ops.length;
     let response = 0;
     const before = responseCounter.bytes;
-    try {
-      for (let i = 0; i < upto; i++) ops[i].apply();
-    } catch (e) {
-      fail(e);
-    } finally {
-      response = responseCounter.bytes - before;
+    Object.assign(work, { cells: 0, formulaCells: 0, charts: 0, calcSuspended: false });
+    if (wb.calcPending) { wb.recalc(); wb.calcPending = false; }
+    let failure: unknown;
+    for (let i = 0; i < upto; i++) {
+      try {
+        const cellsBefore = work.cells;
+        ops[i].apply();
+        // Calculation follows each write, unless the batch suspended it (then it waits for the next sync).
+        if (work.cells > cellsBefore && wb.evaluate) { if (work.calcSuspended) wb.calcPending = true; else wb.recalc(); }
+      } catch (e) {
+        if (e instanceof FakeOfficeError && ops[i].api && !e.debugInfo.errorLocation) e.debugInfo.errorLocation = ops[i].api;
+        failure = e;
+        break;
+      }
     }
+    response = responseCounter.bytes - before;
+    Object.assign(rec, { charts: work.charts, cells: work.cells, formulaCells: work.formulaCells, calcSuspended: work.calcSuspended });
     rec.responseBytes = response;
-    if (fault) {
-      if (fault.mode === "hang" || fault.mode === "hang-after") { this.hung = true; rec.outcome = "hung"; return new Promise<void>(() => {}); }
+    const c = wb.cost;
+    const cost = c.roundTripMs + (work.cells * c.perCellUs) / 1000 + ((rec.requestBytes + response) / 1024) * c.perKBms + work.charts * c.perChartMs + (work.calcSuspended ? 0 : (work.formulaCells * c.recalcPerFormulaUs) / 1000);
+    if (fault?.mode === "slow") await wb.clock.sleep(fault.ms ?? 300_000);
+    if (cost > 0) await wb.clock.sleep(cost);
+    rec.ms = wb.clock.now - rec.at;
+    if (failure) fail(failure);
+    if (fault && fault.mode !== "slow") {
+      if (fault.mode === "hang" || fault.mode === "hang-after") { this.hung = true; rec.outcome = "hung"; return wb.clock.hang(); }
       fail(err("GeneralException", `Injected failure at sync ${rec.index} (${fault.mode}).`));
     }
     if (response > wb.maxResponseBytes) fail(err("ResponsePayloadSizeLimitExceeded", `The response payload size (${response} bytes) has exceeded the limit.`));
@@ -553,6 +789,10 @@ const responseCounter = { bytes: 0 };
 abstract class ClientObject<M> {
   protected loaded = new Map<string, unknown>();
   private nullState: boolean | undefined;
+  /** The Office.js class this stands for ("Range"): members are "Range.values" in excelApiSets.json. */
+  protected cls(): string { return ""; }
+  /** @internal records the use of a member of this object's class. */
+  protected uses(member: string): void { if (this.cls()) this.context.use(`${this.cls()}.${member}`); }
   constructor(readonly context: FakeRequestContext, protected path: string, protected resolve: Resolver<M>, protected orNull = false) {
     if (orNull) {
       context.enqueue({
@@ -584,7 +824,7 @@ abstract class ClientObject<M> {
     return this.loaded.get(prop) as T;
   }
   protected write(prop: string, value: unknown, apply: (m: M) => void, undo?: Op["undo"]) {
-    this.context.enqueue({ desc: { set: this.path, prop, value }, apply: () => apply(this.model()), undo });
+    this.context.enqueue({ desc: { set: this.path, prop, value }, apply: () => apply(this.model()), undo, api: this.cls() ? `${this.cls()}.${prop.split(".")[0]}` : undefined });
   }
   protected call(method: string, args: unknown[], apply: (m: M) => void, undo?: Op["undo"]) {
     this.context.enqueue({
@@ -594,6 +834,7 @@ abstract class ClientObject<M> {
         this.context.model.calls.push({ path: this.path, method });
       },
       undo,
+      api: this.cls() ? `${this.cls()}.${method}` : undefined,
     });
   }
   /** Names this object can load and how to read each from the model. */
@@ -605,8 +846,10 @@ abstract class ClientObject<M> {
       .filter(Boolean);
     const getters = this.props();
     for (const p of list) if (!(p in getters) && !p.startsWith("items/")) throw err("PropertyNotFound", `${this.path} has no property '${p}'.`);
+    for (const p of list) if (!p.startsWith("items/")) this.uses(p);
     this.context.enqueue({
       desc: { load: this.path, props: list },
+      api: this.cls() ? `${this.cls()}.load` : undefined,
       apply: () => {
         const m = this.orNull ? this.tryResolve() : this.model();
         if (m === null) return;
@@ -619,16 +862,17 @@ abstract class ClientObject<M> {
   }
 }
 
-const clone2d = <T>(m: T[][]) => m.map((r) => [...r]);
+const clone2d = <T>(m: T[][]) => (m === null ? (null as unknown as T[][]) : m.map((r) => [...r]));
 
 class FakeApplication {
   constructor(private ctx: FakeRequestContext) {}
   suspendApiCalculationUntilNextSync() {
-    this.ctx.enqueue({ desc: { call: "application", method: "suspendApiCalculationUntilNextSync" }, apply: () => {} });
+    this.ctx.enqueue({ desc: { call: "application", method: "suspendApiCalculationUntilNextSync" }, api: "Application.suspendApiCalculationUntilNextSync", apply: () => { work.calcSuspended = true; } });
   }
 }
 
 export class FakeWorkbookObject extends ClientObject<FakeWorkbook> {
+  protected cls() { return "Workbook"; }
   readonly worksheets: FakeWorksheetCollection;
   readonly names: FakeNamedItemCollection;
   readonly tables: FakeTableCollection;
@@ -641,11 +885,41 @@ export class FakeWorkbookObject extends ClientObject<FakeWorkbook> {
     this.application = new FakeApplication(ctx);
   }
   protected props() { return {}; }
+  /** The selected range (the fake's selection, else A1 of the active sheet). */
+  getSelectedRange(): FakeRange {
+    this.uses("getSelectedRange");
+    const ctx = this.context;
+    return new FakeRange(ctx, "workbook.getSelectedRange()", () => {
+      const wb = ctx.model;
+      const sheet = wb.selection ? wb.sheet(wb.selection.sheet) : wb.activeSheet;
+      if (!sheet) return null;
+      return { sheet, rect: wb.selection ? parseA1(wb.selection.address).rect : { row: 0, col: 0, rows: 1, cols: 1 } };
+    });
+  }
+  /** Worksheet functions; only DATE, which tells the date system (1904: DATE(1904,1,1) is 0). */
+  get functions() {
+    this.uses("functions");
+    const ctx = this.context;
+    return {
+      date: (y: number, m: number, d: number) => {
+        ctx.use("Functions.date");
+        const result: { value?: number } = {};
+        let v: number | undefined;
+        ctx.enqueue({ desc: { call: "functions", method: "date", args: [y, m, d] }, api: "Functions.date", reads: true, apply: () => {
+          const serial = Math.round((Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86400000);
+          v = ctx.model.date1904 ? serial - 1462 : serial;
+          ctx.land(() => (result.value = v));
+        } });
+        return result;
+      },
+    };
+  }
 }
 
 // ---- worksheets
 
 export class FakeWorksheetCollection extends ClientObject<FakeWorkbook> {
+  protected cls() { return "WorksheetCollection"; }
   constructor(ctx: FakeRequestContext) {
     super(ctx, "worksheets", () => ctx.model);
   }
@@ -668,8 +942,10 @@ export class FakeWorksheetCollection extends ClientObject<FakeWorkbook> {
     });
     return this;
   }
+  /** By name or by id, as Excel's getItem(key). */
   getItem(name: string): FakeWorksheet {
-    return new FakeWorksheet(this.context, `worksheets.getItem(${JSON.stringify(name)})`, () => this.context.model.sheet(name) ?? null);
+    this.uses("getItem");
+    return new FakeWorksheet(this.context, `worksheets.getItem(${JSON.stringify(name)})`, () => this.context.model.sheet(name) ?? this.context.model.sheets.find((s) => String(s.id) === name) ?? null);
   }
   getItemOrNullObject(name: string): FakeWorksheet {
     return new FakeWorksheet(this.context, `worksheets.getItemOrNullObject(${JSON.stringify(name)})`, () => this.context.model.sheet(name) ?? null, true);
@@ -685,6 +961,7 @@ export class FakeWorksheetCollection extends ClientObject<FakeWorkbook> {
 }
 
 export class FakeWorksheet extends ClientObject<SheetModel> {
+  protected cls() { return "Worksheet"; }
   protected props() {
     return {
       name: (s: SheetModel) => s.name,
@@ -706,7 +983,7 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
       if (v !== "Visible" && v !== "Hidden" && v !== "VeryHidden") throw err("InvalidArgument", `Bad visibility ${v}.`);
       if (v !== "Visible" && this.context.model.sheets.filter((x) => x.visibility === "Visible" && x !== s).length === 0) throw err("InvalidOperation", "The last visible sheet cannot be hidden.");
       s.visibility = v;
-    }, "desktop");
+    });
   }
   get position(): number { return this.read("position"); }
   get id(): string { return this.read("id"); }
@@ -715,7 +992,7 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
   get charts() { return new FakeChartCollection(this.context, `${this.path}.charts`, () => this.tryResolve()); }
   get names() { return new FakeNamedItemCollection(this.context); }
 
-  delete() { this.call("delete", [], (s) => this.context.model.deleteSheet(s), "all"); }
+  delete() { this.call("delete", [], (s) => this.context.model.deleteSheet(s)); }
   activate() { this.call("activate", [], (s) => { if (s.visibility !== "Visible") throw err("InvalidOperation", "A hidden sheet cannot be activated."); this.context.model.activeSheet = s; }); }
 
   getRange(address?: string): FakeRange {
@@ -723,6 +1000,7 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
     return new FakeRange(this.context, `${this.path}.getRange(${JSON.stringify(address ?? "")})`, () => { const s = this.tryResolve(); return s ? { sheet: s, rect } : null; });
   }
   getRangeByIndexes(row: number, col: number, rows: number, cols: number): FakeRange {
+    this.uses("getRangeByIndexes");
     const rect = { row, col, rows, cols };
     return new FakeRange(this.context, `${this.path}.getRangeByIndexes(${row},${col},${rows},${cols})`, () => {
       if (row < 0 || col < 0 || rows < 1 || cols < 1 || row + rows > MAX_ROWS || col + cols > MAX_COLS) throw err("InvalidArgument", `Bad range indexes ${row},${col},${rows},${cols}.`);
@@ -738,7 +1016,19 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
       return s ? { sheet: s, rects: address.split(",").map((a) => parseA1(a).rect) } : null;
     });
   }
+  /** Fails (ItemNotFound) at sync when the sheet is empty. */
+  getUsedRange(valuesOnly = false): FakeRange {
+    this.uses("getUsedRange");
+    return new FakeRange(this.context, `${this.path}.getUsedRange(${valuesOnly})`, () => {
+      const s = this.tryResolve();
+      if (!s) return null;
+      const u = s.used(valuesOnly);
+      if (!u) throw err("ItemNotFound", `${s.name} has no used range.`);
+      return { sheet: s, rect: u };
+    });
+  }
   getUsedRangeOrNullObject(valuesOnly = false): FakeRange {
+    this.uses("getUsedRangeOrNullObject");
     return new FakeRange(this.context, `${this.path}.getUsedRangeOrNullObject(${valuesOnly})`, () => {
       const s = this.tryResolve();
       const u = s?.used(valuesOnly);
@@ -748,15 +1038,19 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
 }
 
 class FakeFreezePanes extends ClientObject<SheetModel> {
+  protected cls() { return "WorksheetFreezePanes"; }
   protected props() { return {}; }
-  freezeRows(n = 1) { this.call("freezeRows", [n], (s) => (s.freeze = { rows: n, cols: 0 })); }
-  freezeColumns(n = 1) { this.call("freezeColumns", [n], (s) => (s.freeze = { rows: 0, cols: n })); }
+  /** On Windows and Mac freezing an inactive sheet makes it the API's active sheet (office-js#3148). */
+  private activates(s: SheetModel) { if (this.context.model.platform === "desktop" && s.visibility === "Visible") this.context.model.activeSheet = s; }
+  freezeRows(n = 1) { this.call("freezeRows", [n], (s) => { s.freeze = { rows: n, cols: 0 }; this.activates(s); }); }
+  freezeColumns(n = 1) { this.call("freezeColumns", [n], (s) => { s.freeze = { rows: 0, cols: n }; this.activates(s); }); }
   freezeAt(range: FakeRange | string) {
     const target = typeof range === "string" ? () => parseA1(range).rect : () => range.rectNow();
     this.call("freezeAt", [typeof range === "string" ? range : range.describe()], (s) => {
       const r = target();
       if (r.row !== 0 || r.col !== 0) throw err("InvalidArgument", "freezeAt needs a range starting at A1.");
       s.freeze = { rows: r.rows, cols: r.cols };
+      this.activates(s);
     });
   }
   unfreeze() { this.call("unfreeze", [], (s) => (s.freeze = { rows: 0, cols: 0 })); }
@@ -776,6 +1070,7 @@ class FakeFreezePanes extends ClientObject<SheetModel> {
 interface RangeModel { sheet: SheetModel; rect: Rect }
 
 export class FakeRange extends ClientObject<RangeModel> {
+  protected cls() { return "Range"; }
   protected props() {
     const cells = (r: RangeModel, pick: (c: CellModel | undefined, row: number, col: number) => unknown) => {
       const out: unknown[][] = [];
@@ -793,12 +1088,15 @@ export class FakeRange extends ClientObject<RangeModel> {
       rowCount: (r: RangeModel) => r.rect.rows,
       columnCount: (r: RangeModel) => r.rect.cols,
       cellCount: (r: RangeModel) => r.rect.rows * r.rect.cols,
-      values: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (c ? c.v : "")); },
+      // Over 5,000,000 cells Excel answers null rather than the matrix (issue #10: "a read over 5M cells can
+      // return null values rather than throw").
+      values: (r: RangeModel) => (tooBig(r.rect, this.context.model) ? null : cells(r, (c) => (c ? c.v : ""))),
       // As Office.js does, a text cell's leading apostrophe is not returned.
-      formulas: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (c ? (c.f ?? c.v) : "")); },
-      numberFormat: (r: RangeModel) => { guardSize(r.rect); return cells(r, (_c, row, col) => r.sheet.format(row, col)); },
-      text: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (c ? String(c.v) : "")); },
-      valueTypes: (r: RangeModel) => { guardSize(r.rect); return cells(r, (c) => (!c ? "Empty" : c.error ? "Error" : typeof c.v === "number" ? "Double" : typeof c.v === "boolean" ? "Boolean" : "String")); },
+      formulas: (r: RangeModel) => (tooBig(r.rect, this.context.model) ? null : cells(r, (c) => (c ? (c.f ?? c.v) : ""))),
+      formulasR1C1: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c, row, col) => (c ? (c.f ? a1ToR1C1Fake(c.f, row, col) : c.v) : ""))),
+      numberFormat: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (_c, row, col) => r.sheet.format(row, col))),
+      text: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c) => (c ? String(c.v) : ""))),
+      valueTypes: (r: RangeModel) => (tooBig(r.rect) ? null : cells(r, (c) => (!c ? "Empty" : c.error ? "Error" : typeof c.v === "number" ? "Double" : typeof c.v === "boolean" ? "Boolean" : "String"))),
       hasSpill: () => false,
     };
   }
@@ -824,6 +1122,9 @@ export class FakeRange extends ClientObject<RangeModel> {
   set values(v: unknown[][]) { this.writeCells("values", v); }
   get formulas(): CellValue[][] { return clone2d(this.read("formulas")); }
   set formulas(v: unknown[][]) { this.writeCells("formulas", v); }
+  get formulasR1C1(): CellValue[][] { return clone2d(this.read("formulasR1C1")); }
+  /** R1C1 text (a single value applies to every cell, each reading it relative to itself). */
+  set formulasR1C1(v: unknown[][]) { this.writeCells("formulasR1C1", v); }
   get valueTypes(): string[][] { return clone2d(this.read("valueTypes")); }
   get numberFormat(): string[][] { return clone2d(this.read("numberFormat")); }
   set numberFormat(v: unknown[][] | string) {
@@ -843,22 +1144,59 @@ export class FakeRange extends ClientObject<RangeModel> {
   get conditionalFormats() { return new FakeConditionalFormatCollection(this.context, `${this.path}.conditionalFormats`, () => this.tryResolve()); }
   get worksheet() { return new FakeWorksheet(this.context, `${this.path}.worksheet`, () => this.tryResolve()?.sheet ?? null); }
 
-  private writeCells(prop: string, v: unknown[][]) {
+  /**
+   * values / formulas / formulasR1C1: a matrix of the range's size, or one value for every cell (Microsoft's
+   * "update all cells in a range"; a formula given once in R1C1 is relative to each cell).
+   */
+  private writeCells(prop: string, v: unknown) {
     this.write(prop, v, (r) => {
-      if (!Array.isArray(v) || v.length !== r.rect.rows || v.some((row) => !Array.isArray(row) || row.length !== r.rect.cols)) {
+      const scalar = !Array.isArray(v);
+      if (!scalar && ((v as unknown[][]).length !== r.rect.rows || (v as unknown[][]).some((row) => !Array.isArray(row) || row.length !== r.rect.cols))) {
         throw err("InvalidArgument", `The number of rows or columns in the input array doesn't match the size or dimensions of the range (${rectA1(r.rect)}).`);
       }
       guardSize(r.rect);
       const wb = this.context.model;
       eachCell(r.rect, (row, col, i, j) => {
-        const c = coerceInput(v[i][j], r.sheet.format(row, col) === "@");
+        let x = scalar ? v : (v as unknown[][])[i][j];
+        if (prop === "formulasR1C1" && typeof x === "string" && x.startsWith("=")) {
+          const a1 = r1c1ToA1Fake(x, row, col);
+          if (a1 === null) throw err("InvalidArgument", "The R1C1 formula is not valid here.");
+          x = a1;
+        }
+        const c = coerceInput(x, r.sheet.format(row, col) === "@");
         if (c === null) return;
+        work.cells++;
         if (c === "clear") return r.sheet.set(row, col, null);
-        if (c.f) c.v = wb.valueOf(r.sheet.name, row, col, c.f);
+        if (c.f) { c.v = wb.valueOf(r.sheet.name, row, col, c.f); work.formulaCells++; }
         r.sheet.set(row, col, c);
       });
     });
   }
+  /** The overlap of two ranges; fails the sync (ItemNotFound) when there is none, as Excel does. */
+  getIntersection(other: FakeRange | string): FakeRange {
+    this.uses("getIntersection");
+    return new FakeRange(this.context, `${this.path}.getIntersection(${typeof other === "string" ? other : other.describe()})`, () => {
+      const a = this.model();
+      const b = typeof other === "string" ? { sheet: a.sheet, rect: parseA1(other).rect } : other.modelNow();
+      const row = Math.max(a.rect.row, b.rect.row), col = Math.max(a.rect.col, b.rect.col);
+      const rows = Math.min(a.rect.row + a.rect.rows, b.rect.row + b.rect.rows) - row, cols = Math.min(a.rect.col + a.rect.cols, b.rect.col + b.rect.cols) - col;
+      if (a.sheet !== b.sheet || rows <= 0 || cols <= 0) {
+        const e = err("ItemNotFound", "The requested resource doesn't exist.");
+        e.debugInfo.errorLocation = "Range.getIntersection";
+        throw e;
+      }
+      return { sheet: a.sheet, rect: { row, col, rows, cols } };
+    });
+  }
+  private part(what: string, pick: (r: Rect) => Rect): FakeRange {
+    this.uses(what.replace(/\(.*$/, ""));
+    return new FakeRange(this.context, `${this.path}.${what}`, () => { const m = this.tryResolve(); return m ? { sheet: m.sheet, rect: pick(m.rect) } : null; });
+  }
+  getLastRow() { return this.part("getLastRow()", (r) => ({ ...r, row: r.row + r.rows - 1, rows: 1 })); }
+  getLastColumn() { return this.part("getLastColumn()", (r) => ({ ...r, col: r.col + r.cols - 1, cols: 1 })); }
+  getRow(i: number) { return this.part(`getRow(${i})`, (r) => ({ ...r, row: r.row + i, rows: 1 })); }
+  getColumn(i: number) { return this.part(`getColumn(${i})`, (r) => ({ ...r, col: r.col + i, cols: 1 })); }
+  getCell(i: number, j: number) { return this.part(`getCell(${i},${j})`, (r) => ({ row: r.row + i, col: r.col + j, rows: 1, cols: 1 })); }
   clear(applyTo: string = "All") {
     this.call("clear", [applyTo], (r) => {
       const all = applyTo === "All";
@@ -881,6 +1219,51 @@ export class FakeRange extends ClientObject<RangeModel> {
       return this.context.model.tables.filter((t) => t.sheet === r.sheet && (fullyContained ? contains(r.rect, t.rect) : intersects(r.rect, t.rect)));
     });
   }
+}
+
+/** Reads over 5,000,000 cells answer null (Microsoft: "a range is limited to five million cells for get operations"). */
+function tooBig(r: Rect, wb?: FakeWorkbook): boolean {
+  return r.rows * r.cols > (wb?.maxReadCells ?? 5_000_000);
+}
+
+/**
+ * R1C1 formula text as the A1 formula of the cell at 0-based (row, col): the fake's own reading (independent of
+ * the add-in's converter, so that the tests compare two implementations). Null when a reference falls off the grid.
+ */
+export function r1c1ToA1Fake(f: string, row: number, col: number): string | null {
+  let bad = false;
+  const ax = (s: string | undefined, at: number) => (s === undefined || s === "" ? { abs: false, n: at } : s.startsWith("[") ? { abs: false, n: at + Number(s.slice(1, -1)) } : { abs: true, n: Number(s) });
+  const colRange = /(?<![A-Za-z0-9_.\\])C(\[-?\d+\]|\d+)?:C(\[-?\d+\]|\d+)?(?![A-Za-z0-9_.(!\[])/g;
+  const cellRef = /(?<![A-Za-z0-9_.\\$])R(\[-?\d+\]|\d+)?C(\[-?\d+\]|\d+)?(?![A-Za-z0-9_.(!\[])/g;
+  // Strings and quoted sheet names are left as they are.
+  const out = f
+    .split(/("(?:[^"]|"")*"|'(?:[^']|'')*')/)
+    .map((seg, i) =>
+      i % 2 === 1
+        ? seg
+        : seg
+            .replace(colRange, (_m, a, b) => {
+              const x = ax(a, col + 1), y = ax(b, col + 1);
+              if (x.n < 1 || y.n < 1 || x.n > MAX_COLS || y.n > MAX_COLS) bad = true;
+              return `${x.abs ? "$" : ""}${colName(x.n - 1)}:${y.abs ? "$" : ""}${colName(y.n - 1)}`;
+            })
+            .replace(cellRef, (_m, a, b) => {
+              const r = ax(a, row + 1), c = ax(b, col + 1);
+              if (r.n < 1 || c.n < 1 || r.n > MAX_ROWS || c.n > MAX_COLS) bad = true;
+              return `${c.abs ? "$" : ""}${colName(c.n - 1)}${r.abs ? "$" : ""}${r.n}`;
+            }),
+    )
+    .join("");
+  return bad ? null : out;
+}
+/** A1 formula of the cell at (row, col) as R1C1 (reading formulasR1C1): enough for the fake's own reads. */
+function a1ToR1C1Fake(f: string, row: number, col: number): string {
+  return f.replace(/(?<![A-Za-z0-9_.'"])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![A-Za-z0-9_.(!])/g, (_m, ca, cl, ra, rw) => {
+    let c = 0;
+    for (const ch of cl) c = c * 26 + ch.charCodeAt(0) - 64;
+    const r = Number(rw);
+    return `R${ra ? r : r - 1 === row ? "" : `[${r - 1 - row}]`}C${ca ? c : c - 1 === col ? "" : `[${c - 1 - col}]`}`;
+  });
 }
 
 /** Excel builds the whole value matrix of a range; the fake refuses absurd sizes rather than exhaust memory. */
@@ -924,6 +1307,7 @@ function sameOver<T>(r: RangeModel, pick: (st: StyleModel) => T): T | null {
   return seen.size === 1 ? one : null;
 }
 class FakeRangeFormat extends ClientObject<RangeModel> {
+  protected cls() { return "RangeFormat"; }
   /** columnWidth: the columns' width in points, null when they differ; wrapText null when mixed (as Excel). */
   protected props() {
     return {
@@ -972,6 +1356,7 @@ function styleEach(r: RangeModel, patch: Partial<StyleModel>) {
 }
 const COLOUR = /^(#[0-9A-Fa-f]{6}|[a-z]+)$/;
 class FakeStylePart extends ClientObject<RangeModel> {
+  protected cls() { return this.path.endsWith(".fill") ? "RangeFill" : "RangeFont"; }
   constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<RangeModel>, map: Record<string, keyof StyleModel>, private getters: Record<string, (r: RangeModel) => unknown>) {
     super(ctx, path, resolve);
     for (const [prop, key] of Object.entries(map)) {
@@ -995,6 +1380,7 @@ class FakeStylePart extends ClientObject<RangeModel> {
 
 const RULE_KINDS = ["list", "wholeNumber", "decimal", "date", "time", "textLength", "custom"];
 class FakeDataValidation extends ClientObject<RangeModel> {
+  protected cls() { return "DataValidation"; }
   /** As Excel reports a range's validation: one rule over every cell, none, or Inconsistent/MixedCriteria. */
   protected props() {
     const look = (r: RangeModel) => {
@@ -1107,6 +1493,7 @@ function cfMove(sheet: SheetModel, id: number, priority: number): void {
 }
 
 class FakeConditionalFormatCollection extends ClientObject<RangeModel> {
+  protected cls() { return "ConditionalFormatCollection"; }
   protected props() { return {}; }
   get items(): FakeConditionalFormat[] { return this.read("items"); }
   /** Formats with an area over this range, highest priority first; items/<prop> loads their properties. */
@@ -1128,6 +1515,11 @@ class FakeConditionalFormatCollection extends ClientObject<RangeModel> {
       },
     });
     return this;
+  }
+  /** The format with this id (ConditionalFormatCollection.getItem, ExcelApi 1.6). */
+  getItem(id: string): FakeConditionalFormat {
+    this.uses("getItem");
+    return new FakeConditionalFormat(this.context, `conditionalFormats[${id}]`, () => { const r = this.tryResolve(); return r ? cfAreas(r.sheet, Number(id))[0] ?? null : null; }, () => this.tryResolve()?.sheet ?? null);
   }
   add(type: string): FakeConditionalFormat {
     let made: CfModel | null = null;
@@ -1153,6 +1545,7 @@ class FakeConditionalFormatCollection extends ClientObject<RangeModel> {
   }
 }
 class FakeConditionalFormat extends ClientObject<CfModel> {
+  protected cls() { return "ConditionalFormat"; }
   constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<CfModel>, private sheetOf: () => SheetModel | null) {
     super(ctx, path, resolve);
   }
@@ -1277,6 +1670,7 @@ const CF_KEY_BY_ROOT: Record<string, string> = Object.fromEntries(Object.entries
 
 interface AreasModel { sheet: SheetModel; rects: Rect[] }
 export class FakeRangeAreas extends ClientObject<AreasModel> {
+  protected cls() { return "RangeAreas"; }
   protected props() { return { address: (m: AreasModel) => m.rects.map((r) => rectA1(r, m.sheet.name)).join(","), areaCount: (m: AreasModel) => m.rects.length }; }
   get address(): string { return this.read("address"); }
   get areas() { return new FakeRangeCollection(this.context, `${this.path}.areas`, () => this.tryResolve()); }
@@ -1304,6 +1698,7 @@ export class FakeRangeAreas extends ClientObject<AreasModel> {
   }
 }
 class FakeRangeCollection extends ClientObject<AreasModel> {
+  protected cls() { return "RangeCollection"; }
   protected props() { return {}; }
   get items(): FakeRange[] { return this.read("items"); }
   load(what?: string | string[]): this {
@@ -1329,6 +1724,7 @@ class FakeRangeCollection extends ClientObject<AreasModel> {
 // ---- tables
 
 export class FakeTableCollection extends ClientObject<TableModel[]> {
+  protected cls() { return "TableCollection"; }
   constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<TableModel[]>, private sheetOf?: () => SheetModel) {
     super(ctx, path, resolve);
   }
@@ -1344,7 +1740,9 @@ export class FakeTableCollection extends ClientObject<TableModel[]> {
         const ts = this.model();
         const items = ts.map((t) => {
           const x = new FakeTable(ctx, `tables[${t.id}]`, () => (ctx.model.tables.includes(t) ? t : null));
-          x.preload(list, t);
+          x.preload(list.filter((p) => !p.includes("/")), t);
+          // Navigation paths ("worksheet/name") arrive loaded too.
+          if (list.includes("worksheet/name")) x.preloadSheet(t.sheet);
           return x;
         });
         responseCounter.bytes += jsonBytes(ts.map((t) => t.name));
@@ -1381,12 +1779,17 @@ export class FakeTableCollection extends ClientObject<TableModel[]> {
     });
     return new FakeTable(ctx, `${this.path}.add(...)`, () => made);
   }
+  getItem(name: string): FakeTable {
+    this.uses("getItem");
+    return new FakeTable(this.context, `${this.path}.getItem(${JSON.stringify(name)})`, () => this.context.model.tables.find((t) => t.name.toLowerCase() === name.toLowerCase()) ?? null);
+  }
   getItemOrNullObject(name: string): FakeTable {
     return new FakeTable(this.context, `${this.path}.getItemOrNullObject(${JSON.stringify(name)})`, () => this.context.model.tables.find((t) => t.name.toLowerCase() === name.toLowerCase()) ?? null, true);
   }
 }
 
 export class FakeTable extends ClientObject<TableModel> {
+  protected cls() { return "Table"; }
   protected props() { return { name: (t: TableModel) => t.name, id: (t: TableModel) => String(t.id) }; }
   /** @internal */
   preload(props: string[], t: TableModel) {
@@ -1416,7 +1819,9 @@ export class FakeTable extends ClientObject<TableModel> {
   getRange() {
     return new FakeRange(this.context, `${this.path}.getRange()`, () => { const t = this.tryResolve(); return t ? { sheet: t.sheet, rect: t.rect } : null; });
   }
-  get worksheet() { return new FakeWorksheet(this.context, `${this.path}.worksheet`, () => this.tryResolve()?.sheet ?? null); }
+  private sheetProxy?: FakeWorksheet;
+  /** @internal */ preloadSheet(s: SheetModel) { this.sheetProxy = new FakeWorksheet(this.context, `${this.path}.worksheet`, () => this.tryResolve()?.sheet ?? null); this.sheetProxy.preload(["name"], s); }
+  get worksheet() { return this.sheetProxy ?? new FakeWorksheet(this.context, `${this.path}.worksheet`, () => this.tryResolve()?.sheet ?? null); }
   convertToRange() { this.call("convertToRange", [], (t) => (this.context.model.tables = this.context.model.tables.filter((x) => x !== t))); }
   delete() {
     this.call("delete", [], (t) => {
@@ -1429,6 +1834,7 @@ export class FakeTable extends ClientObject<TableModel> {
 // ---- names
 
 export class FakeNamedItemCollection extends ClientObject<FakeWorkbook> {
+  protected cls() { return "NamedItemCollection"; }
   constructor(ctx: FakeRequestContext) {
     super(ctx, "names", () => ctx.model);
   }
@@ -1475,6 +1881,7 @@ export class FakeNamedItemCollection extends ClientObject<FakeWorkbook> {
   }
 }
 export class FakeNamedItem extends ClientObject<NameModel> {
+  protected cls() { return "NamedItem"; }
   protected props() { return { name: (n: NameModel) => n.name, formula: (n: NameModel) => n.formula, type: () => "Range" }; }
   /** @internal */ preload(n: NameModel) { this.loaded.set("name", n.name); this.loaded.set("formula", n.formula); }
   get name(): string { return this.read("name"); }
@@ -1486,6 +1893,7 @@ export class FakeNamedItem extends ClientObject<NameModel> {
 // ---- charts
 
 class FakeChartCollection extends ClientObject<SheetModel> {
+  protected cls() { return "ChartCollection"; }
   protected props() { return {}; }
   get items(): FakeChart[] { return this.read("items"); }
   load(what?: string | string[]): this {
@@ -1520,12 +1928,14 @@ class FakeChartCollection extends ClientObject<SheetModel> {
         }
         made = { id: ctx.model.id(), name: `Chart ${sheet.charts.length + 1}`, type, series };
         sheet.charts.push(made);
+        work.charts++;
       },
     });
     return new FakeChart(ctx, `${this.path}.add(...)`, () => made, null, () => sheet);
   }
 }
 export class FakeChart extends ClientObject<ChartModel> {
+  protected cls() { return "Chart"; }
   constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<ChartModel>, private home: SheetModel | null, private homeLater?: () => SheetModel | null) {
     super(ctx, path, resolve);
   }
@@ -1564,6 +1974,7 @@ export class FakeChart extends ClientObject<ChartModel> {
   }
 }
 class FakeSeriesCollection extends ClientObject<ChartModel> {
+  protected cls() { return "ChartSeriesCollection"; }
   protected props() { return {}; }
   getItemAt(i: number): FakeSeries {
     return new FakeSeries(this.context, `${this.path}.getItemAt(${i})`, () => { const c = this.tryResolve(); return c ? c.series[i] ?? null : null; });
@@ -1575,6 +1986,7 @@ class FakeSeriesCollection extends ClientObject<ChartModel> {
   }
 }
 class FakeSeries extends ClientObject<SeriesModel> {
+  protected cls() { return "ChartSeries"; }
   protected props() { return { name: (s: SeriesModel) => s.name }; }
   set name(v: string) { this.write("name", v, (s) => (s.name = v)); }
   get name(): string { return this.read("name"); }
@@ -1601,7 +2013,7 @@ export interface FakeExcelGlobal {
 /** `Excel.run(batch)` / `Excel.run(options, batch)` over the fake workbook: a new request context each time. */
 export function fakeRun(wb: FakeWorkbook): FakeRun {
   return (async <T>(a: unknown, b?: unknown): Promise<T> => {
-    const options = typeof a === "function" ? {} : ((a ?? {}) as { mergeUndoGroup?: boolean });
+    const options = typeof a === "function" ? {} : ((a ?? {}) as { mergeUndoGroup?: boolean; delayForCellEdit?: boolean });
     const batch = (typeof a === "function" ? a : b) as FakeBatch<T>;
     wb.runs.push({ options });
     return batch(new FakeRequestContext(wb, options));
@@ -1660,7 +2072,12 @@ export function installFakeOffice(g: any, wb: FakeWorkbook): { Office: any; Exce
       if (cb) queueMicrotask(() => cb(info));
       return Promise.resolve(info);
     },
-    context: { host: "Excel", requirements: { isSetSupported: (name: string, v?: string) => wb.isSetSupported(name, v) } },
+    context: {
+      host: "Excel",
+      platform: info.platform,
+      diagnostics: { host: "Excel", platform: info.platform, version: wb.version },
+      requirements: { isSetSupported: (name: string, v?: string) => wb.isSetSupported(name, v) },
+    },
     addin: fakeAddin(),
   };
   const Excel: FakeExcelGlobal = {
@@ -1672,7 +2089,7 @@ export function installFakeOffice(g: any, wb: FakeWorkbook): { Office: any; Exce
     SheetVisibility: { visible: "Visible", hidden: "Hidden", veryHidden: "VeryHidden" },
     DataValidationOperator: { between: "Between", greaterThanOrEqualTo: "GreaterThanOrEqualTo", lessThanOrEqualTo: "LessThanOrEqualTo" },
     DataValidationAlertStyle: { stop: "Stop" },
-    ErrorCodes: { itemNotFound: "ItemNotFound", propertyNotLoaded: "PropertyNotLoaded" },
+    ErrorCodes: { itemNotFound: "ItemNotFound", propertyNotLoaded: "PropertyNotLoaded", invalidOperationInCellEditMode: "InvalidOperationInCellEditMode" },
   };
   g.Office = Office;
   g.Excel = Excel;
