@@ -132,8 +132,8 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
   const now = opts.now ?? (() => Date.now());
   const startedAt = opts.startedAt ?? now();
   const ss = SpreadsheetApp.getActiveSpreadsheet();
-  const tz = ss.getSpreadsheetTimeZone();
-  const lease = takeLease(token, now, tz);
+  // Only a refusal needs the time zone (its times): asked for then.
+  const lease = takeLease(token, now, () => ss.getSpreadsheetTimeZone());
   try {
     const props = docProps();
     const marker = readMarker(props);

@@ -145,13 +145,13 @@ export function refusal(holder: Lease, me: { key: string }, now: number, timeZon
  * Takes or renews the lease for `token` (running: an execution is under way), or throws the refusal. Returns
  * the lease as held.
  */
-export function takeLease(token: string, now: () => number, timeZone?: string): Lease {
+export function takeLease(token: string, now: () => number, timeZone?: () => string): Lease {
   const me = whoIsAsking();
   return underLock(() => {
     const props = docProps();
     const held = parse(props.getProperty(LEASE_KEY));
     const t = now();
-    if (leaseHolds(held, t) && held.token !== token) throw new PcnError(refusal(held, me, t, timeZone));
+    if (leaseHolds(held, t) && held.token !== token) throw new PcnError(refusal(held, me, t, timeZone?.()));
     const lease: Lease = { token, key: me.key, name: me.name, since: held && held.token === token ? held.since : t, renewed: t, running: true };
     props.setProperty(LEASE_KEY, JSON.stringify(lease));
     return lease;

@@ -105,20 +105,49 @@ function withMatrix<V>(cols: Map<number, Run<V>[]>, range: RangeRef): PaintOp<V>
   return { kind: "matrix", range, matrix };
 }
 
+/** Calls an op list makes once sliced: a value op one setter (plus getRangeList for several ranges), or one per range. */
+function callCost<V>(ops: PaintOp<V>[], listCall: boolean, maxCells: number): number {
+  return ops.flatMap((op) => sliceOp(op, maxCells)).reduce((n, op) => n + (op.kind === "matrix" ? 1 : listCall ? 1 + (op.ranges.length > 1 ? 1 : 0) : op.ranges.length), 0);
+}
+
 /**
  * The fewest calls that leave every planned cell with its value: either one setter per distinct value (over a
  * RangeList when the value has several rectangles: one more call to get the list), or one 2-D setter per
  * rectangle of covered cells (each from ranges fetched with the sheet's own). Cells no rule covers are never
  * touched, so a person's formatting beside ours stays. `listCall`: false where there is no RangeList form of
  * the setter (data validation), so each range costs its own call.
+ *
+ * `blank`: on a sheet this build made, where nothing is anyone else's, a cell no rule covers may be given the
+ * property's default (null resets a colour, a weight, a rule); then one matrix over the rules' bounding box is
+ * a third way, often the cheapest.
  */
-export function paintOps<V>(rules: { range: RangeRef; value: V }[], key: (v: V) => string, listCall = true): PaintOp<V>[] {
+export function paintOps<V>(rules: { range: RangeRef; value: V }[], key: (v: V) => string, listCall = true, opts: { blank?: V; maxCells?: number } = {}): PaintOp<V>[] {
   if (rules.length === 0) return [];
+  const max = opts.maxCells ?? Infinity;
   const cols = columnRuns(rules);
   const values = byValue(cols, key);
   const rects = coveredRectangles(cols);
-  const valueCost = values.reduce((n, op) => n + (op.kind === "value" ? (listCall ? 1 + (op.ranges.length > 1 ? 1 : 0) : op.ranges.length) : 1), 0);
-  return rects.length < valueCost ? rects.map((r) => withMatrix(cols, r)) : values;
+  const options: { cost: number; ops: () => PaintOp<V>[] }[] = [
+    { cost: callCost(values, listCall, max), ops: () => values },
+    { cost: rects.reduce((n, r) => n + Math.ceil((r.rows * r.cols) / max), 0), ops: () => rects.map((r) => withMatrix(cols, r)) },
+  ];
+  if ("blank" in opts) {
+    const r0 = Math.min(...rules.map((r) => r.range.row));
+    const c0 = Math.min(...rules.map((r) => r.range.col));
+    const box = { row: r0, col: c0, rows: Math.max(...rules.map((r) => r.range.row + r.range.rows)) - r0, cols: Math.max(...rules.map((r) => r.range.col + r.range.cols)) - c0 };
+    const blank = opts.blank as V;
+    options.push({
+      cost: Math.ceil((box.rows * box.cols) / max),
+      ops: () => {
+        const matrix: V[][] = Array.from({ length: box.rows }, () => new Array<V>(box.cols).fill(blank));
+        for (const [c, runs] of cols) for (const run of runs) for (let r = run.r0; r < run.r1; r++) matrix[r - box.row][c - box.col] = run.v;
+        return [{ kind: "matrix", range: box, matrix }];
+      },
+    });
+  }
+  let best = options[0];
+  for (const o of options) if (o.cost < best.cost) best = o;
+  return best.ops();
 }
 
 /** A rectangle cut into bands of whole rows of at most `maxCells` cells (at least one row each). */
@@ -283,3 +312,15 @@ export function planExtent(p: SheetPlan, also: RangeRef[] = []): { rows: number;
 }
 
 export const a1s = (ranges: RangeRef[]) => ranges.map((r) => a1(r));
+
+/** "'PCN Lists'!$A$1:$A$25" -> the sheet and range (the plan's list sources); null for anything else. */
+export function parseSheetA1(ref: string): { sheet: string; range: RangeRef } | null {
+  const m = /^(?:'((?:[^']|'')+)'|([A-Za-z_][A-Za-z0-9_.]*))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$/.exec(ref);
+  if (!m) return null;
+  const col = (s: string) => [...s].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0) - 1;
+  const c0 = col(m[3]);
+  const r0 = Number(m[4]) - 1;
+  const c1 = m[5] ? col(m[5]) : c0;
+  const r1 = m[6] ? Number(m[6]) - 1 : r0;
+  return { sheet: m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2], range: { row: r0, col: c0, rows: r1 - r0 + 1, cols: c1 - c0 + 1 } };
+}

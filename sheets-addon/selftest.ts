@@ -346,11 +346,11 @@ function probes(ss: any, a: any, b: any, now: () => number, startedAt: number): 
         pauseLease(lease!, now);
         let refused = "";
         try {
-          takeLease("selftest-other-build", now, tz);
+          takeLease("selftest-other-build", now, () => tz);
         } catch (e) {
           refused = e instanceof Error ? e.message : String(e);
         }
-        takeLease(lease!.token, now, tz);
+        takeLease(lease!.token, now, () => tz);
         expect(refused.length > 0, "a second build was not refused");
         return "refused a second build";
       },
@@ -376,7 +376,7 @@ export function runSelfTest(clientItems: SelfTestItem[] = [], now: () => number 
   const ss = SpreadsheetApp.getActiveSpreadsheet();
   const tz = ss.getSpreadsheetTimeZone();
   const token = `selftest:${whoIsAsking().key || "anyone"}`;
-  takeLease(token, now, tz);
+  takeLease(token, now, () => tz);
   const items: SelfTestItem[] = [];
   const view = { sheet: ss.getActiveSheet(), list: ss.getActiveRangeList(), cell: ss.getCurrentCell() };
   let a: any;

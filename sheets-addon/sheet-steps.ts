@@ -145,17 +145,21 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
 
   // ---- what to paint, each property in its fewest calls, no call over the slice size
   const slice = <V>(ops: PaintOp<V>[]) => ops.flatMap((op) => sliceOp(op, PAINT_SLICE_CELLS));
-  const formatOps = slice(paintOps(formats.map((f) => ({ range: f.range, value: f.format })), (v) => v));
-  const styleProps: { prop: string; rules: Styled[] }[] = [
-    { prop: "fontWeight", rules: p.styles.filter((s) => s.bold !== undefined).map((s) => ({ range: s.range, value: s.bold ? "bold" : "normal" })) },
-    { prop: "fontStyle", rules: p.styles.filter((s) => s.italic !== undefined).map((s) => ({ range: s.range, value: s.italic ? "italic" : "normal" })) },
-    { prop: "wrap", rules: p.styles.filter((s) => s.wrap !== undefined).map((s) => ({ range: s.range, value: !!s.wrap })) },
-    { prop: "background", rules: p.styles.filter((s) => s.fill).map((s) => ({ range: s.range, value: s.fill! })) },
-    { prop: "fontColor", rules: p.styles.filter((s) => s.fontColor).map((s) => ({ range: s.range, value: s.fontColor! })) },
+  const max = { maxCells: PAINT_SLICE_CELLS };
+  // On a sheet this build made, a cell no rule covers can take the default (null): one matrix may then serve.
+  const resettable = state === "new" ? { ...max, blank: null } : max;
+  const formatOps = slice(paintOps(formats.map((f) => ({ range: f.range, value: f.format })), (v) => v, true, max));
+  const styleProps: { prop: string; rules: Styled[]; resets: boolean }[] = [
+    { prop: "fontWeight", resets: true, rules: p.styles.filter((s) => s.bold !== undefined).map((s) => ({ range: s.range, value: s.bold ? "bold" : "normal" })) },
+    { prop: "fontStyle", resets: true, rules: p.styles.filter((s) => s.italic !== undefined).map((s) => ({ range: s.range, value: s.italic ? "italic" : "normal" })) },
+    // setWraps takes no null: a wrap's default is not something to write.
+    { prop: "wrap", resets: false, rules: p.styles.filter((s) => s.wrap !== undefined).map((s) => ({ range: s.range, value: !!s.wrap })) },
+    { prop: "background", resets: true, rules: p.styles.filter((s) => s.fill).map((s) => ({ range: s.range, value: s.fill! })) },
+    { prop: "fontColor", resets: true, rules: p.styles.filter((s) => s.fontColor).map((s) => ({ range: s.range, value: s.fontColor! })) },
   ];
-  const styleOps = styleProps.map(({ prop, rules }) => ({ prop, ops: slice(paintOps(rules, String)) }));
+  const styleOps = styleProps.map(({ prop, rules, resets }) => ({ prop, ops: slice(paintOps<string | boolean | null>(rules, String, true, resets ? resettable : max)) }));
   const byKey = new Map(p.validations.map((v) => [validationKey(v), v]));
-  const validationOps = paintOps(p.validations.map((v) => ({ range: v.range, value: validationKey(v) })), (v) => v, false).flatMap((op) => sliceOp(op, PAINT_SLICE_CELLS));
+  const validationOps = slice(paintOps<string | null>(p.validations.map((v) => ({ range: v.range, value: validationKey(v) })), (v) => String(v), false, resettable));
   const valueSlices = blocks.flatMap((b) => rowBands(extent(b), VALUE_SLICE_CELLS).map((r) => ({ block: b, range: r })));
 
   // Every single range this sheet is written through, fetched at once when the first step needs one.
@@ -207,7 +211,7 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
   }
 
   // ---- formats before values: Sheets decides how to read a written string from the cell's format.
-  const paint = (id: string, kind: StepKind, op: PaintOp<string | boolean>, one: (t: Formattable, v: any) => unknown, many: (r: Range, m: any[][]) => unknown) =>
+  const paint = (id: string, kind: StepKind, op: PaintOp<string | boolean | null>, one: (t: Formattable, v: any) => unknown, many: (r: Range, m: any[][]) => unknown) =>
     add(id, kind, opCells(op), op.kind === "value" && op.ranges.length > 1 ? 2 : 1, () => {
       if (op.kind === "matrix") many(rangeOf(op.range), op.matrix);
       else one(target(op.ranges), op.value);
@@ -238,20 +242,21 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
   // ---- validation: each distinct rule built once; a dropdown fed from a sheet that is not there is skipped.
   validationOps.forEach((op, i) =>
     add(`validation:${i}`, "validation", opCells(op), op.kind === "value" ? op.ranges.length : 1, () => {
-      const rule = (key: string): DataValidation | null => {
+      const rule = (key: string | null): DataValidation | null => {
+        if (key === null) return null;
         const v = byKey.get(key)!;
         const dv = ctx.rules.get(v);
         if (!dv) ctx.warnings.push(`No dropdown in ${p.name}!${a1(v.range)}: its list ${v.listSource ?? ""} could not be read.`);
         return dv;
       };
       if (op.kind === "matrix") {
-        const built = new Map<string, DataValidation | null>();
-        const at = (k: string) => (built.has(k) ? built.get(k)! : (built.set(k, rule(k)), built.get(k)!));
+        const built = new Map<string | null, DataValidation | null>();
+        const at = (k: string | null) => (built.has(k) ? built.get(k)! : (built.set(k, rule(k)), built.get(k)!));
         const matrix = op.matrix.map((row) => row.map(at));
         // A rule that could not be built is left off (null would clear a cell's rule, which is ours anyway).
         rangeOf(op.range).setDataValidations(matrix);
       } else {
-        const dv = rule(op.value);
+        const dv = rule(op.value as string);
         if (dv) for (const r of op.ranges) rangeOf(r).setDataValidation(dv);
       }
     }),

@@ -9,7 +9,7 @@
  * sheet-steps.ts (one sheet's steps), read.ts (snapshots).
  */
 import type { NamedRange, RangeRef, SheetPlan, WritePlan } from "../core/workbook/plan";
-import { planExtent } from "./paint";
+import { parseSheetA1, planExtent } from "./paint";
 import { ValidationRules } from "./rules";
 import { Handles, sheetSteps, type SheetState, type Step, type StepKind } from "./sheet-steps";
 import type { Sheet, Spreadsheet } from "./surface";
@@ -116,13 +116,22 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
   const want = (sheet: string, r: RangeRef) => wanted.set(sheet, [...(wanted.get(sheet) ?? []), r]);
   for (const n of plan.names) want(n.sheet, n.range);
   for (const s of plan.sheets) for (const c of s.charts) for (const x of [c.categories, ...c.series]) want(x.sheet, x.range);
+  // Dropdown lists on a helper sheet: fetched with that sheet's own ranges.
+  for (const s of plan.sheets) for (const v of s.validations) if (v.listSource) {
+    const at = parseSheetA1(v.listSource);
+    if (at) want(at.sheet, at.range);
+  }
+  const source = (src: string) => {
+    const at = parseSheetA1(src);
+    return at && handles.sheet(at.sheet) ? handles.get(at.sheet, at.range) : ss.getRange(src);
+  };
   const ctx = {
     ss,
     handles,
     warnings,
     wanted,
     namesMade: new Set<string>(),
-    rules: new ValidationRules((src: string) => ss.getRange(src)),
+    rules: new ValidationRules(source),
   };
 
   // Every sheet, then every grid, before anything is written.
