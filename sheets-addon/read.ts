@@ -9,6 +9,7 @@ import type { SheetSnapshot, SnapshotValue, WorkbookSnapshot } from "../core/wor
 import type { SheetSpec } from "../core/workbook/spec";
 import { dateToSerialFn, isDate } from "./cells";
 import type { Range, Sheet, Spreadsheet } from "./surface";
+import { readByNeed, type ColumnNeeds } from "./read-needs";
 
 const toValue = (toSerial: (d: Date) => number) => (v: unknown): SnapshotValue => {
   if (v === "" || v === null || v === undefined) return null;
@@ -99,14 +100,19 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
 
   const wanted = new Set(req.keys === "all" ? specs.map((s) => s.key) : req.keys);
   const readKeys: string[] = [];
+  const layouts = readMetaLayouts(snap.get(META_SHEET));
   for (const s of specs) {
     const e = entries.find((x) => x.name === s.name);
     if (!e) continue;
     const full = wanted.has(s.key);
     if (!full && !(req.valuesOf ?? []).includes(s.key)) continue;
-    const got = readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: full });
-    snap.set(e.name, { name: e.name, ...got });
     if (full) readKeys.push(s.key);
+    // Ours, in this version's layout: read each cell once, for what the plan needs of it.
+    const needs = full ? columnNeeds(s, layouts.get(s.key)) : null;
+    const got = needs
+      ? readByNeed(e.sheet, needs, toSerial)
+      : readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: full });
+    snap.set(e.name, { name: e.name, ...got });
   }
   return { snapshot: snapshot(), sheets, readKeys };
 }
@@ -128,6 +134,42 @@ export function readForState(ss: Spreadsheet): WorkbookSnapshot {
   const practices = (meta?.values ?? []).find((r) => r[0] === "sheet" && r[1] === "practices");
   if (practices && typeof practices[2] === "string") read(practices[2]);
   return { sheets: snap };
+}
+
+/** Each sheet key's layout (column keys) as the meta sheet records it, for sheets it lists under their names. */
+function readMetaLayouts(meta: SheetSnapshot | undefined): Map<string, { name: string; layout: string[] }> {
+  const out = new Map<string, { name: string; layout: string[] }>();
+  for (const r of meta?.values ?? []) {
+    if (r[0] !== "sheet" || typeof r[1] !== "string" || typeof r[2] !== "string") continue;
+    let layout: string[] = [];
+    try {
+      layout = JSON.parse(String(r[3] ?? "[]"));
+    } catch (e) {
+      layout = [];
+    }
+    out.set(r[1], { name: r[2], layout: Array.isArray(layout) ? layout.map(String) : [] });
+  }
+  return out;
+}
+
+/**
+ * What the plan needs of each cell of one of our sheets, or null when it needs everything (the sheet is not
+ * in this version's layout, so values move by column; or a report and the table would overlap).
+ */
+function columnNeeds(spec: SheetSpec, meta: { name: string; layout: string[] } | undefined): ColumnNeeds | null {
+  if (!meta || meta.name.toLowerCase() !== spec.name.toLowerCase()) return null;
+  const t = spec.table;
+  if (t && (meta.layout.length !== t.columns.length || meta.layout.some((k, i) => k !== t.columns[i].key))) return null;
+  const width = t ? t.columns.length : 0;
+  const reports = (spec.reports ?? []).map((rep) => ({
+    col: rep.col,
+    cells: rep.rows.map((row) => row.map((rc) => (!rc || rc.cell === null || rc.cell === "" || rc.input ? ("open" as const) : typeof rc.cell === "object" && rc.cell !== null && "f" in rc.cell ? ("formula" as const) : ("label" as const)))),
+  }));
+  if (t && reports.some((r) => r.col < width)) return null;
+  return {
+    table: t ? t.columns.map((c) => (c.formula ? "formula" : c.seed ? "seed" : "input")) : [],
+    reports,
+  };
 }
 
 /** Sheet names the meta sheet lists (lower case). */

@@ -106,6 +106,8 @@ export interface Sheet {
   showSheet(): unknown;
   getMaxRows(): number;
   getMaxColumns(): number;
+  getLastRow(): number;
+  getLastColumn(): number;
   insertRowsAfter(afterPosition: number, howMany: number): unknown;
   insertColumnsAfter(afterPosition: number, howMany: number): unknown;
 }

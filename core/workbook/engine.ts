@@ -235,22 +235,21 @@ function planTable(
       tail.push(cols.map((c) => recordCell(c, r + 1, cols, inc?.[c.key])));
     }
     if (tail.length) plan.blocks.push({ row: appendStart + 1, col: 0, cells: tail });
-    // Records confirmed in the pane: their input runs are rewritten with the confirmed values.
+    // Records confirmed in the pane: the confirmed values are written, in runs of input cells; a field left
+    // blank keeps whatever its cell holds (value or formula), so it is not written at all.
     for (const u of updates) {
-      let c0 = 0;
-      while (c0 < width) {
-        if (isComputed(cols[c0])) { c0++; continue; }
-        let c1 = c0;
-        while (c1 + 1 < width && !isComputed(cols[c1 + 1])) c1++;
-        const line: PlanCell[] = [];
-        for (let c = c0; c <= c1; c++) {
-          const col = cols[c];
-          const inc = u.rec[col.key];
-          const s = snapshotCell(existing, u.r, c);
-          line.push(!isEmpty(inc) ? recordCell(col, u.r + 1, cols, inc) : s.f ? { f: s.f } : (s.v as PlanCell));
+      let start = -1;
+      let line: PlanCell[] = [];
+      for (let c = 0; c <= width; c++) {
+        const inc = c < width && !isComputed(cols[c]) ? u.rec[cols[c].key] : undefined;
+        if (c < width && !isEmpty(inc)) {
+          if (start < 0) start = c;
+          line.push(recordCell(cols[c], u.r + 1, cols, inc));
+        } else if (start >= 0) {
+          plan.blocks.push({ row: u.r, col: start, cells: [line] });
+          start = -1;
+          line = [];
         }
-        plan.blocks.push({ row: u.r, col: c0, cells: [line] });
-        c0 = c1 + 1;
       }
     }
   }
