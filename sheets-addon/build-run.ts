@@ -4,7 +4,7 @@
  * where it stopped, so the next execution of the same build continues there. A build of any size finishes
  * in as many executions as it takes; none passes Apps Script's 6-minute limit.
  */
-import { buildPlan, paneState, readWorkbookState, META_SHEET } from "../core/workbook/build";
+import { buildPlan, paneState, readWorkbookState } from "../core/workbook/build";
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type PlanCell, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildRequest, HostState } from "../pane/bridge";
@@ -204,5 +204,3 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     throw e;
   }
 }
-
-export { META_SHEET };

@@ -16,7 +16,7 @@ import {
 import { toSheetValue } from "./cells";
 import { a1s, columnWidthCalls, effectiveFormats, opCells, opRanges, paintOps, rowBands, sliceOp, TEXT_FORMAT, type PaintOp } from "./paint";
 import { buildFormatRule, cfFormula, validationKey, ValidationRules } from "./rules";
-import type { ConditionalFormatRuleLike, DataValidation, Formattable, NamedRangeLike, Range, RangeList, Sheet, Spreadsheet, WriterCharts } from "./surface";
+import type { ConditionalFormatRuleLike, DataValidation, EmbeddedChart, Formattable, NamedRangeLike, Range, RangeList, Sheet, Spreadsheet, WriterCharts } from "./surface";
 
 declare const Charts: WriterCharts;
 
@@ -262,7 +262,7 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
     }),
   );
 
-  if (p.conditionalFormats.length || !fresh) add("conditionalFormats", "other", 0, p.conditionalFormats.length + 2, () => applyConditionalFormats(ctx, sheet, p, fresh, rangeOf));
+  if (p.conditionalFormats.length || !fresh) add("conditionalFormats", "other", 0, p.conditionalFormats.length + 2, () => applyConditionalFormats(sheet, p, fresh, rangeOf));
 
   add("layout", "other", 0, 2 + p.columnWidths.length, () => {
     if (!fresh || p.freeze.rows) sheet.setFrozenRows(p.freeze.rows);
@@ -273,14 +273,23 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
   // Sheets' API has no tables: a basic filter over the table gives the same sorting and filtering.
   if (p.table) add("filter", "other", 0, 4, () => applyFilter(sheet, p.table!.range, state, rangeOf));
 
-  for (let i = 0; i < Math.max(p.charts.length, fresh ? 0 : 1); i += CHARTS_PER_STEP) {
+  // Ours go first, ten at a time (a sheet this build made in an earlier execution may hold charts of a step cut
+  // short: replaced like ours); the plan's then go in, ten at a time. Removing a chart costs as much as adding one.
+  if (state !== "new") {
+    const batches = Math.max(1, Math.ceil(p.charts.length / CHARTS_PER_STEP));
+    let ours: EmbeddedChart[] | undefined;
+    for (let i = 0; i < batches; i++) {
+      const last = i === batches - 1;
+      add(`charts:remove:${i}`, "chart", 0, CHARTS_PER_STEP * 3 + (i === 0 ? 2 * p.charts.length + 1 : 0), () => {
+        // Found once per execution; each step removes its share, the last whatever is left.
+        ours ??= ourCharts(sheet, p.charts);
+        for (const ch of last ? ours.splice(0) : ours.splice(0, CHARTS_PER_STEP)) sheet.removeChart(ch);
+      });
+    }
+  }
+  for (let i = 0; i < p.charts.length; i += CHARTS_PER_STEP) {
     const batch = p.charts.slice(i, i + CHARTS_PER_STEP);
-    const first = i === 0;
-    add(`charts:${i / CHARTS_PER_STEP}`, "chart", 0, batch.length * 12 + 2, () => {
-      // A sheet this build made in an earlier execution may hold charts of a step cut short: replaced like ours.
-      if (first && state !== "new") removeOurCharts(sheet, p.charts);
-      insertCharts(ctx, sheet, batch);
-    });
+    add(`charts:${i / CHARTS_PER_STEP}`, "chart", 0, batch.length * 12 + 2, () => insertCharts(ctx, sheet, batch));
   }
   if (p.hidden) add("hide", "other", 0, 1, () => sheet.hideSheet());
   if (names.length) add("names", "other", 0, names.length + 1, () => applyNames(ctx, names));
@@ -292,7 +301,7 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
  * A rule is ours when its formula is one we write, or its range is exactly one we format (a person's rule on
  * part of our table stays). The list keeps the plan's order (it is the rules' priority).
  */
-function applyConditionalFormats(ctx: StepCtx, sheet: Sheet, p: SheetPlan, fresh: boolean, rangeOf: (r: RangeRef) => Range) {
+function applyConditionalFormats(sheet: Sheet, p: SheetPlan, fresh: boolean, rangeOf: (r: RangeRef) => Range) {
   const rules = p.conditionalFormats;
   const existing = fresh ? [] : sheet.getConditionalFormatRules();
   if (rules.length === 0 && existing.length === 0) return;
@@ -306,7 +315,6 @@ function applyConditionalFormats(ctx: StepCtx, sheet: Sheet, p: SheetPlan, fresh
     return !rule.getRanges().some((rg) => ourRanges.has(rg.getA1Notation().replace(/\$/g, "").toUpperCase()));
   });
   const built: ConditionalFormatRuleLike[] = rules.map((r) => buildFormatRule(r, rangeOf(r.range)));
-  void ctx;
   sheet.setConditionalFormatRules([...kept, ...built]);
 }
 
@@ -343,22 +351,19 @@ function applyFilter(sheet: Sheet, range: RangeRef, state: SheetState, rangeOf: 
 
 /**
  * Charts we made before are recognised by title: a chart on this sheet whose title is one of the plan's
- * chart titles, or which sits exactly at a plan chart's anchor cell, is replaced; any other chart is the
+ * chart titles, or which sits exactly at a plan chart's anchor cell, is ours to replace; any other chart is the
  * person's and stays.
  */
-function removeOurCharts(sheet: Sheet, charts: ChartSpec[]) {
+function ourCharts(sheet: Sheet, charts: ChartSpec[]): EmbeddedChart[] {
   const existing = sheet.getCharts();
-  if (existing.length === 0) return;
+  if (existing.length === 0) return [];
   const titles = new Set(charts.map((c) => c.title));
   const anchors = new Set(charts.map((c) => `${c.anchor.row + 1}:${c.anchor.col + 1}`));
-  for (const ch of existing) {
-    if (titles.has(String(ch.getOptions().get("title")))) {
-      sheet.removeChart(ch);
-      continue;
-    }
+  return existing.filter((ch) => {
+    if (titles.has(String(ch.getOptions().get("title")))) return true;
     const info = ch.getContainerInfo();
-    if (anchors.has(`${info.getAnchorRow()}:${info.getAnchorColumn()}`)) sheet.removeChart(ch);
-  }
+    return anchors.has(`${info.getAnchorRow()}:${info.getAnchorColumn()}`);
+  });
 }
 
 function insertCharts(ctx: StepCtx, sheet: Sheet, charts: ChartSpec[]) {
