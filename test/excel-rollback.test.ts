@@ -304,5 +304,5 @@ describe("rollback through the bridge, real sample plan", () => {
       }
     }
     expect([...outcomes].sort()).toEqual(["built", "finish", "read", "start"]);
-  });
+  }, 240_000); // every sync of a rebuild, each a whole rebuild: minutes on a loaded 2-core machine
 });
