@@ -288,7 +288,7 @@ describe("addCharts", () => {
     await expect(addCharts(xlsx, [{ sheet: KPIS, chart: bad }])).rejects.toThrow(/no sheet named "Gone"/);
   });
 
-  it("adds 100 charts to a 10,000-row workbook quickly", async () => {
+  it("adds 100 charts to a 10,000-row workbook", async () => {
     const wb = new ExcelJS.Workbook();
     const ledger = wb.addWorksheet("Ledger Data");
     for (let r = 0; r < 10_000; r++) ledger.addRow([`Row ${r}`, ...Array.from({ length: 12 }, (_, c) => r + c)]);
@@ -303,13 +303,10 @@ describe("addCharts", () => {
         series: [{ name: "Row", sheet: "Ledger Data", range: monthRow(i + 1) }],
       },
     }));
-    const t0 = performance.now();
     const out = await addCharts(xlsx, charts);
-    const ms = performance.now() - t0;
     const zip = await JSZip.loadAsync(out);
     expect((await chartsOn(zip, "Ledger Data")).charts).toHaveLength(100);
-    // ~0.3 s on a laptop, dominated by re-deflating the big worksheet; generous for slow CI.
-    expect(ms).toBeLessThan(2000);
+    // How fast is npm run bench's business (~0.3 s on a laptop): a timed assertion fails on a loaded machine.
   }, 60_000);
 
   it("opens in LibreOffice with every chart as a native line chart on the right data", async () => {
