@@ -51,7 +51,7 @@ const excel = (env, argv) => ({
 const sheets = (env, argv) => {
   const { BannerPlugin } = require("webpack");
   // Two TypeScript programs: server code without DOM (Apps Script types), the sidebar with DOM.
-  const sidebarFiles = [path.resolve(__dirname, "sheets-addon/sidebar.ts"), path.resolve(__dirname, "pane")];
+  const sidebarFiles = [path.resolve(__dirname, "sheets-addon/sidebar.ts"), path.resolve(__dirname, "sheets-addon/sidebar-bridge.ts"), path.resolve(__dirname, "pane")];
   const ts = (instance, configFile) => ({
     loader: "ts-loader",
     options: { instance, configFile: path.resolve(__dirname, configFile), transpileOnly: false },

@@ -3,33 +3,32 @@
  * (`{ ok, value }` or `{ ok: false, error }`) so the person sees our sentence, not an Apps Script stack.
  */
 import { PcnError } from "../core/errors";
-import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
-import { planRatesFile } from "../core/workbook/ratesPlan";
+import { checkRegister as coreCheckRegister, paneState } from "../core/workbook/build";
 import type { Finding } from "../core/workbook/register";
-import type { BuildRequest, BuildResult, HostState, PracticeInput, RatesLoadResult } from "../pane/bridge";
-import { applyPlan, readSnapshot, toSheetValue, type ApplyProgress, type Spreadsheet, type WriterApp, type WriterCharts } from "./writer";
+import type { SelfTestItem, SelfTestReport } from "../core/workbook/selftest";
+import { planRatesFile } from "../core/workbook/ratesPlan";
+import type { BuildRequest, HostState, PracticeInput, RatesLoadResult } from "../pane/bridge";
+import { toSheetValue } from "./cells";
+import { runBuildStep, TIME_BUDGET_MS, type StepOptions, type StepOutcome } from "./build-run";
+import { currentLease, leaseHolds, refusal, setBuilderName, underLock, whoIsAsking } from "./lease";
+import { readForState, readSnapshot } from "./read";
+import { runSelfTest } from "./selftest";
+import type * as S from "./surface";
 
 // The writer is typed structurally; these make tsc check that the real Apps Script types fit it.
 type Fits<Wanted, Given extends Wanted> = Given;
 export type WriterTypesFit = [
-  Fits<Spreadsheet, GoogleAppsScript.Spreadsheet.Spreadsheet>,
-  Fits<WriterApp, GoogleAppsScript.Spreadsheet.SpreadsheetApp>,
-  Fits<WriterCharts, GoogleAppsScript.Charts.Charts>,
+  Fits<S.Spreadsheet, GoogleAppsScript.Spreadsheet.Spreadsheet>,
+  Fits<S.WriterApp, GoogleAppsScript.Spreadsheet.SpreadsheetApp>,
+  Fits<S.WriterCharts, GoogleAppsScript.Charts.Charts>,
+  Fits<S.LockServiceLike, GoogleAppsScript.Lock.LockService>,
+  Fits<S.PropertiesServiceLike, GoogleAppsScript.Properties.PropertiesService>,
+  Fits<S.SessionLike, GoogleAppsScript.Base.Session>,
 ];
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** How long a build waits for another person's build in the same spreadsheet. */
-export const LOCK_WAIT_MS = 30000;
-
-/**
- * Apps Script ends an execution after 6 minutes, wherever it is. A build starts no sheet once this much time
- * has passed since its entry point began, leaving 90 s for the sheet under way, the names and the reply.
- */
-export const TIME_BUDGET_MS = 270000;
-
-/** What runBuild did: `sheetsPlanned` > sheetsBuilt.length when the time budget stopped it. */
-export interface BuildOutcome extends BuildResult { sheetsPlanned: number }
+export { TIME_BUDGET_MS };
 
 /** The sentence for a build the time budget stopped; `again` says how to finish. */
 export function timeLimitMessage(built: number, planned: number, again: string): string {
@@ -40,11 +39,24 @@ export function isPcnError(e: unknown): e is Error {
   return e instanceof PcnError || (e instanceof Error && e.name === "PcnError");
 }
 
-/** The sentence to show for a failure: ours as it is, anything else marked unexpected (and logged). */
+/**
+ * Logs an unexpected failure for whoever maintains the add-on. Console output goes to the script owner's Cloud
+ * Logging, and an error's message can quote the workbook (an Apps Script error naming a value, a cell's text
+ * in a TypeError), so only the error's kind and where it was thrown are logged, never its message.
+ */
+export function logUnexpected(e: unknown): void {
+  const err = e && typeof e === "object" ? (e as { name?: unknown; stack?: unknown }) : {};
+  const kind = typeof err.name === "string" && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : typeof e;
+  const frames = typeof err.stack === "string" ? err.stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 15).join("\n") : "";
+  console.error(`PCN Toolkit: unexpected ${kind} (message withheld: it may quote the spreadsheet)${frames ? `\n${frames}` : ""}`);
+}
+
+/** The sentence to show for a failure: ours as it is, anything else marked unexpected (and logged without its message). */
 export function errorMessage(e: unknown): string {
   if (isPcnError(e)) return e.message;
-  console.error(e instanceof Error && e.stack ? e.stack : String(e));
-  return `Unexpected problem: ${e instanceof Error ? e.message : String(e)}`;
+  logUnexpected(e);
+  const msg = e && typeof e === "object" && typeof (e as Error).message === "string" ? (e as Error).message : String(e);
+  return `Unexpected problem: ${msg}`;
 }
 
 /** Runs fn and wraps its result; JSON round trip so nothing google.script.run cannot carry (Dates, undefined) leaks. */
@@ -57,33 +69,17 @@ export function guard<T>(fn: () => T): Envelope<T> {
   }
 }
 
-/** One build at a time per spreadsheet: two people pressing Build would interleave writes otherwise. */
-export function withDocumentLock<T>(fn: () => T): T {
-  const lock = LockService.getDocumentLock();
-  if (!lock) return fn(); // not bound to a document (e.g. run from the script editor's test harness)
-  try {
-    lock.waitLock(LOCK_WAIT_MS);
-  } catch (e) {
-    throw new PcnError(
-      `Someone else is building sheets in this spreadsheet right now (waited ${LOCK_WAIT_MS / 1000} seconds). Try again when their build has finished.`,
-    );
-  }
-  try {
-    return fn();
-  } finally {
-    lock.releaseLock();
-  }
-}
+const ss = (): S.Spreadsheet => SpreadsheetApp.getActiveSpreadsheet() as unknown as S.Spreadsheet;
 
-const ss = () => SpreadsheetApp.getActiveSpreadsheet();
+/** What the pane shows, plus the name this person shows others while building (Sheets only). */
+export type SheetsHostState = HostState & { builderName: string };
 
-function readState(): HostState {
-  const snapshot = readSnapshot(ss());
-  return { host: "sheets", ...paneState(snapshot) };
+function readState(): SheetsHostState {
+  return { host: "sheets", ...paneState(readForState(ss())), builderName: whoIsAsking().name };
 }
 
 /** The request crosses from the browser: check its shape before trusting it. */
-function checkRequest(req: unknown): BuildRequest {
+export function checkRequest(req: unknown): BuildRequest {
   if (!req || typeof req !== "object") throw new PcnError("The build request is empty.");
   const r = req as Partial<BuildRequest>;
   if (r.year !== undefined && r.year !== null && typeof r.year !== "string") throw new PcnError("The year must be text such as 2025/26.");
@@ -99,31 +95,25 @@ function checkRequest(req: unknown): BuildRequest {
   };
 }
 
-/**
- * Builds the requested sheets (all when none named) under the document lock, within TIME_BUDGET_MS of
- * `startedAt` (when the entry point began; Date.now() as Apps Script gives it).
- */
-export function runBuild(request: unknown, onProgress?: (p: ApplyProgress) => void, startedAt: number = Date.now()): BuildOutcome {
-  const req = checkRequest(request);
-  return withDocumentLock(() => {
-    const book = ss();
-    const snapshot = readSnapshot(book);
-    const year = req.year || readWorkbookState(snapshot).workbookYear || undefined;
-    const plan = buildPlan(snapshot, {
-      year,
-      sheets: req.sheets.length ? req.sheets : undefined,
-      practices: req.practices,
-      sample: req.sample,
-    });
-    const res = applyPlan(book, plan, onProgress, { startedAt, limitMs: TIME_BUDGET_MS });
-    return { sheetsBuilt: res.sheetsBuilt, sheetsPlanned: res.sheetsPlanned, warnings: [...plan.warnings, ...res.warnings] };
-  });
+/** A build's token from the browser (the sidebar makes one per build), or the person's own when none is given. */
+function checkToken(token: unknown): string {
+  if (typeof token === "string" && /^[A-Za-z0-9:_-]{8,80}$/.test(token)) return token;
+  if (token !== undefined && token !== null && token !== "") throw new PcnError("The build's token is not one PCN Toolkit made.");
+  return `user:${whoIsAsking().key || "anyone"}`;
+}
+
+/** One execution of a build: see build-run.ts. */
+export function runBuild(request: unknown, token?: unknown, opts: StepOptions = {}): StepOutcome {
+  return runBuildStep(checkRequest(request), checkToken(token), opts);
 }
 
 /** A rates file's text (read from the person's machine by the sidebar) into the Rates and ARRS Rates sheets. */
 export function runLoadRates(fileText: unknown): RatesLoadResult {
   if (typeof fileText !== "string") throw new PcnError("The rates file must arrive as text.");
-  return withDocumentLock(() => {
+  return underLock(() => {
+    // Not while someone's build holds the spreadsheet: it could be writing the same sheets.
+    const lease = currentLease();
+    if (leaseHolds(lease, Date.now())) throw new PcnError(refusal(lease, whoIsAsking(), Date.now()));
     const book = ss();
     const p = planRatesFile(readSnapshot(book), fileText);
     if (p.problems.length) return { problems: p.problems, changes: [], notes: p.notes };
@@ -137,11 +127,11 @@ export function runLoadRates(fileText: unknown): RatesLoadResult {
 }
 
 export function runCheckRegister(): Finding[] {
-  return coreCheckRegister(readSnapshot(ss()));
+  return coreCheckRegister(readSnapshot(ss(), { valuesOnly: true }));
 }
 
 export function runGoTo(sheetName: unknown, row: unknown, col?: unknown): null {
-  const sheet = ss().getSheetByName(String(sheetName));
+  const sheet = SpreadsheetApp.getActiveSpreadsheet().getSheetByName(String(sheetName));
   if (!sheet) throw new PcnError(`There is no sheet called "${String(sheetName)}" any more.`);
   const r = Number(row);
   const c = col === undefined || col === null || col === "" || Number(col) < 1 ? 1 : Number(col);
@@ -151,18 +141,39 @@ export function runGoTo(sheetName: unknown, row: unknown, col?: unknown): null {
   return null;
 }
 
+/** Items the sidebar checked in the browser (its CSP): only their shape crosses, each field a short string. */
+function checkClientItems(items: unknown): SelfTestItem[] {
+  if (!Array.isArray(items)) return [];
+  return items.slice(0, 20).flatMap((x): SelfTestItem[] => {
+    if (!x || typeof x !== "object") return [];
+    const o = x as Record<string, unknown>;
+    const str = (v: unknown, n: number) => (typeof v === "string" ? v.slice(0, n) : "");
+    if (!/^sidebar\.[A-Za-z0-9]+$/.test(str(o.id, 60))) return [];
+    return [{ id: str(o.id, 60), what: str(o.what, 200), passed: o.passed === true, detail: str(o.detail, 300) }];
+  });
+}
+
 // google.script.run entry points (registered as globals in main.ts).
 export const server = {
-  getState: (): Envelope<HostState> => guard(readState),
-  buildSheets: (request: unknown): Envelope<BuildResult> => {
+  getState: (): Envelope<SheetsHostState> => guard(readState),
+  /**
+   * One execution of a build: as many sheets as Apps Script's time allows. `done` false: call again with the
+   * same request and token to go on.
+   */
+  buildSheets: (request: unknown, token?: unknown): Envelope<StepOutcome> => {
     const startedAt = Date.now();
     return guard(() => {
-      const res = runBuild(request, undefined, startedAt);
-      const warnings = res.sheetsBuilt.length < res.sheetsPlanned ? [timeLimitMessage(res.sheetsBuilt.length, res.sheetsPlanned, "build again"), ...res.warnings] : res.warnings;
-      return { sheetsBuilt: res.sheetsBuilt, warnings };
+      const res = runBuild(request, token, { startedAt });
+      if (!res.done && token === undefined) {
+        // A caller without a token (an older sidebar) is told how to finish.
+        res.warnings = [timeLimitMessage(res.progress.done, res.progress.total, "build again"), ...res.warnings];
+      }
+      return res;
     });
   },
   checkRegister: (): Envelope<Finding[]> => guard(runCheckRegister),
   loadRates: (fileText: unknown): Envelope<RatesLoadResult> => guard(() => runLoadRates(fileText)),
   goTo: (sheet: unknown, row: unknown, col?: unknown): Envelope<null> => guard(() => runGoTo(sheet, row, col)),
+  setBuilderName: (name: unknown): Envelope<string> => guard(() => setBuilderName(name)),
+  runSelfTest: (clientItems?: unknown): Envelope<SelfTestReport> => guard(() => runSelfTest(checkClientItems(clientItems))),
 };

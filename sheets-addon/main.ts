@@ -6,6 +6,7 @@
  */
 import "./generated/functions";
 import { errorMessage, runBuild, runCheckRegister, server, timeLimitMessage } from "./bridge-server";
+import { runSelfTest } from "./selftest";
 import type { Finding } from "../core/workbook/register";
 import { escapeHtml } from "../core/text";
 
@@ -27,7 +28,8 @@ function findingsHtml(findings: Finding[]): string {
 }
 
 /**
- * Adds the add-on menu (Extensions > PCN Toolkit). Runs in AuthMode.NONE for add-ons, so it only builds the menu.
+ * Adds the add-on menu (Extensions > PCN Toolkit). An add-on's onOpen runs in AuthMode.NONE in a file it has
+ * not been used in, where only the Ui's menus may be touched: so it only builds the menu, the same in every mode.
  * @param {Object} e The open event.
  */
 global.onOpen = function (e?: unknown) {
@@ -36,6 +38,8 @@ global.onOpen = function (e?: unknown) {
     .addItem("Open sidebar", "showSidebar")
     .addItem("Build all sheets", "menuBuildAll")
     .addItem("Check register", "menuCheckRegister")
+    .addSeparator()
+    .addItem("Run self-test", "menuRunSelfTest")
     .addToUi();
 };
 
@@ -59,8 +63,8 @@ global.showSidebar = function () {
 
 /**
  * Menu: Build all sheets, here and now, with progress in toasts. Apps Script ends an execution at 6 minutes,
- * so the build stops cleanly between sheets at TIME_BUDGET_MS and says how far it got; the sidebar's Build
- * all sheets (one sheet per execution) finishes any size of network.
+ * so the build stops at a step boundary before that and says how far it got; choosing it again continues
+ * where it stopped (as the sidebar does on its own).
  */
 global.menuBuildAll = function () {
   const startedAt = Date.now();
@@ -69,15 +73,30 @@ global.menuBuildAll = function () {
   try {
     const res = runBuild(
       { year: "", sheets: [] },
-      (p) => {
-        if (p.done < p.total) book.toast(`Building ${p.label} (${p.done + 1} of ${p.total})`, TITLE, 5);
+      undefined,
+      {
+        startedAt,
+        onProgress: (p) => {
+          if (p.done < p.total) book.toast(`Building ${p.label} (${p.done + 1} of ${p.total})`, TITLE, 5);
+        },
       },
-      startedAt,
     );
-    const built = res.sheetsBuilt.length;
-    const head = built < res.sheetsPlanned ? timeLimitMessage(built, res.sheetsPlanned, "choose Build all sheets again") : `Built ${built} sheet(s).`;
-    const sidebarHint = built < res.sheetsPlanned ? ["(The sidebar's Build all sheets builds one sheet at a time and always finishes.)"] : [];
+    const head = res.done ? `Built ${res.progress.total} sheet(s).` : timeLimitMessage(res.progress.done, res.progress.total, "choose Build all sheets again");
+    const sidebarHint = res.done ? [] : ["(The sidebar's Build all sheets goes on by itself until it has finished.)"];
     ui.alert(TITLE, [head, ...sidebarHint, ...res.warnings].join("\n"), ui.ButtonSet.OK);
+  } catch (e) {
+    ui.alert(TITLE, errorMessage(e), ui.ButtonSet.OK);
+  }
+};
+
+/** Menu: the release check (see the README): probes every assumption on scratch sheets and writes the table. */
+global.menuRunSelfTest = function () {
+  const ui = SpreadsheetApp.getUi();
+  try {
+    const report = runSelfTest();
+    const failed = report.items.filter((i) => !i.passed);
+    const head = `${report.items.length - failed.length} of ${report.items.length} checks passed; the table is on the sheet "${report.sheet}".`;
+    ui.alert(TITLE, [head, ...failed.map((f) => `FAIL ${f.id}: ${f.detail}`)].join("\n"), ui.ButtonSet.OK);
   } catch (e) {
     ui.alert(TITLE, errorMessage(e), ui.ButtonSet.OK);
   }
@@ -101,11 +120,29 @@ global.getState = function () {
 };
 
 /**
- * Sidebar: builds the requested sheet keys (the sidebar sends one key per call to show progress).
+ * Sidebar: one execution of a build (as many sheets as the time allows); called again with the same request
+ * and token until it says it is done.
  * @param {Object} request BuildRequest: year, sheets, practices, sample.
+ * @param {string} token The build's token (the sidebar makes one per build).
  */
-global.buildSheets = function (request: unknown) {
-  return server.buildSheets(request);
+global.buildSheets = function (request: unknown, token?: unknown) {
+  return server.buildSheets(request, token);
+};
+
+/**
+ * Sidebar: the name this person shows others while they build ("" clears it).
+ * @param {string} name Their name.
+ */
+global.setBuilderName = function (name: unknown) {
+  return server.setBuilderName(name);
+};
+
+/**
+ * Sidebar and menu: the self-test (see the README's release check).
+ * @param {Object[]} clientItems What the sidebar checked in the browser.
+ */
+global.runSelfTest = function (clientItems?: unknown) {
+  return server.runSelfTest(clientItems);
 };
 
 /** Sidebar: the register findings. */

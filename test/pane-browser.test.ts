@@ -250,10 +250,11 @@ const SHEETS_FINDINGS: Finding[] = [
 ];
 
 describe("Google Sheets sidebar (built), stubbed google.script.run", () => {
-  it("renders, builds one sheet per call with progress, and checks the register", async () => {
+  it("renders, builds all sheets as one build of several executions with progress, and checks the register", async () => {
     const b = await open();
     const { page, context, requests, dialogs, errors } = b;
-    await page.addInitScript(installGasStub, { state: SHEETS_STATE, findings: SHEETS_FINDINGS, delay: 20 });
+    // Slow enough answers that the build is still under way when the pane is looked at.
+    await page.addInitScript(installGasStub, { state: SHEETS_STATE, findings: SHEETS_FINDINGS, delay: 150, perExecution: 3 });
     await serveDir(context, SIDEBAR_ORIGIN, sheetsDir);
     await page.goto(`${SIDEBAR_ORIGIN}/Sidebar.html`);
     await ready(page);
@@ -265,13 +266,20 @@ describe("Google Sheets sidebar (built), stubbed google.script.run", () => {
     await page.getByRole("button", { name: "Build all sheets" }).click();
     expect(await page.getByRole("button", { name: "Check register" }).isDisabled()).toBe(true);
     await page.getByRole("status").filter({ hasText: `Built ${SHEETS.length} sheets` }).waitFor({ timeout: 20_000 });
-    const seen = await progressSeen(page);
-    expect(seen.filter((t) => t.startsWith("Building "))).toEqual(SHEETS.map((t, i) => `Building ${t} (${i + 1} of ${SHEETS.length})`));
+    const seen = (await progressSeen(page)).filter((t) => t.startsWith("Building "));
+    // One line per execution: the sheet it goes on with, and how many are done.
+    expect(seen).toEqual([3, 6, 9].map((done) => `Building ${SHEETS[done]} (${done + 1} of ${SHEETS.length})`));
     const calls = await page.evaluate(() => (window as any).__gas.calls as [string, any[]][]);
-    const builds = calls.filter(([n]) => n === "buildSheets").map(([, [req]]) => req);
-    expect(builds.map((r) => r.sheets)).toEqual(SHEETS.map((t) => [t.toLowerCase()]));
-    expect(builds[0]).toMatchObject({ year: "2025-26", practices: [{ name: XSS, odsCode: "A81001", registered: 9000 }], sample: false });
+    const builds = calls.filter(([n]) => n === "buildSheets").map(([, args]) => args);
+    expect(builds).toHaveLength(Math.ceil(SHEETS.length / 3));
+    // Every call of the build carries the same request and the build's own token.
+    expect(new Set(builds.map((a) => a[1])).size).toBe(1);
+    expect(builds[0][1]).toMatch(/^build-[a-z0-9]+$/);
+    expect(builds.every((a) => JSON.stringify(a[0]) === JSON.stringify(builds[0][0]))).toBe(true);
+    expect(builds[0][0]).toMatchObject({ year: "2025-26", sheets: [], practices: [{ name: XSS, odsCode: "A81001", registered: 9000 }], sample: false });
     expect(await page.locator(".sheet-list .status.exists").count()).toBe(SHEETS.length);
+    // The finished build handed its state back: the pane's look at the workbook after it needed no call.
+    expect(calls.filter(([n]) => n === "getState")).toHaveLength(1);
 
     await page.getByRole("button", { name: "Check register" }).click();
     const red = page.getByRole("list", { name: /Red/ }).getByRole("button");
@@ -286,5 +294,72 @@ describe("Google Sheets sidebar (built), stubbed google.script.run", () => {
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     expect(foreignRequests(requests, [SIDEBAR_ORIGIN])).toEqual([]);
+  }, 30_000);
+
+  it("runs under a Content Security Policy as strict as the task pane's, added by the page itself", async () => {
+    const b = await open();
+    const { page, context, requests, errors } = b;
+    // Chromium reports a load the policy refuses as a request that failed with "csp": it never reaches the network.
+    const refused: string[] = [];
+    context.on("requestfailed", (r) => {
+      if (r.failure()?.errorText === "csp") refused.push(r.url());
+    });
+    await page.addInitScript(installGasStub, { state: SHEETS_STATE, findings: [], delay: 5 });
+    await serveDir(context, SIDEBAR_ORIGIN, sheetsDir);
+    await page.goto(`${SIDEBAR_ORIGIN}/Sidebar.html`);
+    await ready(page);
+    const csp = await page.evaluate(() => document.head.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute("content"));
+    expect(csp).toBe("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'");
+    // Something slipping markup into the page can load nothing from elsewhere and run no injected script.
+    const blocked = await page.evaluate(async () => {
+      const seen: string[] = [];
+      document.addEventListener("securitypolicyviolation", (e) => seen.push(`${e.effectiveDirective} ${e.blockedURI}`));
+      const img = document.createElement("img");
+      img.src = "https://evil.test/x.png";
+      document.body.appendChild(img);
+      const s = document.createElement("script");
+      s.textContent = "window.__injected = true";
+      document.body.appendChild(s);
+      fetch("https://evil.test/y").catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      return { seen, injected: (window as any).__injected === true };
+    });
+    expect(blocked.injected).toBe(false);
+    expect(blocked.seen.some((v) => v.startsWith("img-src https://evil.test"))).toBe(true);
+    expect(blocked.seen.some((v) => v.startsWith("script-src"))).toBe(true);
+    expect(blocked.seen.some((v) => v.startsWith("connect-src https://evil.test"))).toBe(true);
+    const tried = foreignRequests(requests, [SIDEBAR_ORIGIN]);
+    expect(tried.length).toBeGreaterThan(0);
+    expect(tried.filter((u) => !refused.includes(u))).toEqual([]);
+    // The fetch's refusal is logged to the console by Chromium; nothing else went wrong.
+    expect(errors.filter((e) => !/Content Security Policy|evil\.test|Failed to fetch/.test(e))).toEqual([]);
+  }, 30_000);
+
+  it("the several-signed-in-accounts failure tells the person what to do; the name shown to others can be saved", async () => {
+    const b = await open();
+    const { page, context } = b;
+    await page.addInitScript(installGasStub, {
+      state: SHEETS_STATE,
+      findings: [],
+      delay: 5,
+      fail: { buildSheets: "We're sorry, a server error occurred while reading from storage. Error code PERMISSION_DENIED." },
+    });
+    await serveDir(context, SIDEBAR_ORIGIN, sheetsDir);
+    await page.goto(`${SIDEBAR_ORIGIN}/Sidebar.html`);
+    await ready(page);
+    await page.getByRole("button", { name: "Build all sheets" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "The build stopped." });
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? "";
+    expect(text).toMatch(/signed in to more than one Google account/);
+    expect(text).toMatch(/private or incognito window/);
+    expect(text).not.toMatch(/Unexpected problem|PERMISSION_DENIED/);
+
+    const name = page.getByLabel("Your name");
+    await name.fill("Asha Patel");
+    await page.getByRole("button", { name: "Save name" }).click();
+    await page.getByText('Others will see "Asha Patel" while you build.').waitFor();
+    const saved = await page.evaluate(() => (window as any).__gas.calls.filter((c: [string]) => c[0] === "setBuilderName").map((c: [string, unknown[]]) => c[1]));
+    expect(saved).toEqual([["Asha Patel"]]);
   }, 30_000);
 });

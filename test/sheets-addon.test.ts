@@ -21,6 +21,8 @@ import { sampleNetwork } from "../core/workbook/sample";
 import { fundingStreams } from "../core/workbook/sheets/funding";
 import { evaluate, evaluateXlsx, type EvalInput, type EvalName, type EvalSheet, type Evaluated } from "./engines/hyperformula";
 import { createFakeGas, ensureSheetsBuild, numberToCol, type FakeGas } from "./fakes/fakeSheets";
+import { scriptRun } from "./fakes/scriptRun";
+import { AppsScriptBridge } from "../sheets-addon/sidebar-bridge";
 
 const ROOT = resolve(__dirname, "..");
 const YEAR = NEWEST_YEAR;
@@ -34,22 +36,22 @@ beforeAll(async () => {
   SIDEBAR = readFileSync(join(DIST, "Sidebar.html"), "utf8");
 });
 
-/** A fresh spreadsheet with the built Code.js loaded over it. */
+/** A fresh spreadsheet with the built Code.js loaded over it, its Date.now on the fake's clock. */
 function boot(opts: Parameters<typeof createFakeGas>[0] = {}): { gas: FakeGas; ctx: Record<string, any> } {
   const gas = createFakeGas({ htmlFiles: { Sidebar: SIDEBAR }, ...opts });
-  const ctx = vm.createContext({ ...gas.globals, console: { log() {}, info() {}, warn() {}, error() {} } });
+  const ctx = gas.context();
   vm.runInContext(CODE, ctx, { filename: "Code.js" });
-  return { gas, ctx: ctx as Record<string, any> };
+  return { gas, ctx };
 }
 
 /** A spreadsheet where the sidebar cannot be shown (no Sidebar page): the menu builds in-process. */
-const bootNoSidebar = () => boot({ htmlFiles: {} });
+const bootNoSidebar = (opts: Parameters<typeof createFakeGas>[0] = {}) => boot({ htmlFiles: {}, ...opts });
 
-/** The script's clock (Date.now inside Code.js) set to `now`. */
-function setClock(ctx: Record<string, any>, now: () => number) {
-  ctx.__clock = now;
-  vm.runInContext("Date.now = function () { return __clock(); };", ctx);
-}
+/** One execution of a top-level function of Code.js, as Apps Script runs it (its time limit enforced). */
+const exec = (gas: FakeGas, ctx: Record<string, any>, fn: string, ...args: unknown[]) => gas.execute(fn, () => ctx[fn](...args));
+
+/** Every call a second: the sample no longer fits one execution. */
+const SLOW = { costs: { call: 1000, service: 1000 } };
 
 /** The workbook as HyperFormula input: formulas as {f}, everything else as stored. */
 function toEval(gas: FakeGas): { sheets: EvalSheet[]; names: EvalName[] } {
@@ -85,7 +87,7 @@ describe("the built files", () => {
     expect(CODE.startsWith("/** @OnlyCurrentDoc */")).toBe(true);
     // Also kept where main.ts has it.
     expect(CODE.match(/@OnlyCurrentDoc/g)!.length).toBeGreaterThanOrEqual(2);
-    for (const fn of ["onOpen", "onInstall", "showSidebar", "menuBuildAll", "menuCheckRegister", "getState", "buildSheets", "checkRegister", "goTo"]) {
+    for (const fn of ["onOpen", "onInstall", "showSidebar", "menuBuildAll", "menuCheckRegister", "menuRunSelfTest", "getState", "buildSheets", "checkRegister", "goTo", "setBuilderName", "runSelfTest"]) {
       expect(CODE, fn).toMatch(new RegExp(`^function ${fn}\\(`, "m"));
     }
     for (const f of CATALOGUE) {
@@ -98,13 +100,14 @@ describe("the built files", () => {
     }
   });
 
-  it("appsscript.json asks for exactly the two scopes", () => {
+  it("appsscript.json asks for exactly the two scopes, and Apps Script logs no exception messages (they can quote cells)", () => {
     const manifest = JSON.parse(readFileSync(join(DIST, "appsscript.json"), "utf8"));
     expect(manifest.oauthScopes).toEqual([
       "https://www.googleapis.com/auth/spreadsheets.currentonly",
       "https://www.googleapis.com/auth/script.container.ui",
     ]);
-    expect(manifest).toMatchObject({ timeZone: "Europe/London", runtimeVersion: "V8", exceptionLogging: "STACKDRIVER" });
+    // A custom function's error ("weighted must be a number, not the text ...") would otherwise reach the owner's Cloud Logging.
+    expect(manifest).toMatchObject({ timeZone: "Europe/London", runtimeVersion: "V8", exceptionLogging: "NONE" });
   });
 
   it("Sidebar.html is one self-contained page with the pane inlined", () => {
@@ -125,20 +128,27 @@ describe("the built files", () => {
 });
 
 describe("menu and sidebar", () => {
-  it("onOpen and onInstall add the add-on menu", () => {
-    const { gas, ctx } = boot();
-    ctx.onOpen({ authMode: "NONE" });
-    expect(gas.menus).toEqual([
-      {
-        name: "PCN Toolkit",
-        items: [
-          { caption: "Open sidebar", fn: "showSidebar" },
-          { caption: "Build all sheets", fn: "menuBuildAll" },
-          { caption: "Check register", fn: "menuCheckRegister" },
-        ],
-      },
-    ]);
+  const MENU = [
+    { caption: "Open sidebar", fn: "showSidebar" },
+    { caption: "Build all sheets", fn: "menuBuildAll" },
+    { caption: "Check register", fn: "menuCheckRegister" },
+    { caption: "Run self-test", fn: "menuRunSelfTest" },
+  ];
+
+  it("onOpen adds the add-on menu under AuthMode.NONE (Code.js loaded and run touching only what that mode allows)", () => {
+    const gas = createFakeGas({ htmlFiles: { Sidebar: SIDEBAR } });
+    const ctx = gas.context();
+    // An add-on opened in a file it has not been used in: the whole script runs in AuthMode.NONE, its loading too.
+    gas.execute("onOpen", () => {
+      vm.runInContext(CODE, ctx, { filename: "Code.js" });
+      ctx.onOpen({ authMode: "NONE" });
+    }, { mode: "NONE" });
+    expect(gas.menus).toEqual([{ name: "PCN Toolkit", items: MENU }]);
     for (const item of gas.menus[0].items) expect(typeof ctx[item.fn], item.fn).toBe("function");
+    expect(gas.executions.at(-1)!.calls.toJSON()).toEqual({ "Menu.addItem": 4, "Menu.addSeparator": 1, "Menu.addToUi": 1, "SpreadsheetApp.getUi": 1, "Ui.createAddonMenu": 1 });
+    // The sandbox does refuse what AuthMode.NONE does not allow (so the test above can fail).
+    expect(() => gas.execute("onOpen", () => ctx.getState(), { mode: "NONE" })).not.toThrow();
+    expect(gas.execute("onOpen", () => ctx.getState(), { mode: "NONE" })).toMatchObject({ ok: false, error: expect.stringMatching(/You do not have permission to call SpreadsheetApp\.getActiveSpreadsheet/) });
     ctx.onInstall({});
     expect(gas.menus).toHaveLength(2);
   });
@@ -183,43 +193,43 @@ describe("building", () => {
     expect(state.sheets.every((s: any) => s.exists)).toBe(true);
   });
 
-  it("Build all without a sidebar stops between sheets before Apps Script's time limit, and choosing it again finishes", () => {
-    const { gas, ctx } = bootNoSidebar();
+  it("Build all from the menu stops before Apps Script's time limit, and choosing it again carries on to the same workbook as one run", () => {
+    const { gas, ctx } = bootNoSidebar(SLOW);
     const planned = buildPlan({ sheets: [] }).sheets.length;
-    // Every service call takes a second; the menu's own start is the clock's first reading.
-    setClock(ctx, () => gas.calls.total * 1000);
-    ctx.menuBuildAll();
+    exec(gas, ctx, "menuBuildAll");
     const m = /^Built (\d+) of (\d+) sheets before Apps Script's time limit; choose Build all sheets again to finish\.$/m.exec(gas.alerts.at(-1)!.message);
     expect(m, gas.alerts.at(-1)!.message).not.toBeNull();
     expect(Number(m![2])).toBe(planned);
     expect(Number(m![1])).toBeGreaterThan(0);
     expect(Number(m![1])).toBeLessThan(planned);
     expect(gas.LockService.lock.held).toBe(false);
-    // Building the rest (rebuilding is idempotent).
-    setClock(ctx, () => 0);
-    ctx.menuBuildAll();
+    let runs = 1;
+    while (!/^Built \d+ sheet\(s\)\./.test(gas.alerts.at(-1)!.message) && runs < 20) {
+      exec(gas, ctx, "menuBuildAll");
+      runs++;
+    }
     expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${planned} sheet`));
+    // No execution passed Apps Script's limit, and none was cut off.
+    for (const e of gas.executions) expect(e.elapsed).toBeLessThan(360000);
+    expect(gas.executions.every((e) => !e.killed)).toBe(true);
     const oneGo = bootNoSidebar();
     oneGo.ctx.menuBuildAll();
-    // The same workbook as one uninterrupted build, but for the capacity PCN_Meta records (column E), which the
-    // core takes from the rows of a sheet it recognised by its columns (no meta was written before the stop).
-    const contents = (g: FakeGas) =>
-      g.ss.sheets.map((s) => [s.name, [...s.cells].filter(([k]) => s.name !== "PCN_Meta" || !k.endsWith(",5")).map((c) => JSON.stringify(c)).sort()]);
+    const contents = (g: FakeGas) => g.ss.sheets.map((s) => [s.name, [...s.cells].map((c) => JSON.stringify(c)).sort()]);
     expect(contents(gas)).toEqual(contents(oneGo.gas));
+    expect(gas.documentProperties.getProperty("PCN_BUILD_MARKER")).toBeNull();
+    expect(gas.documentProperties.getProperty("PCN_BUILD_LEASE")).toBeNull();
   });
 
-  it("a sidebar build call stops at the time budget too and says so in its warnings", () => {
-    const { gas, ctx } = boot();
-    setClock(ctx, () => gas.calls.total * 1000);
-    const res = ok<{ sheetsBuilt: string[]; warnings: string[] }>(ctx.buildSheets({ year: YEAR, sheets: [] }));
+  it("a sidebar build call stops at the time budget too, and says how far it got", () => {
+    const { gas, ctx } = boot(SLOW);
+    const res = ok<{ sheetsBuilt: string[]; warnings: string[]; done: boolean; progress: { done: number; total: number } }>(exec(gas, ctx, "buildSheets", { year: YEAR, sheets: [] }));
+    expect(res.done).toBe(false);
     expect(res.warnings[0]).toMatch(/^Built \d+ of \d+ sheets before Apps Script's time limit; build again to finish\.$/);
     expect(res.sheetsBuilt.length).toBeGreaterThan(0);
-    setClock(ctx, () => 0);
-    const one = ok<{ sheetsBuilt: string[]; warnings: string[] }>(ctx.buildSheets({ year: YEAR, sheets: ["funding"] }));
-    expect(one.warnings.join(" ")).not.toMatch(/time limit/);
+    expect(res.progress.done).toBe(res.sheetsBuilt.length);
   });
 
-  describe("the sample network, built sheet by sheet as the sidebar does", () => {
+  describe("the sample network, built through the sidebar's bridge", () => {
     let gas: FakeGas;
     let ctx: Record<string, any>;
     let sheetsEval: Evaluated;
@@ -228,10 +238,10 @@ describe("building", () => {
 
     beforeAll(async () => {
       ({ gas, ctx } = boot());
-      for (const { key } of sheetCatalogue()) {
-        const res = ok<{ sheetsBuilt: string[] }>(ctx.buildSheets({ year: YEAR, sheets: [key], sample: true }));
-        expect(res.sheetsBuilt).toContain(key);
-      }
+      const bridge = new AppsScriptBridge(scriptRun(gas, ctx));
+      await bridge.getState();
+      const res = await bridge.build({ year: YEAR, sheets: [], sample: true }, () => {});
+      for (const { key } of sheetCatalogue()) expect(res.sheetsBuilt).toContain(key);
       const { sheets, names } = toEval(gas);
       // Sheets and Excel read a name pointing at an empty cell as empty (="" is TRUE): HyperFormula does with this off.
       sheetsEval = evaluate(sheets, names, { evaluateNullToZero: false });
@@ -394,6 +404,7 @@ describe("building", () => {
       const practices = Array.from({ length: n }, (_, i) => ({ name: `Practice ${i + 1}`, odsCode: `Y${10000 + i}`, registered: 5000 + i, weighted: 5100, adjusted: 5050, beds: i % 3 }));
       gas.calls.reset();
       ok(ctx.buildSheets({ year: YEAR, sheets: ["funding"], practices }));
+      // The properties (lease, marker) hold fingerprints of the request, not the request.
       return { byMethod: gas.calls.toJSON(), funding: gas.calls.bySheet.get("Funding") };
     };
     const small = count(10);
@@ -423,22 +434,87 @@ describe("server functions turn failures into sentences", () => {
     expect(res.error.length).toBeGreaterThan(10);
   });
 
-  it("waits for someone else's build and then says so", () => {
+  it("a document lock someone else holds is waited for, then refused with a sentence; a missing one falls back to the script lock", () => {
     const { gas, ctx } = bootNoSidebar();
-    gas.lockHeldElsewhere = true;
-    const res = ctx.buildSheets({ year: YEAR, sheets: [] });
+    gas.documentLock = "busy";
+    const res = exec(gas, ctx, "buildSheets", { year: YEAR, sheets: [] });
     expect(res.ok).toBe(false);
-    expect(res.error).toMatch(/^Someone else is building sheets in this spreadsheet right now/);
+    expect(res.error).toMatch(/^PCN Toolkit could not get hold of this spreadsheet for 10 seconds/);
     expect(gas.ss.getSheetByName("Funding")).toBeNull();
-    ctx.menuBuildAll();
-    expect(gas.alerts.at(-1)!.message).toMatch(/^Someone else is building/);
+    exec(gas, ctx, "menuBuildAll");
+    expect(gas.alerts.at(-1)!.message).toMatch(/^PCN Toolkit could not get hold of this spreadsheet/);
+    // Apps Script gives no document lock (null): the script lock is held for the moment instead, and the build goes ahead.
+    gas.documentLock = "null";
+    ok(exec(gas, ctx, "buildSheets", { year: YEAR, sheets: [] }));
+    expect(gas.calls.count("LockService.getScriptLock")).toBeGreaterThan(0);
+    expect(gas.LockService.scriptLockObj.held).toBe(false);
+    expect(gas.ss.getSheetByName("Funding")).not.toBeNull();
+    // Both unavailable: refused, nothing half-done.
+    const other = bootNoSidebar();
+    other.gas.documentLock = "null";
+    other.gas.scriptLock = "busy";
+    expect(exec(other.gas, other.ctx, "buildSheets", { year: YEAR, sheets: [] })).toMatchObject({ ok: false, error: expect.stringMatching(/could not get hold/) });
+    expect(other.gas.ss.getSheetByName("Funding")).toBeNull();
+  });
+
+  it("an unexpected failure is logged without its message (it could quote the spreadsheet); the person is told", () => {
+    const logged: string[] = [];
+    const gas = createFakeGas({ htmlFiles: {} });
+    const ctx = gas.context({ console: { log() {}, info() {}, warn() {}, error: (...a: unknown[]) => logged.push(a.join(" ")) } });
+    vm.runInContext(CODE, ctx, { filename: "Code.js" });
+    const secret = "Patient Jane Doe 01/02/1960";
+    (gas.ss as any).getSheets = () => {
+      throw new TypeError(`Cannot read properties of undefined (reading '${secret}')`);
+    };
+    const res = exec(gas, ctx, "getState");
+    expect(res.ok).toBe(false);
+    expect(res.error).toContain("Unexpected problem");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^PCN Toolkit: unexpected TypeError \(message withheld/);
+    expect(logged[0]).not.toContain(secret);
   });
 });
 
 describe("custom functions from the built Code.js", () => {
   let ctx: Record<string, any>;
-  beforeAll(() => ({ ctx } = boot()));
-  const callIn = (name: string, ...args: unknown[]) => ctx[`PCN_${name}`](...args);
+  let gas: FakeGas;
+  beforeAll(() => ({ gas, ctx } = boot()));
+  // Each call as Sheets makes it: an execution in the custom-function sandbox (read-only Spreadsheet, no Ui, 30 s).
+  const callIn = (name: string, ...args: unknown[]) => gas.execute(`PCN_${name}`, () => ctx[`PCN_${name}`](...args), { mode: "CUSTOM_FUNCTION" });
+
+  it("every custom function runs with only the services a custom function may use", () => {
+    const mine = CATALOGUE.map((f) => `PCN_${f.name}`).filter((n) => typeof ctx[n] === "function");
+    // Every function the built Code.js declares, PCN_FY included.
+    const declared = [...CODE.matchAll(/^function (PCN_[A-Z0-9_]+)\(/gm)].map((m) => m[1]);
+    expect(declared.length).toBeGreaterThanOrEqual(CATALOGUE.length);
+    expect(mine.length).toBe(CATALOGUE.length);
+    const date = vm.runInContext("new Date(2025, 5, 1)", ctx);
+    for (const fn of declared) {
+      const f = CATALOGUE.find((c) => `PCN_${c.name}` === fn) ?? CATALOGUE.find((c) => c.name === "FIN_YEAR")!;
+      // The catalogue's own example, dates as the Date objects Sheets passes; array examples as a small range.
+      let args: unknown[];
+      try {
+        args = JSON.parse(`[${f.example.args}]`);
+      } catch {
+        args = f.params.map((p) => (p.type === "number" ? [[1], [1], [1]] : null));
+      }
+      args = args.map((a, i) => (f.params[i]?.type === "date" ? date : a));
+      let err: unknown;
+      try {
+        gas.execute(fn, () => ctx[fn](...args), { mode: "CUSTOM_FUNCTION" });
+      } catch (e) {
+        err = e;
+      }
+      // A sentence about the input would be fine; reaching for a service a custom function may not use is not.
+      if (err) expect((err as Error).message, fn).not.toMatch(/permission|Cannot call|Authorization|Exceeded/i);
+      expect(gas.executions.at(-1)!.killed, fn).toBe(false);
+    }
+    // The sandbox does refuse what a custom function may not do.
+    expect(() => gas.execute("x", () => vm.runInContext("SpreadsheetApp.getUi()", ctx), { mode: "CUSTOM_FUNCTION" })).toThrow(/Cannot call SpreadsheetApp.getUi/);
+    expect(() => gas.execute("x", () => vm.runInContext("SpreadsheetApp.getActiveSpreadsheet().insertSheet('x')", ctx), { mode: "CUSTOM_FUNCTION" })).toThrow(/permission/);
+    // A date argument reads the spreadsheet's time zone: a read, which the sandbox allows (and it did run).
+    expect(gas.calls.count("Spreadsheet.getSpreadsheetTimeZone")).toBeGreaterThan(0);
+  });
 
   it("gives the documented results", () => {
     expect(callIn("ARRS_ALLOCATION", 30000, "2025/26")).toBe(798930);

@@ -184,7 +184,13 @@ describe("applyPlan", () => {
     expect(reg.cfRules).toHaveLength(1);
     expect(reg.cfRules[0].condition.formula).toBe('=$E2="Open"');
     expect(reg.filter).not.toBeNull();
-    expect(reg.styleOps).toContainEqual({ a1: "A1:F1", prop: "fontWeight", value: "bold" });
+    for (let c = 1; c <= 6; c++) {
+      expect(reg.styleAt(1, c, "fontWeight"), `header ${c}`).toBe("bold");
+      expect(reg.styleAt(1, c, "background")).toBe("#1F4E79");
+      expect(reg.styleAt(2, c, "fontWeight")).toBeUndefined();
+    }
+    expect(reg.styleAt(2, 6, "fontStyle")).toBe("italic");
+    expect(reg.styleAt(2, 5, "fontStyle")).toBeUndefined();
     expect(gas.sheet("Lists").hidden).toBe(true);
     const chart = gas.sheet("Charts").charts[0];
     expect(chart.options.get("title")).toBe("Amounts");
@@ -234,17 +240,18 @@ describe("applyPlan", () => {
     expect(sh.cell(3, 2)?.value).toBe("g");
   });
 
-  it("makes a constant number of calls per sheet whatever the row count", () => {
+  it("makes the same calls per sheet whatever the row count, but one more setValues per 20,000-cell slice", () => {
     const counting = (n: number) => {
       install(createFakeGas());
       return applyCounting(handPlan(n));
     };
-    // Within a new sheet's 1000 rows, and past them (the grid grows first).
+    // Within a new sheet's 1000 rows, and past them (the grid grows first); 3000 rows x 6 columns is one slice.
     const small = counting(100);
     const smallish = counting(900);
     const big = counting(1200);
-    const bigger = counting(5000);
-    expect(Object.keys(big)).toEqual(["(setup)", "Lists", "Register", "Charts", "Workbook names"]);
+    const bigger = counting(3000);
+    const biggest = counting(5000);
+    expect(Object.keys(big)).toEqual(["(setup)", "Lists", "Register", "Charts", "Done"]);
     expect(smallish).toEqual(small);
     expect(bigger).toEqual(big);
     expect(big.Register["Range.setValues"]).toBe(1);
@@ -252,6 +259,9 @@ describe("applyPlan", () => {
     // Growing is one call, whatever the rows: the only difference.
     expect(big["(setup)"]).toEqual({ ...small["(setup)"], "Sheet.insertRowsAfter": 1 });
     expect({ ...big, "(setup)": null }).toEqual({ ...small, "(setup)": null });
+    // 5000 rows x 6 columns: the values go in two slices, and nothing else changes.
+    expect(biggest.Register["Range.setValues"]).toBe(2);
+    expect({ ...biggest.Register, "Range.setValues": 0 }).toEqual({ ...bigger.Register, "Range.setValues": 0 });
     // Rebuilding over the grown sheets reads each grid once and grows nothing.
     const again = applyCounting(handPlan(5000));
     expect(again["(setup)"]).toMatchObject({ "Sheet.getMaxRows": 3, "Sheet.getMaxColumns": 3 });
@@ -447,28 +457,34 @@ describe("plain text and formulas", () => {
 });
 
 describe("time budget", () => {
-  it("stops before a sheet once the budget is spent; running again finishes the same workbook", () => {
+  it("stops between steps once the budget is spent, and each later run carries on where the last stopped, to the same workbook as one run", () => {
     const plan = buildPlan({ sheets: [] }, { sample: true, today: "2025-10-01" });
-    // Every service call takes a second: the budget runs out part way through.
-    const res = applyPlan(ss(), plan, undefined, { startedAt: 0, limitMs: 270000, now: () => gas.calls.total * 1000 });
-    expect(res.sheetsPlanned).toBe(plan.sheets.length);
-    expect(res.sheetsBuilt.length).toBeGreaterThan(0);
-    expect(res.sheetsBuilt.length).toBeLessThan(plan.sheets.length);
-    expect(res.sheetsBuilt).toEqual(plan.sheets.slice(0, res.sheetsBuilt.length).map((s) => s.key));
-    // A sheet started is finished: the last one built went past the budget.
-    expect(gas.calls.total * 1000).toBeGreaterThan(270000);
-    const builtNames = new Set(plan.sheets.slice(0, res.sheetsBuilt.length).map((s) => s.name));
-    const last = plan.sheets[res.sheetsBuilt.length - 1];
-    expect(gas.sheet(last.name).extent()).toEqual({ rows: Math.max(...last.blocks.map((b) => b.row + b.cells.length)), cols: expect.any(Number) });
-    // The sheets it inserted and never reached are gone: left empty, the next build would take them for the person's.
-    for (const s of plan.sheets.slice(res.sheetsBuilt.length)) expect(gas.ss.getSheetByName(s.name), s.name).toBeNull();
-    // Names wait for their sheets.
-    expect(gas.ss.namedRanges.every((n) => builtNames.has(n.range.sheet.name) || !plan.sheets.some((s) => s.name === n.range.sheet.name))).toBe(true);
+    // Every service call takes a second: a run gets through part of the plan.
+    const clock = () => gas.calls.total * 1000;
+    const runs: ReturnType<typeof applyPlan>[] = [];
+    let current = plan;
+    let res: ReturnType<typeof applyPlan> | undefined;
+    do {
+      const startedAt = clock();
+      res = applyPlan(ss(), current, undefined, { budget: { startedAt, limitMs: 270000, now: clock }, created: res?.created, resume: res?.stopped });
+      runs.push(res);
+      // No run passes Apps Script's 6 minutes.
+      expect(clock() - startedAt).toBeLessThan(360000);
+      current = { ...plan, sheets: plan.sheets.filter((s) => res!.remaining.includes(s.key)) };
+    } while (!res.done && runs.length < 50);
+    expect(res.done).toBe(true);
+    expect(runs.length).toBeGreaterThan(2);
+    // Helper sheets first, then the plan's order; each sheet finished exactly once.
+    const order = runs.flatMap((r) => r.sheetsBuilt);
+    expect(order.slice(0, 2)).toEqual(["_lists", "_meta"]);
+    expect([...order].sort()).toEqual(plan.sheets.map((s) => s.key).sort());
+    // Some run stopped part way through a sheet, and the next began at the step it stopped at.
+    expect(runs.some((r) => r.stopped && r.stopped.step > 0)).toBe(true);
+    // Every sheet is inserted by the first run (formulas and dropdowns refer across sheets); the unfinished
+    // ones are handed on as this build's own.
+    expect(runs[0].created.length).toBeGreaterThan(0);
+    for (const s of plan.sheets) expect(gas.ss.getSheetByName(s.name), s.name).not.toBeNull();
 
-    // Running again builds the sheets not reached first, then refreshes the others.
-    const done = applyPlan(ss(), plan, undefined, { startedAt: 0, limitMs: 270000, now: () => 0 });
-    const k = res.sheetsBuilt.length;
-    expect(done.sheetsBuilt).toEqual([...plan.sheets.slice(k), ...plan.sheets.slice(0, k)].map((s) => s.key));
     const resumed = gas;
     install(createFakeGas());
     applyPlan(ss(), plan);
@@ -479,14 +495,41 @@ describe("time budget", () => {
         name: s.name,
         cells: sorted([...s.cells]),
         formats: sorted([...s.formats]),
+        styles: sorted([...s.styles].filter(([, v]) => Object.keys(v).length)),
         dv: sorted([...s.dv].map(([k, v]) => [k, v.criteria.type, v.helpText])),
-        cf: s.cfRules.length,
+        cf: s.cfRules.map((r) => [r.condition.formula, r.ranges.map((x) => x.getA1Notation())]),
         charts: s.charts.length,
         grid: [s.maxRows, s.maxCols],
+        frozen: [s.frozenRows, s.frozenCols],
+        widths: sorted([...s.columnWidths]),
+        filter: s.filter?.range.getA1Notation() ?? null,
         hidden: s.hidden,
       }));
     expect(state(resumed)).toEqual(state(oneGo));
     expect(resumed.ss.namedRanges.map((n) => [n.name, n.range.getA1Notation()]).sort()).toEqual(oneGo.ss.namedRanges.map((n) => [n.name, n.range.getA1Notation()]).sort());
+  });
+
+  it("writes a big block in row slices with a time check between them", () => {
+    const n = 12000;
+    const plan: WritePlan = {
+      year: "2025/26",
+      names: [],
+      warnings: [],
+      sheets: [sheetPlan({ key: "big", name: "Big", blocks: [{ row: 0, col: 0, cells: Array.from({ length: n }, (_, r) => [r, `R${r}`, r * 2, { f: `=A${r + 1}*2` }]) }] })],
+    };
+    // Each call a second: a run of 270 s stops among the slices, not after the whole block.
+    const clock = () => gas.calls.total * 1000;
+    const res = applyPlan(ss(), plan, undefined, { budget: { startedAt: clock() - 268000, limitMs: 270000, now: clock } });
+    expect(res.done).toBe(false);
+    expect(res.stopped).toMatchObject({ key: "big" });
+    expect(gas.calls.count("Range.setValues")).toBeGreaterThan(0);
+    expect(gas.calls.count("Range.setValues")).toBeLessThan(Math.ceil((n * 4) / 20000));
+    const rest = applyPlan(ss(), plan, undefined, { budget: { startedAt: clock(), limitMs: 270000, now: clock }, created: res.created, resume: res.stopped });
+    expect(rest.done).toBe(true);
+    expect(gas.calls.count("Range.setValues")).toBe(Math.ceil((n * 4) / 20000));
+    const big = gas.sheet("Big");
+    expect(big.cell(n, 2)).toEqual({ value: `R${n - 1}`, formula: null });
+    expect(big.cell(n, 4)).toEqual({ value: null, formula: `=A${n}*2` });
   });
 });
 
@@ -511,30 +554,38 @@ describe("fewer calls, same result", () => {
     expect(columnWidthCalls([9, 20, 9, 12, 9].map((width, col) => ({ col, width })))).toHaveLength(3);
   });
 
-  it("rules built from shared builders each keep their own criterion, message, colours and range", () => {
+  it("every rule, built once from a fresh builder, lands on each of its cells with its own criterion, message, colours and range", () => {
     const plan = buildPlan({ sheets: [] }, { sample: true, today: "2025-10-01" });
     const res = applyPlan(ss(), plan);
     expect(res.warnings).toEqual([]);
     for (const p of plan.sheets) {
       const sh = gas.sheet(p.name);
-      expect(sh.validations, p.name).toHaveLength(new Set(p.validations.map((v) => a1(v.range))).size);
+      let covered = 0;
       for (const v of p.validations) {
-        const got = sh.validationMap.get(a1(v.range))!.validation;
-        expect(got.helpText, `${p.name}!${a1(v.range)}`).toBe(v.message);
-        expect(got.allowInvalid).toBe(false);
         const type = v.list ? "VALUE_IN_LIST" : v.listSource ? "VALUE_IN_RANGE" : v.date ? "DATE_IS_VALID_DATE" : undefined;
-        if (type) expect(got.criteria.type, `${p.name}!${a1(v.range)}`).toBe(type);
-        if (v.list) expect(got.criteria.args[0]).toEqual(v.list);
-        // A formula criterion refers to its own range's top-left cell.
-        if (got.criteria.type === "CUSTOM_FORMULA") expect(String(got.criteria.args[0])).toContain(`ISNUMBER(${a1({ ...v.range, rows: 1, cols: 1 })})`);
+        for (let r = v.range.row + 1; r <= v.range.row + v.range.rows; r++) {
+          for (let c = v.range.col + 1; c <= v.range.col + v.range.cols; c++) {
+            const got = sh.dv.get(r * 20000 + c);
+            expect(got, `${p.name} row ${r} col ${c}`).toBeDefined();
+            expect(got!.helpText).toBe(v.message);
+            expect(got!.allowInvalid).toBe(false);
+            if (type) expect(got!.criteria.type).toBe(type);
+            if (v.list) expect(got!.criteria.args[0]).toEqual(v.list);
+            // A formula criterion refers to its own range's top-left cell.
+            if (got!.criteria.type === "CUSTOM_FORMULA") expect(String(got!.criteria.args[0])).toContain(`ISNUMBER(${a1({ ...v.range, rows: 1, cols: 1 })})`);
+            covered++;
+          }
+        }
       }
+      // No cell has a rule the plan did not give it.
+      expect(sh.dv.size, p.name).toBe(covered);
       expect(
         sh.cfRules.map((r) => [r.condition.formula, r.condition.background, r.condition.fontColor, r.ranges.map((x) => x.getA1Notation())]),
         p.name,
       ).toEqual(p.conditionalFormats.map((c) => [c.formula.startsWith("=") ? c.formula : `=${c.formula}`, c.fill, c.font, [a1(c.range)]]));
     }
 
-    // The same A1 and colours on the next sheet: the shared builder must still take that sheet's range.
+    // The same A1 and colours on the next sheet: each sheet's rule takes its own sheet's range.
     install(createFakeGas());
     const cf = (f: string) => ({ range: R(1, 1, 4, 1), formula: f, fill: "#FFE699" });
     applyPlan(ss(), { year: "2025/26", names: [], warnings: [], sheets: ["A", "B"].map((n) => sheetPlan({ key: n, name: n, conditionalFormats: [cf(`=$B2="${n}"`)] })) });
@@ -547,43 +598,56 @@ describe("fewer calls, same result", () => {
     expect(reg["Sheet.getRange"] ?? 0).toBe(0);
     expect(reg["RangeList.getRanges"]).toBe(1);
     for (const m of ["Sheet.getConditionalFormatRules", "Sheet.getCharts", "Sheet.getFilter"]) expect(reg[m] ?? 0, m).toBe(0);
-    // One builder per build; one build() per distinct rule.
-    expect(reg["SpreadsheetApp.newDataValidation"]).toBe(1);
+    // A fresh builder and one build() per distinct rule.
+    expect(reg["SpreadsheetApp.newDataValidation"]).toBe(5);
     expect(reg["DataValidationBuilder.build"]).toBe(5);
-    expect(first["Workbook names"]).toEqual({ "Spreadsheet.getNamedRanges": 1, "Spreadsheet.getSheetByName": 1, "Spreadsheet.setNamedRange": 1 });
+    // The sheet's own names when the sheet is done; a name on a sheet the plan does not build waits for it.
+    expect(reg["Spreadsheet.getNamedRanges"]).toBe(1);
+    expect(reg["Spreadsheet.setNamedRange"]).toBe(1);
+    expect(gas.ss.namedRanges.map((n) => n.name)).toEqual(["Register_Amount"]);
 
     // A rebuild reads back what a person may have changed.
     const again = applyCounting(handPlan(50));
     for (const m of ["Sheet.getConditionalFormatRules", "Sheet.getFilter"]) expect(again.Register[m], m).toBe(1);
     expect(again.Charts["Sheet.getCharts"]).toBe(1);
-    expect(again["Workbook names"]).toEqual({ "Spreadsheet.getNamedRanges": 1, "NamedRange.getName": 1, "Spreadsheet.getSheetByName": 1, "NamedRange.setRange": 1 });
+    expect(again.Register).toMatchObject({ "Spreadsheet.getNamedRanges": 1, "NamedRange.getName": 1, "NamedRange.setRange": 1 });
+    expect(again.Register["Spreadsheet.setNamedRange"]).toBeUndefined();
   });
 });
 
 describe("real plans", () => {
-  it("per-sheet calls do not grow with the network (large network at 1/10 and full size)", () => {
+  it("per-sheet calls do not grow with the network but for the slices big writes are cut into (large network at 1/10 and full size)", () => {
     const counts = (scale: number) => {
       install(createFakeGas());
       const plan = buildPlan({ sheets: [] }, { data: largeNetwork(scale), today: "2025-10-01" });
       const rows = Object.fromEntries(plan.sheets.map((s) => [s.name, s.blocks.reduce((n, b) => n + b.cells.length, 0)]));
-      return { per: applyCounting(plan), rows, charts: plan.sheets.reduce((n, s) => n + s.charts.length, 0) };
+      const cells = Object.fromEntries(plan.sheets.map((s) => [s.name, s.blocks.reduce((n, b) => n + b.cells.reduce((m, r) => m + r.length, 0), 0)]));
+      return { per: applyCounting(plan), rows, cells, charts: plan.sheets.reduce((n, s) => n + s.charts.length, 0) };
     };
     const small = counts(0.1);
     const mid = counts(0.2);
     const big = counts(1);
     expect(big.rows["Budget"]).toBeGreaterThanOrEqual(9 * small.rows["Budget"]);
+    // The calls a big sheet makes more of: one per slice of values, formats or rules.
+    const sliced = /^(Range\.(setValues|setDataValidations?|setNumberFormats?|setBackgrounds?|setFontColors?|setFontWeights?|setFontStyles?|setWraps?|clearDataValidations)|RangeList\..*|Sheet\.getRangeList)$/;
     for (const [sheet, calls] of Object.entries(big.per)) {
-      if (sheet !== "KPI Charts") {
-        expect(calls, sheet).toEqual(small.per[sheet]);
+      if (sheet === "KPI Charts") {
+        // One chart per KPI: a fixed cost plus a constant cost per chart (a straight line through 3 sizes).
+        for (const m of Object.keys(calls)) {
+          const at = (x: typeof big) => x.per[sheet][m] ?? 0;
+          const slope = (at(mid) - at(small)) / (mid.charts - small.charts);
+          expect(at(big) - at(small), m).toBe(slope * (big.charts - small.charts));
+        }
         continue;
       }
-      // One chart per KPI: a fixed cost plus a constant cost per chart (a straight line through 3 sizes).
-      for (const m of Object.keys(calls)) {
-        const at = (x: typeof big) => x.per[sheet][m] ?? 0;
-        const slope = (at(mid) - at(small)) / (mid.charts - small.charts);
-        expect(at(big) - at(small), m).toBe(slope * (big.charts - small.charts));
-      }
+      const other = (x: Record<string, number> | undefined) => Object.fromEntries(Object.entries(x ?? {}).filter(([m]) => !sliced.test(m)));
+      expect(other(calls), sheet).toEqual(other(small.per[sheet]));
+      const n = (x: Record<string, number> | undefined) => Object.entries(x ?? {}).filter(([m]) => sliced.test(m)).reduce((a, [, c]) => a + c, 0);
+      const slices = Math.ceil((big.cells[sheet] ?? 0) / 20000);
+      expect(n(calls) - n(small.per[sheet]), sheet).toBeLessThanOrEqual(3 * slices);
     }
+    // The Budget sheet's 360,000 cells go in slices of 20,000 or fewer, each a call of its own.
+    expect(big.per.Budget["Range.setValues"]).toBe(Math.ceil(big.cells.Budget / 20000));
   });
 });
 

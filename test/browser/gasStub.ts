@@ -1,12 +1,19 @@
 /**
  * A stand-in for Apps Script's `google.script.run` inside the built Sidebar.html. Passed to page.addInitScript,
- * so it must be self-contained (serialised to the page). Answers like bridge-server.ts: `{ ok, value }` envelopes.
+ * so it must be self-contained (serialised to the page). Answers like bridge-server.ts: `{ ok, value }`
+ * envelopes; a build runs `perExecution` sheets per call, as the real one runs as many as an execution's time
+ * allows, and says when it is done. `fail` makes a server function fail as Apps Script fails it (an Error-like
+ * object to the failure handler), as with several Google accounts signed in.
  */
 export interface GasCanned {
   state: unknown;
   findings: unknown[];
   /** ms before each answer, so progress can be seen. */
   delay: number;
+  /** Sheets each buildSheets call builds (default 3). */
+  perExecution?: number;
+  /** Server function name -> the message its calls fail with. */
+  fail?: Record<string, string>;
 }
 
 export function installGasStub(canned: GasCanned): void {
@@ -14,19 +21,33 @@ export function installGasStub(canned: GasCanned): void {
   const w = window as unknown as Record<string, any>;
   const state = JSON.parse(JSON.stringify(canned.state));
   const calls: [string, unknown[]][] = [];
+  const per = canned.perExecution ?? 3;
+  const builds = new Map<string, string[]>();
   const server: Record<string, (...a: any[]) => unknown> = {
-    getState: () => ({ ok: true, value: state }),
-    buildSheets: (req: { sheets: string[]; year: string }) => {
-      for (const k of req.sheets) {
-        const s = state.sheets.find((x: { key: string }) => x.key === k);
-        if (!s) return { ok: false, error: `No sheet ${k}` };
-        s.exists = true;
-      }
+    getState: () => ({ ok: true, value: { ...state, builderName: state.builderName ?? "" } }),
+    buildSheets: (req: { sheets: string[]; year: string }, token: string) => {
+      const keys = req.sheets.length ? req.sheets : state.sheets.map((s: { key: string }) => s.key);
+      for (const k of keys) if (!state.sheets.some((x: { key: string }) => x.key === k)) return { ok: false, error: `No sheet ${k}` };
+      const left = builds.get(token) ?? [...keys];
+      const now = left.splice(0, per);
+      builds.set(token, left);
+      for (const k of now) state.sheets.find((x: { key: string }) => x.key === k).exists = true;
       state.workbookYear = req.year;
-      return { ok: true, value: { sheetsBuilt: req.sheets, warnings: [] } };
+      const done = left.length === 0;
+      const next = state.sheets.find((x: { key: string }) => x.key === left[0]);
+      const progress = { done: keys.length - left.length, total: keys.length, label: done ? "Done" : next.title };
+      return { ok: true, value: { sheetsBuilt: now, warnings: [], done, sheetsPlanned: keys.length, progress, state: done ? { ...state, host: "sheets" } : undefined } };
     },
     checkRegister: () => ({ ok: true, value: canned.findings }),
     goTo: () => ({ ok: true, value: null }),
+    setBuilderName: (name: string) => {
+      state.builderName = String(name).trim();
+      return { ok: true, value: state.builderName };
+    },
+    runSelfTest: (clientItems: unknown[]) => ({
+      ok: true,
+      value: { host: "sheets", version: "stub", ranAt: new Date(0).toISOString(), items: [{ id: "sheets.stub", what: "stub", passed: true, detail: "" }, ...(clientItems ?? [])], sheet: "PCN Self-test" },
+    }),
   };
   function runner(ok?: Handler, fail?: Handler): unknown {
     return new Proxy(
@@ -39,6 +60,8 @@ export function installGasStub(canned: GasCanned): void {
           return (...args: unknown[]) => {
             calls.push([name, JSON.parse(JSON.stringify(args))]);
             setTimeout(() => {
+              const failing = canned.fail?.[name];
+              if (failing) return fail?.({ name: "ScriptError", message: failing });
               const fn = server[name];
               if (!fn) return fail?.(new Error(`ScriptError: Script function not found: ${name}`));
               ok?.(JSON.parse(JSON.stringify(fn(...args))));

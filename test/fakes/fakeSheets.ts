@@ -1,9 +1,22 @@
 /**
  * A small, strict fake of the Apps Script services the Sheets add-on uses (SpreadsheetApp, HtmlService,
- * LockService, Charts, the Ui). It stores values, formulas and number formats, mimics how Sheets reads a
- * written string (leading "=" / "+" / "-" make a formula, a leading apostrophe makes literal text, numbers,
- * booleans and dates are parsed unless the cell is formatted "@"), returns dates as Date objects the way
- * getValues() does, and COUNTS every service call by "Class.method" (and by sheet).
+ * LockService, PropertiesService, Session, Utilities, Charts, the Ui). It stores values, formulas and number
+ * formats, mimics how Sheets reads a written string (leading "=" / "+" / "-" make a formula, "#N/A" and the
+ * other error literals become error values, a leading apostrophe makes literal text, numbers, booleans and
+ * dates are parsed unless the cell is formatted "@"), returns dates as Date objects the way getValues() does,
+ * and COUNTS every service call by "Class.method" (and by sheet), by kind (document, in-memory builder,
+ * other service, UI) and per execution.
+ *
+ * It behaves like the host where the add-on meets its limits:
+ *  - a clock that each call advances by a cost model (APPS_SCRIPT_COSTS, anchored on published figures), and
+ *    executions (`gas.execute`) that Apps Script ends at 6 minutes (30 s for custom functions and simple
+ *    triggers): the first call past the limit kills the execution, as Apps Script does, whatever the code
+ *    catches;
+ *  - authorization modes: AuthMode.NONE (an add-on's onOpen before it is used in the file: only the Ui's
+ *    menus), CUSTOM_FUNCTION (read-only Spreadsheet, no Ui, no Session identity) and FULL; the manifest's
+ *    scopes (no userinfo.email: Session.getActiveUser throws, as Apps Script does);
+ *  - people: several users (`gas.user`) with their own user properties and temporary keys, document
+ *    properties with Apps Script's size limits, a document lock that can be busy or null.
  *
  * Each sheet is a grid as in Sheets: a new sheet is 1000 rows by 26 columns (A-Z), a range outside the grid
  * throws, and insertRowsAfter / insertColumnsAfter grow it. Data validation is kept per cell, and a cell whose
@@ -12,35 +25,145 @@
  * `createFakeGas().globals` can be spread into a node:vm context to run the built Code.js as it is.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import vmModule from "node:vm";
+
+// ---------------------------------------------------------------- what a call is and costs
+
+/** document: touches the spreadsheet; builder: in memory (rule and chart builders, built rules); service: lock, properties, session; ui. */
+export type CallKind = "document" | "builder" | "service" | "ui";
+
+const BUILDER_CLASSES = /^(DataValidationBuilder|ConditionalFormatRuleBuilder|EmbeddedChartBuilder|FilterCriteriaBuilder|DataValidation|ConditionalFormatRule|BooleanCondition|FilterCriteria|Utilities)\./;
+export function callKind(method: string): CallKind {
+  if (BUILDER_CLASSES.test(method) || /^SpreadsheetApp\.new|^Sheet\.newChart$/.test(method)) return "builder";
+  if (/^(LockService|Lock|PropertiesService|Properties|Session|User)\./.test(method)) return "service";
+  if (/^(HtmlService|HtmlOutput|Ui|Menu)\./.test(method) || method === "SpreadsheetApp.getUi") return "ui";
+  return "document";
+}
+
+/**
+ * Milliseconds a call costs on the fake's clock. Two published figures anchor it; the rest are estimates in
+ * proportion, on the slow side (the add-on's time checks must hold on a slow day):
+ *  - Google's Apps Script best practices ("Use batch operations"): colouring a 100 x 100 grid one cell per call
+ *    (10,000 calls) took about 70 s, so about 7 ms a document call;
+ *  - a measurement published on Stack Overflow ("What is faster: ScriptDb or SpreadsheetApp?"): one setValues
+ *    of 4,000 cells took under 50 ms, and committing it (flush) added about 560 ms, so about 0.14 ms a cell
+ *    written once the write lands.
+ * `scale` multiplies everything (a slower host).
+ */
+export interface CostModel {
+  /** Any document or UI call. */
+  call: number;
+  /** Per cell: reading values or formulas; writing values; number formats and styles; validation rules; clearing. */
+  readCell: number;
+  writeCell: number;
+  formatCell: number;
+  validationCell: number;
+  clearCell: number;
+  /** In-memory builder calls. */
+  builder: number;
+  /** Lock, properties and session calls. */
+  service: number;
+  /** Extra for calls that change the sheet's structure. */
+  heavy: Record<string, number>;
+  scale: number;
+}
+export const APPS_SCRIPT_COSTS: CostModel = {
+  call: 7,
+  readCell: 0.02,
+  writeCell: 0.14,
+  formatCell: 0.01,
+  validationCell: 0.03,
+  clearCell: 0.005,
+  builder: 0.02,
+  service: 25,
+  heavy: {
+    "Spreadsheet.insertSheet": 250,
+    "Spreadsheet.deleteSheet": 150,
+    "Sheet.insertChart": 300,
+    "Sheet.removeChart": 100,
+    "Sheet.setConditionalFormatRules": 60,
+    "Range.createFilter": 60,
+    "Sheet.insertRowsAfter": 50,
+    "Sheet.insertColumnsAfter": 50,
+  },
+  scale: 1,
+};
+
+const READ_CELLS = /^(Range)\.(getValues|getFormulas|getDisplayValues|getValue|getFormula)$/;
+const WRITE_CELLS = /^(Range)\.(setValues|setValue|setFormulas|setFormula)$/;
+const FORMAT_CELLS = /^(Range|RangeList)\.(setNumberFormats?|setBackgrounds?|setFontColors?|setFontWeights?|setFontStyles?|setWraps?|clearFormat|getNumberFormats|isBlank)$/;
+const VALIDATION_CELLS = /^(Range|RangeList)\.(setDataValidations?|clearDataValidations|getDataValidations)$/;
+const CLEAR_CELLS = /^(Range|RangeList)\.(clearContent|clear)$/;
+
+/** Apps Script's limits on one execution. */
+export const EXECUTION_LIMIT_MS = 360000;
+export const CUSTOM_FUNCTION_LIMIT_MS = 30000;
+export const EXCEEDED = "Exceeded maximum execution time";
+
+export type AuthMode = "NONE" | "LIMITED" | "CUSTOM_FUNCTION" | "FULL";
 
 // ---------------------------------------------------------------- call log
 
 export class CallLog {
   readonly byMethod = new Map<string, number>();
   readonly bySheet = new Map<string, number>();
+  readonly byKind: Record<CallKind, number> = { document: 0, builder: 0, service: 0, ui: 0 };
   total = 0;
   record(method: string, sheet: string | undefined) {
     this.total++;
     this.byMethod.set(method, (this.byMethod.get(method) ?? 0) + 1);
     const s = sheet ?? "(workbook)";
     this.bySheet.set(s, (this.bySheet.get(s) ?? 0) + 1);
+    this.byKind[callKind(method)]++;
   }
   reset() {
     this.byMethod.clear();
     this.bySheet.clear();
     this.total = 0;
+    for (const k of Object.keys(this.byKind) as CallKind[]) this.byKind[k] = 0;
   }
   count(method: string): number {
     return this.byMethod.get(method) ?? 0;
   }
-  /** Calls to spreadsheet objects only (not HtmlService, LockService, Ui). */
+  /** Calls to spreadsheet objects only (not HtmlService, LockService, Ui, builders). */
   spreadsheetCalls(): number {
-    let n = 0;
-    for (const [m, c] of this.byMethod) if (!/^(HtmlService|HtmlOutput|LockService|Lock|Ui|Menu)\./.test(m)) n += c;
-    return n;
+    return this.byKind.document;
   }
   toJSON(): Record<string, number> {
     return Object.fromEntries([...this.byMethod].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+/** One run of a script function, as Apps Script counts it against its limits. */
+export class Execution {
+  readonly calls = new CallLog();
+  /** Content reads (getValues, getFormulas, ...) of each cell in this execution, by sheet. */
+  readonly reads = new Map<object, Map<number, number>>();
+  end?: number;
+  killed = false;
+  constructor(readonly fn: string, readonly mode: AuthMode, readonly user: string, readonly start: number, readonly limit: number) {}
+  get elapsed(): number {
+    return (this.end ?? this.start) - this.start;
+  }
+  /** Cells read, counting a cell read twice twice. */
+  cellsRead(): number {
+    let n = 0;
+    for (const m of this.reads.values()) for (const c of m.values()) n += c;
+    return n;
+  }
+  /** The most times any one cell was read. */
+  maxReadsOfACell(): number {
+    let n = 0;
+    for (const m of this.reads.values()) for (const c of m.values()) n = Math.max(n, c);
+    return n;
+  }
+}
+
+/** Thrown into the script when Apps Script ends an execution: nothing the script catches saves it. */
+export class ExecutionKilled extends Error {
+  constructor() {
+    super(EXCEEDED);
+    this.name = "Exception";
   }
 }
 
@@ -70,8 +193,14 @@ function wrap<T>(v: T): T {
         const val = Reflect.get(t, prop, t);
         if (typeof val !== "function" || typeof prop !== "string" || prop === "constructor") return val;
         return (...args: unknown[]) => {
-          t.gas.calls.record(`${t.klass}.${prop}`, t.sheetName);
-          return wrap(val.apply(t, args.map(unwrap)));
+          const method = `${t.klass}.${prop}`;
+          t.gas.beforeCall(method, t);
+          t.gas.calls.record(method, t.sheetName);
+          t.gas.execution?.calls.record(method, t.sheetName);
+          const raw = args.map(unwrap);
+          const out = val.apply(t, raw);
+          t.gas.afterCall(method, t, raw);
+          return wrap(out);
         };
       },
     });
@@ -177,15 +306,21 @@ export type CellValue = number | string | boolean | null;
 /** Columns in a cell key (Sheets allows 18,278 columns). */
 const KEY_COLS = 20000;
 const cellKey = (row: number, col: number) => row * KEY_COLS + col;
-export interface Cell { value: CellValue; formula: string | null }
+/** `error`: the cell holds an error value (typed "#N/A"), shown as its text. */
+export interface Cell { value: CellValue; formula: string | null; error?: true }
 
+const ERROR_LITERAL = /^#(N\/A|REF!|VALUE!|DIV\/0!|NAME\?|NUM!|NULL!|ERROR!|SPILL!|CALC!)$/i;
 const NUMBER_RE = /^\s*([+-]?)(?:[£$€]\s*)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?\s*(%?)\s*$/i;
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /** What Sheets makes of a typed / setValues string in a cell that is not plain text (a good-enough subset). */
-export function parseTyped(s: string): { value: CellValue; formula: string | null; dateFormat?: string } {
+export function parseTyped(s: string): { value: CellValue; formula: string | null; dateFormat?: string; error?: true } {
   if (s.startsWith("'")) return { value: s.slice(1), formula: null };
   if (s.startsWith("=")) return { value: null, formula: s };
+  // Typed error literals become error values in Sheets.
+  if (ERROR_LITERAL.test(s.trim())) return { value: s.trim().toUpperCase(), formula: null, error: true };
+  // Whether Sheets reads a full-width equals sign as "=" is not documented: the fake assumes the worst.
+  if (/^[\uFF1D\uFE66]/.test(s)) return { value: null, formula: `=${s.slice(1)}` };
   const n = NUMBER_RE.exec(s);
   if (n) {
     let v = Number(n[2].replace(/,/g, "")) * (n[3] ? 10 ** Number(n[3]) : 1);
@@ -246,6 +381,48 @@ export class FakeSpreadsheet extends Fake {
   getActiveSheet() {
     return this.active ?? this.sheets[0];
   }
+  /** Sheets remembers each sheet's selection; activating a sheet brings its selection back. */
+  selections = new Map<FakeSheet, { ranges: Rect[]; current: Rect }>();
+  select(sheet: FakeSheet, ranges: Rect[], current: Rect = { ...ranges[0], rows: 1, cols: 1 }) {
+    this.active = sheet;
+    this.selections.set(sheet, { ranges, current });
+    this.gas.selection = { sheet: sheet.name, a1: ranges.map(rectA1).join(",") };
+  }
+  selectionOf(sheet: FakeSheet) {
+    return this.selections.get(sheet) ?? { ranges: [{ row: 1, col: 1, rows: 1, cols: 1 }], current: { row: 1, col: 1, rows: 1, cols: 1 } };
+  }
+  setActiveSheet(sheet: FakeSheet) {
+    const sel = this.selectionOf(sheet);
+    this.select(sheet, sel.ranges, sel.current);
+    return sheet;
+  }
+  getActiveRange() {
+    const sh = this.getActiveSheet();
+    return new FakeRange(this.gas, sh, this.selectionOf(sh).ranges[0]);
+  }
+  getActiveRangeList() {
+    const sh = this.getActiveSheet();
+    return new FakeRangeList(this.gas, sh, this.selectionOf(sh).ranges.map((r) => new FakeRange(this.gas, sh, r)));
+  }
+  getCurrentCell() {
+    const sh = this.getActiveSheet();
+    return new FakeRange(this.gas, sh, this.selectionOf(sh).current);
+  }
+  setActiveRangeList(list: FakeRangeList) {
+    if (list.sheet !== this.getActiveSheet()) throw new Error("The ranges must be on the active sheet.");
+    const cur = this.selectionOf(list.sheet).current;
+    this.select(list.sheet, list.ranges.map((r) => r.rect), cur);
+    return list;
+  }
+  setCurrentCell(cell: FakeRange) {
+    if (cell.sheet !== this.getActiveSheet()) throw new Error("The cell must be on the active sheet.");
+    const sel = this.selectionOf(cell.sheet);
+    this.select(cell.sheet, sel.ranges, cell.rect);
+    return cell;
+  }
+  getSpreadsheetLocale() {
+    return "en_GB";
+  }
   insertSheet(name?: string, index?: number) {
     const n = name ?? `Sheet${this.sheets.length + 1}`;
     if (this.sheets.some((s) => s.name.toLowerCase() === n.toLowerCase())) {
@@ -254,11 +431,14 @@ export class FakeSpreadsheet extends Fake {
     const sh = new FakeSheet(this.gas, this, n, this.nextId++);
     if (index === undefined) this.sheets.push(sh);
     else this.sheets.splice(index, 0, sh);
-    this.active = sh;
+    // As in Sheets: the new sheet is shown, the person's place is lost.
+    this.select(sh, [{ row: 1, col: 1, rows: 1, cols: 1 }]);
     return sh;
   }
   deleteSheet(sheet: FakeSheet) {
+    if (this.sheets.length === 1) throw new Error("You can't remove all the sheets in a document.");
     this.sheets = this.sheets.filter((s) => s !== sheet);
+    if (this.active === sheet) this.active = this.sheets[0];
   }
   getRange(a1: string) {
     const { sheet } = parseA1(a1);
@@ -314,6 +494,18 @@ export class FakeSheet extends Fake {
   cells = new Map<string, Cell>();
   formats = new Map<string, string>();
   styleOps: StyleOp[] = [];
+  /** Each cell's styles as the 1-D and 2-D setters left them, by "row,col". */
+  styles = new Map<string, Record<string, unknown>>();
+  styleAt(row: number, col: number, prop: string): unknown {
+    return this.styles.get(`${row},${col}`)?.[prop];
+  }
+  setStyle(row: number, col: number, prop: string, value: unknown) {
+    const k = `${row},${col}`;
+    const st = this.styles.get(k) ?? {};
+    if (value === null || value === undefined) delete st[prop];
+    else st[prop] = value;
+    this.styles.set(k, st);
+  }
   /** By range as set (a later rule on the same range replaces the earlier one). */
   validationMap = new Map<string, { rect: Rect; validation: FakeDataValidation }>();
   /** The rule of each cell (the truth: what setDataValidation / clearDataValidations left), by cellKey. */
@@ -374,7 +566,8 @@ export class FakeSheet extends Fake {
     const s = String(v);
     if (fmt === "@") return { cell: { value: s, formula: null } };
     const p = parseTyped(s);
-    return { cell: { value: p.value, formula: p.formula }, dateFormat: p.dateFormat && !isDateFormat(fmt) ? p.dateFormat : undefined };
+    const cell: Cell = p.error ? { value: p.value, formula: null, error: true } : { value: p.value, formula: p.formula };
+    return { cell, dateFormat: p.dateFormat && !isDateFormat(fmt) ? p.dateFormat : undefined };
   }
   /** Writes one value the way setValue/setValues do. */
   write(row: number, col: number, v: unknown) {
@@ -403,6 +596,7 @@ export class FakeSheet extends Fake {
     };
     rekey(this.cells);
     rekey(this.formats);
+    rekey(this.styles);
     const dv = [...this.dv].map(([k, v]) => [cellKey(...move(Math.floor(k / KEY_COLS), k % KEY_COLS)), v] as const);
     this.dv = new Map(dv);
     for (const v of this.validationMap.values()) {
@@ -554,8 +748,19 @@ export class FakeSheet extends Fake {
     return this.hidden;
   }
   activate() {
-    this.ss.active = this;
+    this.ss.setActiveSheet(this);
     return this;
+  }
+  setActiveRangeList(list: FakeRangeList) {
+    this.ss.setActiveSheet(this);
+    return this.ss.setActiveRangeList(list);
+  }
+  setCurrentCell(cell: FakeRange) {
+    this.ss.setActiveSheet(this);
+    return this.ss.setCurrentCell(cell);
+  }
+  getActiveRangeList() {
+    return this.ss.getActiveSheet() === this ? this.ss.getActiveRangeList() : null;
   }
   getFilter() {
     return this.filter;
@@ -672,6 +877,63 @@ export class FakeRange extends Fake {
   }
   private style(prop: string, value: unknown) {
     this.sheet.styleOps.push({ a1: this.getA1Notation(), prop, value });
+    this.each((r, c) => this.sheet.setStyle(r, c, prop, value));
+    return this;
+  }
+  /** The 2-D setters: one value per cell, the array the range's shape. */
+  private styles2d(prop: string, values: unknown[][]) {
+    this.checkShape(values);
+    this.sheet.styleOps.push({ a1: this.getA1Notation(), prop, value: values.map((r) => [...r]) });
+    this.each((r, c, i, j) => this.sheet.setStyle(r, c, prop, values[i][j]));
+    return this;
+  }
+  setBackgrounds(v: (string | null)[][]) {
+    return this.styles2d("background", v);
+  }
+  setFontColors(v: (string | null)[][]) {
+    return this.styles2d("fontColor", v);
+  }
+  setFontWeights(v: (string | null)[][]) {
+    return this.styles2d("fontWeight", v);
+  }
+  setFontStyles(v: (string | null)[][]) {
+    return this.styles2d("fontStyle", v);
+  }
+  setWraps(v: boolean[][]) {
+    return this.styles2d("wrap", v);
+  }
+  setNumberFormats(f: string[][]) {
+    this.checkShape(f);
+    this.each((r, c, i, j) => this.sheet.formats.set(`${r},${c}`, f[i][j]));
+    return this;
+  }
+  getBackgrounds() {
+    return this.matrix((r, c) => (this.sheet.styleAt(r, c, "background") as string | undefined) ?? "#ffffff");
+  }
+  getFontWeights() {
+    return this.matrix((r, c) => (this.sheet.styleAt(r, c, "fontWeight") as string | undefined) ?? "normal");
+  }
+  /** True when no cell holds a value or formula (formats do not count). */
+  isBlank() {
+    let blank = true;
+    this.each((r, c) => {
+      if (this.sheet.cell(r, c)) blank = false;
+    });
+    return blank;
+  }
+  clear() {
+    this.each((r, c) => {
+      this.sheet.put(r, c, null);
+      this.sheet.formats.delete(`${r},${c}`);
+      this.sheet.styles.delete(`${r},${c}`);
+    });
+    return this;
+  }
+  clearFormat() {
+    this.each((r, c) => {
+      this.sheet.formats.delete(`${r},${c}`);
+      this.sheet.styles.delete(`${r},${c}`);
+    });
     return this;
   }
   setFontWeight(v: string) {
@@ -699,13 +961,39 @@ export class FakeRange extends Fake {
   getDataValidation() {
     return this.sheet.dv.get(cellKey(this.rect.row, this.rect.col)) ?? null;
   }
+  getDataValidations() {
+    return this.matrix((r, c) => this.sheet.dv.get(cellKey(r, c)) ?? null);
+  }
+  /** One rule (or null, which clears) per cell. */
+  setDataValidations(rules: (FakeDataValidation | null)[][]) {
+    this.checkShape(rules);
+    for (const row of rules) for (const v of row) if (v !== null && !(v instanceof FakeDataValidation)) throw new Error("setDataValidations needs DataValidation objects or null");
+    this.each((r, c, i, j) => {
+      const v = rules[i][j];
+      const one: Rect = { row: r, col: c, rows: 1, cols: 1 };
+      this.sheet.validationMap.delete(rectA1(one));
+      if (v) this.sheet.dv.set(cellKey(r, c), v);
+      else this.sheet.dv.delete(cellKey(r, c));
+    });
+    // Recorded by the rule's whole rectangle where the rows of a column share it (for the tests' view by range).
+    const { row, col, rows, cols } = this.rect;
+    for (let j = 0; j < cols; j++) {
+      let start = 0;
+      for (let i = 1; i <= rows; i++) {
+        if (i < rows && rules[i][j] === rules[start][j]) continue;
+        const v = rules[start][j];
+        if (v) this.sheet.validationMap.set(rectA1({ row: row + start, col: col + j, rows: i - start, cols: 1 }), { rect: { row: row + start, col: col + j, rows: i - start, cols: 1 }, validation: v });
+        start = i;
+      }
+    }
+    return this;
+  }
   clearDataValidations() {
     this.each((r, c) => this.sheet.dv.delete(cellKey(r, c)));
     return this;
   }
   activate() {
-    this.sheet.ss.active = this.sheet;
-    this.gas.selection = { sheet: this.sheet.name, a1: this.getA1Notation() };
+    this.sheet.ss.select(this.sheet, [this.rect]);
     return this;
   }
   createFilter() {
@@ -759,14 +1047,72 @@ export class FakeRangeList extends Fake {
 
 export class FakeFilter extends Fake {
   readonly klass = "Filter";
+  /** Column criteria by 1-based sheet column. */
+  criteria = new Map<number, FakeFilterCriteria>();
   constructor(gas: FakeGas, readonly range: FakeRange) {
     super(gas);
+  }
+  override get sheetName() {
+    return this.range.sheet.name;
   }
   getRange() {
     return this.range;
   }
   remove() {
     this.range.sheet.filter = null;
+  }
+  private inside(col: number) {
+    const { col: c0, cols } = this.range.rect;
+    if (!Number.isInteger(col) || col < c0 || col >= c0 + cols) throw new Error(`Column ${col} is outside the filter's range.`);
+  }
+  getColumnFilterCriteria(col: number) {
+    this.inside(col);
+    return this.criteria.get(col) ?? null;
+  }
+  setColumnFilterCriteria(col: number, c: FakeFilterCriteria | null) {
+    this.inside(col);
+    if (c) this.criteria.set(col, c);
+    else this.criteria.delete(col);
+    return this;
+  }
+  removeColumnFilterCriteria(col: number) {
+    return this.setColumnFilterCriteria(col, null);
+  }
+}
+
+export class FakeFilterCriteria extends Fake {
+  readonly klass = "FilterCriteria";
+  constructor(gas: FakeGas, readonly hidden: string[], readonly visible: string[]) {
+    super(gas);
+  }
+  getHiddenValues() {
+    return [...this.hidden];
+  }
+  getVisibleValues() {
+    return [...this.visible];
+  }
+  copy() {
+    const b = new FakeFilterCriteriaBuilder(this.gas);
+    b.hidden = [...this.hidden];
+    b.visible = [...this.visible];
+    return b;
+  }
+}
+
+export class FakeFilterCriteriaBuilder extends Fake {
+  readonly klass = "FilterCriteriaBuilder";
+  hidden: string[] = [];
+  visible: string[] = [];
+  setHiddenValues(v: string[]) {
+    this.hidden = [...v];
+    return this;
+  }
+  setVisibleValues(v: string[]) {
+    this.visible = [...v];
+    return this;
+  }
+  build() {
+    return new FakeFilterCriteria(this.gas, this.hidden, this.visible);
   }
 }
 
@@ -790,6 +1136,14 @@ export class FakeDataValidation extends Fake {
   }
   getAllowInvalid() {
     return this.allowInvalid;
+  }
+  /** A builder holding this rule's settings, as DataValidation.copy() gives. */
+  copy() {
+    const b = new FakeDataValidationBuilder(this.gas);
+    b.criteria = { type: this.criteria.type, args: [...this.criteria.args] };
+    b.helpText = this.helpText;
+    b.allowInvalid = this.allowInvalid;
+    return b;
   }
   /** Whether a stored (non-blank, non-formula) value meets the criterion. Custom formulas are not evaluated. */
   accepts(v: number | string | boolean): boolean {
@@ -1135,15 +1489,38 @@ export class FakeUi extends Fake {
   }
 }
 
+/** Apps Script's own error for a call the script's mode or scopes do not allow. */
+function denied(method: string, scopes: string): Error {
+  const e = new Error(`You do not have permission to call ${method}. Required permissions: ${scopes}`);
+  e.name = "Exception";
+  return e;
+}
+
+export type LockState = "free" | "busy" | "null";
+
 export class FakeLock extends Fake {
   readonly klass = "Lock";
   held = false;
+  constructor(gas: FakeGas, readonly which: "document" | "script") {
+    super(gas);
+  }
+  private busy() {
+    return (this.which === "document" ? this.gas.documentLock : this.gas.scriptLock) === "busy";
+  }
   waitLock(ms: number) {
-    if (this.gas.lockHeldElsewhere) throw new Error(`Lock timeout: another process was holding the lock for too long (waited ${ms} ms).`);
+    if (this.busy()) {
+      this.gas.advance(ms);
+      const e = new Error("Lock timeout: another process was holding the lock for too long.");
+      e.name = "Exception";
+      throw e;
+    }
     this.held = true;
   }
-  tryLock() {
-    if (this.gas.lockHeldElsewhere) return false;
+  tryLock(ms: number) {
+    if (this.busy()) {
+      this.gas.advance(ms);
+      return false;
+    }
     this.held = true;
     return true;
   }
@@ -1157,12 +1534,126 @@ export class FakeLock extends Fake {
 
 export class FakeLockService extends Fake {
   readonly klass = "LockService";
-  readonly lock = new FakeLock(this.gas);
+  readonly lock = new FakeLock(this.gas, "document");
+  readonly scriptLockObj = new FakeLock(this.gas, "script");
+  /** null where Apps Script has no document to lock (the fake's `documentLock: "null"`). */
   getDocumentLock() {
-    return this.lock;
+    return this.gas.documentLock === "null" ? null : this.lock;
   }
   getScriptLock() {
-    return this.lock;
+    return this.scriptLockObj;
+  }
+  getUserLock() {
+    return this.scriptLockObj;
+  }
+}
+
+/** Apps Script's quotas: 9 KB a value, 500 KB a store. */
+export const PROPERTY_VALUE_LIMIT = 9 * 1024;
+export const PROPERTY_STORE_LIMIT = 500 * 1024;
+
+export class FakeProperties extends Fake {
+  readonly klass = "Properties";
+  readonly map = new Map<string, string>();
+  constructor(gas: FakeGas, readonly store: string) {
+    super(gas);
+  }
+  private size() {
+    let n = 0;
+    for (const [k, v] of this.map) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+    return n;
+  }
+  getProperty(k: string) {
+    return this.map.has(k) ? this.map.get(k)! : null;
+  }
+  getProperties() {
+    return Object.fromEntries(this.map);
+  }
+  getKeys() {
+    return [...this.map.keys()];
+  }
+  setProperty(k: string, v: string) {
+    const value = String(v);
+    if (Buffer.byteLength(value) > PROPERTY_VALUE_LIMIT) {
+      const e = new Error("Argument too large: value");
+      e.name = "Exception";
+      throw e;
+    }
+    const old = this.map.get(k);
+    this.map.set(k, value);
+    if (this.size() > PROPERTY_STORE_LIMIT) {
+      if (old === undefined) this.map.delete(k);
+      else this.map.set(k, old);
+      const e = new Error("You have exceeded the property storage quota. Please remove some properties and try again.");
+      e.name = "Exception";
+      throw e;
+    }
+    return this;
+  }
+  setProperties(o: Record<string, string>) {
+    for (const [k, v] of Object.entries(o)) this.setProperty(k, v);
+    return this;
+  }
+  deleteProperty(k: string) {
+    this.map.delete(k);
+    return this;
+  }
+  deleteAllProperties() {
+    this.map.clear();
+    return this;
+  }
+}
+
+export class FakePropertiesService extends Fake {
+  readonly klass = "PropertiesService";
+  getDocumentProperties() {
+    return this.gas.documentProperties;
+  }
+  getScriptProperties() {
+    return this.gas.scriptProperties;
+  }
+  getUserProperties() {
+    return this.gas.userProperties(this.gas.user.key);
+  }
+}
+
+export interface FakeUser {
+  /** What Session.getTemporaryActiveUserKey gives: stable per person and script, reveals nothing. */
+  key: string;
+  email: string;
+}
+
+export class FakeUserObject extends Fake {
+  readonly klass = "User";
+  constructor(gas: FakeGas, readonly email: string) {
+    super(gas);
+  }
+  getEmail() {
+    return this.email;
+  }
+}
+
+const EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email";
+
+export class FakeSession extends Fake {
+  readonly klass = "Session";
+  /** Needs userinfo.email, which the add-on's manifest does not ask for: Apps Script throws, as here. */
+  getActiveUser() {
+    if (!this.gas.scopes.includes(EMAIL_SCOPE)) throw denied("Session.getActiveUser", EMAIL_SCOPE);
+    return new FakeUserObject(this.gas, this.gas.mode === "CUSTOM_FUNCTION" ? "" : this.gas.user.email);
+  }
+  getEffectiveUser() {
+    if (!this.gas.scopes.includes(EMAIL_SCOPE)) throw denied("Session.getEffectiveUser", EMAIL_SCOPE);
+    return new FakeUserObject(this.gas, this.gas.user.email);
+  }
+  getTemporaryActiveUserKey() {
+    return this.gas.user.key;
+  }
+  getScriptTimeZone() {
+    return "Europe/London";
+  }
+  getActiveUserLocale() {
+    return "en";
   }
 }
 
@@ -1191,7 +1682,21 @@ export class FakeSpreadsheetApp extends Fake {
   newConditionalFormatRule() {
     return new FakeConditionalFormatRuleBuilder(this.gas);
   }
+  newFilterCriteria() {
+    return new FakeFilterCriteriaBuilder(this.gas);
+  }
   flush() {}
+}
+
+/** Utilities, as far as the add-on might use it (sleep moves the fake's clock). */
+export class FakeUtilities extends Fake {
+  readonly klass = "Utilities";
+  sleep(ms: number) {
+    this.gas.advance(ms);
+  }
+  getUuid() {
+    return `uuid-${++this.gas.uuids}`;
+  }
 }
 
 // ---------------------------------------------------------------- the whole fake
@@ -1202,7 +1707,23 @@ export interface FakeOptions {
   htmlFiles?: Record<string, string>;
   /** Sheets to start with: name -> rows of values (strings parsed as if typed). */
   sheets?: Record<string, unknown[][]>;
+  /** The manifest's scopes (default: the add-on's appsscript.json). */
+  scopes?: string[];
+  costs?: Partial<CostModel>;
 }
+
+/** The add-on's own manifest scopes, read from its source so the fake cannot drift from it. */
+function manifestScopes(): string[] {
+  try {
+    return JSON.parse(readFileSync(`${__dirname}/../../sheets-addon/appsscript.json`, "utf8")).oauthScopes;
+  } catch {
+    return ["https://www.googleapis.com/auth/spreadsheets.currentonly", "https://www.googleapis.com/auth/script.container.ui"];
+  }
+}
+
+/** What a custom function may call: reads of the spreadsheet, no Ui, no writes. */
+const READ_ONLY = /^(get|is|has|can)/;
+const SPREADSHEET_OBJECTS = /^(Spreadsheet|Sheet|Range|RangeList|NamedRange|Filter|EmbeddedChart)$/;
 
 export class FakeGas {
   readonly calls = new CallLog();
@@ -1215,20 +1736,54 @@ export class FakeGas {
   dialogs: { title: string; html: string }[] = [];
   selection?: { sheet: string; a1: string };
   htmlFiles: Record<string, string>;
-  lockHeldElsewhere = false;
+  documentLock: LockState = "free";
+  scriptLock: LockState = "free";
+  /** Kept for older tests: the document lock held by someone else. */
+  get lockHeldElsewhere() {
+    return this.documentLock === "busy";
+  }
+  set lockHeldElsewhere(v: boolean) {
+    this.documentLock = v ? "busy" : "free";
+  }
   /** What getValues returns for a formula cell (the fake does not calculate); "" by default. */
   formulaValue?: (sheet: string, row: number, col: number, formula: string) => unknown;
   readonly SpreadsheetApp: FakeSpreadsheetApp;
   readonly HtmlService: FakeHtmlService;
   readonly LockService: FakeLockService;
+  readonly PropertiesService: FakePropertiesService;
+  readonly Session: FakeSession;
+  readonly Utilities: FakeUtilities;
+  readonly documentProperties: FakeProperties;
+  readonly scriptProperties: FakeProperties;
+  private readonly users = new Map<string, FakeProperties>();
+  scopes: string[];
+  costs: CostModel;
+  uuids = 0;
+
+  // ---- time and executions
+  /** ms on the fake's clock since it started; `now()` is the epoch time scripts see through Date.now. */
+  clock = 0;
+  /** 09:00 on 1 December 2026, London: the clock's zero. */
+  readonly clockBase = Date.UTC(2026, 11, 1, 9, 0, 0);
+  execution?: Execution;
+  readonly executions: Execution[] = [];
+  mode: AuthMode = "FULL";
+  user: FakeUser = { key: "tmp-key-asha", email: "asha.patel@example.nhs.uk" };
 
   constructor(opts: FakeOptions = {}) {
+    this.scopes = opts.scopes ?? manifestScopes();
+    this.costs = { ...APPS_SCRIPT_COSTS, ...opts.costs, heavy: { ...APPS_SCRIPT_COSTS.heavy, ...opts.costs?.heavy } };
     this.ss = new FakeSpreadsheet(this, opts.timeZone ?? "Europe/London");
     this.ui = new FakeUi(this);
     this.htmlFiles = opts.htmlFiles ?? {};
     this.SpreadsheetApp = new FakeSpreadsheetApp(this);
     this.HtmlService = new FakeHtmlService(this);
     this.LockService = new FakeLockService(this);
+    this.PropertiesService = new FakePropertiesService(this);
+    this.Session = new FakeSession(this);
+    this.Utilities = new FakeUtilities(this);
+    this.documentProperties = new FakeProperties(this, "document");
+    this.scriptProperties = new FakeProperties(this, "script");
     const start = opts.sheets ?? { Sheet1: [] };
     for (const [name, rows] of Object.entries(start)) {
       const sh = this.ss.insertSheet(name);
@@ -1237,7 +1792,97 @@ export class FakeGas {
       sh.maxCols = Math.max(sh.maxCols, ...rows.map((r) => r.length));
       rows.forEach((r, i) => r.forEach((v, j) => sh.write(i + 1, j + 1, v)));
     }
-    this.ss.active = this.ss.sheets[0];
+    this.ss.select(this.ss.sheets[0], [{ row: 1, col: 1, rows: 1, cols: 1 }]);
+    this.selection = undefined;
+  }
+
+  now(): number {
+    return this.clockBase + this.clock;
+  }
+  /** Moves the clock (a lock wait, Utilities.sleep, a person thinking between executions). */
+  advance(ms: number) {
+    this.clock += ms;
+  }
+
+  userProperties(key: string): FakeProperties {
+    let p = this.users.get(key);
+    if (!p) this.users.set(key, (p = new FakeProperties(this, `user:${key}`)));
+    return p;
+  }
+
+  /**
+   * One execution of a script function, as Apps Script runs it: its mode, its user, and its time limit. A call
+   * past the limit ends it (ExecutionKilled, whatever the script catches); so does a call the mode forbids
+   * only if the script lets the error escape.
+   */
+  execute<T>(fn: string, body: () => T, opts: { mode?: AuthMode; user?: FakeUser; limit?: number } = {}): T {
+    const mode = opts.mode ?? "FULL";
+    const limit = opts.limit ?? (mode === "CUSTOM_FUNCTION" || mode === "NONE" || mode === "LIMITED" ? CUSTOM_FUNCTION_LIMIT_MS : EXECUTION_LIMIT_MS);
+    const prev = { user: this.user, mode: this.mode, execution: this.execution };
+    const ex = new Execution(fn, mode, (opts.user ?? this.user).key, this.clock, limit);
+    this.executions.push(ex);
+    Object.assign(this, { execution: ex, mode, user: opts.user ?? this.user });
+    try {
+      const out = body();
+      if (ex.killed) throw new ExecutionKilled();
+      return out;
+    } catch (e) {
+      if (ex.killed) throw new ExecutionKilled();
+      throw e;
+    } finally {
+      ex.end = this.clock;
+      Object.assign(this, prev);
+    }
+  }
+
+  /** Before a counted call: is it allowed in this mode, and is the execution still alive? */
+  beforeCall(method: string, target: object) {
+    const ex = this.execution;
+    if (ex?.killed) throw new ExecutionKilled();
+    const [klass, name] = method.split(".");
+    if (this.mode === "NONE") {
+      // An add-on's onOpen in a file it has not been used in: menus only.
+      const ok = method === "SpreadsheetApp.getUi" || (klass === "Ui" && /^create(Addon)?Menu$/.test(name)) || klass === "Menu" || klass === "Utilities";
+      if (!ok) throw denied(method, "(none are granted in AuthMode.NONE)");
+    } else if (this.mode === "CUSTOM_FUNCTION") {
+      if (method === "SpreadsheetApp.getUi" || klass === "Ui") {
+        const e = new Error("Cannot call SpreadsheetApp.getUi() from this context.");
+        e.name = "Exception";
+        throw e;
+      }
+      if (SPREADSHEET_OBJECTS.test(klass) && !READ_ONLY.test(name)) throw denied(method, "a custom function may only read the spreadsheet");
+      if (klass === "SpreadsheetApp" && !READ_ONLY.test(name) && !/^new/.test(name)) throw denied(method, "a custom function may only read the spreadsheet");
+      if (klass === "Properties" && /^(set|delete)/.test(name) && (target as FakeProperties).store.startsWith("user:")) throw denied(method, "custom functions cannot set user properties");
+    }
+  }
+
+  /** After a counted call: charge the clock, count content reads, and end the execution if it is past its limit. */
+  afterCall(method: string, target: object, args: unknown[]) {
+    const c = this.costs;
+    const kind = callKind(method);
+    let cells = 0;
+    if (target instanceof FakeRange) cells = target.rect.rows * target.rect.cols;
+    else if (target instanceof FakeRangeList) cells = target.ranges.reduce((n, r) => n + r.rect.rows * r.rect.cols, 0);
+    let ms = kind === "builder" ? c.builder : kind === "service" ? c.service : c.call;
+    if (READ_CELLS.test(method)) ms += cells * c.readCell;
+    else if (WRITE_CELLS.test(method)) ms += cells * c.writeCell;
+    else if (FORMAT_CELLS.test(method)) ms += cells * c.formatCell;
+    else if (VALIDATION_CELLS.test(method)) ms += cells * c.validationCell;
+    else if (CLEAR_CELLS.test(method)) ms += cells * c.clearCell;
+    ms += c.heavy[method] ?? 0;
+    this.clock += ms * c.scale;
+    const ex = this.execution;
+    if (ex && READ_CELLS.test(method) && target instanceof FakeRange) {
+      let m = ex.reads.get(target.sheet);
+      if (!m) ex.reads.set(target.sheet, (m = new Map()));
+      const { row, col, rows, cols } = target.rect;
+      for (let r = row; r < row + rows; r++) for (let k = col; k < col + cols; k++) m.set(cellKey(r, k), (m.get(cellKey(r, k)) ?? 0) + 1);
+    }
+    if (ex && this.clock - ex.start > ex.limit) {
+      ex.killed = true;
+      throw new ExecutionKilled();
+    }
+    void args;
   }
 
   /** Globals for a node:vm context (or globalThis) running Apps Script code. */
@@ -1246,9 +1891,20 @@ export class FakeGas {
       SpreadsheetApp: wrap(this.SpreadsheetApp),
       HtmlService: wrap(this.HtmlService),
       LockService: wrap(this.LockService),
+      PropertiesService: wrap(this.PropertiesService),
+      Session: wrap(this.Session),
+      Utilities: wrap(this.Utilities),
+      ScriptApp: { AuthMode: { NONE: "NONE", LIMITED: "LIMITED", CUSTOM_FUNCTION: "CUSTOM_FUNCTION", FULL: "FULL" } },
       Charts: { ChartMergeStrategy: { MERGE_COLUMNS: "MERGE_COLUMNS", MERGE_ROWS: "MERGE_ROWS" }, ChartType: { LINE: "LINE" } },
       Logger: { log: () => undefined },
     };
+  }
+
+  /** A vm context running Apps Script code over this fake, its Date.now on the fake's clock. */
+  context(extra: Record<string, unknown> = {}): Record<string, any> {
+    const ctx = vmModule.createContext({ ...this.globals, console: { log() {}, info() {}, warn() {}, error() {} }, __pcnNow: () => this.now(), ...extra });
+    vmModule.runInContext("Date.now = function () { return __pcnNow(); };", ctx);
+    return ctx as Record<string, any>;
   }
 
   /** A sheet by name, for assertions (uncounted). */
@@ -1271,10 +1927,9 @@ export function createFakeGas(opts: FakeOptions = {}): FakeGas {
 
 /** Loads a built Code.js into a fresh node:vm context with the fake's globals; returns the context. */
 export async function loadCode(gas: FakeGas, codePath: string): Promise<Record<string, any>> {
-  const vm = await import("node:vm");
-  const ctx = vm.createContext({ ...gas.globals, console });
-  vm.runInContext(readFileSync(codePath, "utf8"), ctx, { filename: codePath });
-  return ctx as Record<string, any>;
+  const ctx = gas.context({ console });
+  vmModule.runInContext(readFileSync(codePath, "utf8"), ctx, { filename: codePath });
+  return ctx;
 }
 
 // ---------------------------------------------------------------- the built add-on
