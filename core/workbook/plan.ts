@@ -53,6 +53,22 @@ export interface ChartSpec {
   series: ChartSeries[];
 }
 
+/**
+ * How a sheet prints. Every sheet of ours gets one (landscape, fit to width, header rows repeated, a print area
+ * over what it holds); a spec may refine it (e.g. a page break before each practice's statement).
+ */
+export interface PrintSettings {
+  orientation: "landscape" | "portrait";
+  /** Fit every column on one page's width (pages run as long as the rows need). */
+  fitToWidth: boolean;
+  /** Rows 0..repeatRows-1 print at the top of every page. */
+  repeatRows?: number;
+  /** What prints; all the sheet holds when left out. */
+  area?: RangeRef;
+  /** 0-based rows that start a new page. */
+  rowBreaks?: number[];
+}
+
 export interface SheetPlan {
   /** Spec key, stable across versions (e.g. "partnerships"). */
   key: string;
@@ -74,6 +90,8 @@ export interface SheetPlan {
   /** List sheets become Excel tables where the host has them. */
   table?: { name: string; range: RangeRef };
   charts: ChartSpec[];
+  /** How the sheet prints (hosts apply it; a sheet without one keeps its print settings). */
+  print?: PrintSettings;
 }
 
 export interface NamedRange { name: string; sheet: string; range: RangeRef }

@@ -116,6 +116,8 @@ export interface SheetSpec {
   charts?: ChartSpec[];
   freeze?: { rows: number; cols: number };
   hidden?: boolean;
+  /** Print settings beyond the defaults every sheet gets (see PrintSettings in plan.ts). */
+  print?: Partial<import("./plan").PrintSettings>;
 }
 
 export const FORMATS = {
