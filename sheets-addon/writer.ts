@@ -94,9 +94,13 @@ class Estimator {
   }
 }
 
-/** Helper sheets first (dropdown lists and the meta sheet other builds read), then the plan's order. */
+/**
+ * Helper sheets first (dropdown lists; the meta sheet and the data store, as the whole build leaves them, which
+ * a later execution of it, planning only the sheets still to build, carries on from), then the plan's order.
+ */
+export const HELPER_ORDER = ["_lists", "_meta", "_data"];
 function buildOrder(plan: WritePlan): number[] {
-  const helper = (p: SheetPlan) => (p.key === "_lists" ? 0 : p.key === "_meta" ? 1 : 2);
+  const helper = (p: SheetPlan) => (HELPER_ORDER.includes(p.key) ? HELPER_ORDER.indexOf(p.key) : HELPER_ORDER.length);
   return plan.sheets.map((_, i) => i).sort((i, j) => helper(plan.sheets[i]) - helper(plan.sheets[j]) || i - j);
 }
 

@@ -98,6 +98,21 @@ describe("one execution where one will do", () => {
   });
 });
 
+describe("what a build leaves", () => {
+  it("a build of one sheet leaves what PCN_Meta remembers of the sheets it does not read, so Check register still sees every table", async () => {
+    const { gas, ctx } = boot();
+    const bridge = sidebar(gas, ctx);
+    await bridge.build({ year: YEAR, sheets: [], sample: true }, () => {});
+    const before = await bridge.checkRegister();
+    for (const sheet of ["Partnerships", "ARRS Workforce"]) expect(before.some((f) => f.sheet === sheet), sheet).toBe(true);
+    await bridge.build({ year: YEAR, sheets: ["funding"] }, () => {});
+    const last = builds(gas).at(-1)!;
+    // Funding's build reads Funding (and Practices' values), not the tables Check register looks at.
+    expect(last.cellsRead()).toBeLessThan(1000);
+    expect(await bridge.checkRegister()).toEqual(before);
+  });
+});
+
 describe("builds of any size", () => {
   it("a new build of the large network resumes across executions, none over Apps Script's limit, to the same workbook as one run", () => {
     // A host three times slower than the published figures: the build cannot fit one execution.
@@ -166,6 +181,14 @@ describe("builds of any size", () => {
     expect(firstRows(practices(after).cells)).toEqual(firstRows(practices(before.contents).cells));
     const elsewhere = (n: string[][]) => n.filter((x) => x[1] !== "Practices");
     expect(elsewhere(names(gas))).toEqual(elsewhere(before.names));
+    // PCN_Meta, written by every execution from a plan of the sheets still to build, still remembers every sheet's
+    // table as it is: only the Practices table's size (column E of its row) moves.
+    const meta = (c: ReturnType<typeof contents>) => {
+      const cells = c.find((x) => x.name === "PCN_Meta")!.cells.map((x) => JSON.parse(x) as [string, { value: unknown }]);
+      const row = cells.find(([at, v]) => at.endsWith(",2") && v.value === "practices")![0].split(",")[0];
+      return cells.filter(([at]) => at !== `${row},5`);
+    };
+    expect(meta(after)).toEqual(meta(before.contents));
   }, 120_000);
 });
 
