@@ -5,11 +5,11 @@
  * in as many executions as it takes; none passes Apps Script's 6-minute limit.
  */
 import { buildPlan, paneState, readWorkbookState, SHEETS } from "../core/workbook/build";
-import { readMeta } from "../core/workbook/engine";
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type PlanCell, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildRequest, HostState } from "../pane/bridge";
 import { pauseLease, releaseLease, takeLease } from "./lease";
+import { buildMemory } from "./memory";
 import { readForBuild } from "./read";
 import type { Properties, PropertiesServiceLike, RangeList, Range, Sheet, Spreadsheet, WriterApp } from "./surface";
 import { applyPlan, type ApplyProgress, type Resume } from "./writer";
@@ -33,8 +33,6 @@ export interface Marker {
   total: number;
   /** Sheets the build inserted and has not finished, by name. */
   created: string[];
-  /** Of those, the ones no earlier build had made (PCN_Meta lists them before they are finished). */
-  unbuilt?: string[];
   stopped?: Resume;
 }
 
@@ -156,32 +154,27 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         return !!sh && sh.getDataRange().isBlank();
       });
     }
-    const unbuiltBefore = (marker?.unbuilt ?? []).filter((n) => created.includes(n));
     const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today };
     const buildsCharts = !keys.length || keys.includes("kpiCharts");
     const read = readForBuild(ss, {
       options,
       keys: keys.length ? keys : "all",
       mask: new Set(created),
-      unbuilt: new Set(unbuiltBefore),
       valuesOf: ["practices", ...(buildsCharts ? ["kpis"] : [])],
     });
     const year = req.year || readWorkbookState(read.snapshot).workbookYear || undefined;
     const plan = buildPlan(read.snapshot, { ...options, year });
-    const inserting = plan.sheets.filter((p) => !read.sheets.has(p.name));
-    const toInsert = inserting.map((p) => p.name);
-    // What PCN_Meta said before this build wrote it (the unfinished ones it lists already taken out).
-    const before = readMeta(read.snapshot);
-    const unbuilt = [...unbuiltBefore, ...inserting.filter((p) => !before.sheets.some((m) => m.key === p.key)).map((p) => p.name)];
+    const toInsert = plan.sheets.filter((p) => !read.sheets.has(p.name)).map((p) => p.name);
     // Written before anything else, so an execution Apps Script ends mid-way is still known to the next.
     const total = live ? marker.total : plan.sheets.length;
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: plan.sheets.map((p) => p.key), total, created: [...created, ...toInsert], unbuilt, stopped: live ? marker.stopped : undefined } satisfies Marker));
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: plan.sheets.map((p) => p.key), total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined } satisfies Marker));
     const view = toInsert.length ? saveView(ss) : null;
     const res = applyPlan(ss, plan, opts.onProgress, {
       budget: { startedAt, limitMs: TIME_BUDGET_MS, hardMs: HARD_BUDGET_MS, now },
       created,
       resume: live ? marker.stopped : undefined,
       sheets: read.sheets,
+      memory: buildMemory(plan, read.snapshot),
     });
     if (view && res.inserted) restoreView(ss, view);
     const warnings = [...plan.warnings, ...res.warnings];
@@ -199,7 +192,7 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         state: { host: "sheets", ...paneState(afterPlan(read.snapshot, plan, names)) },
       };
     }
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: res.remaining, total, created: res.created, unbuilt: unbuilt.filter((n) => res.created.includes(n)), stopped: res.stopped } satisfies Marker));
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: res.remaining, total, created: res.created, stopped: res.stopped } satisfies Marker));
     pauseLease(lease, now);
     const next = plan.sheets.find((p) => p.key === res.remaining[0]);
     return {

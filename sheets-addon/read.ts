@@ -53,11 +53,6 @@ export interface BuildReadRequest {
   keys: string[] | "all";
   /** Sheets to leave out as if absent: this build inserted them and will fill them as new. */
   mask?: Set<string>;
-  /**
-   * Of those, the ones no build had made before this one: PCN_Meta lists them from the build's first execution,
-   * but until they are finished they are read as never built (so the sample, say, still goes into them).
-   */
-  unbuilt?: Set<string>;
   /** Keys whose sheets are read for their values only (the pane's practices, the KPIs a chart sheet lists). */
   valuesOf?: string[];
 }
@@ -92,11 +87,6 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
   readValues(META_SHEET);
   // The engine compares a data file with what the file last gave (and rewrites that store whole).
   if (req.options.data) readValues(DATA_SHEET);
-  const meta = snap.get(META_SHEET);
-  if (meta && req.unbuilt?.size) {
-    // Kept as a row (the sheet's extent is what the engine clears past), with a tag nothing reads.
-    meta.values = meta.values.map((r) => (r?.[0] === "sheet" && typeof r[2] === "string" && req.unbuilt!.has(r[2]) ? ["unfinished"] : r));
-  }
   const snapshot = (): WorkbookSnapshot => ({ sheets: entries.map((e) => snap.get(e.name)!) });
 
   // Which sheets are ours through the meta sheet; the rest may be recognised by their header rows.

@@ -727,8 +727,9 @@ export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta:
   return out;
 }
 
-/** A hidden sheet of ours, rewritten whole: rows past the new content are cleared in one range. */
-function hiddenSheet(key: string, name: string, snapshot: WorkbookSnapshot, rows: PlanCell[][], width: number): SheetPlan {
+/** A hidden sheet of ours, rewritten whole: rows past the new content are cleared in one range (exported for the
+ * Sheets host, which writes PCN_Meta and PCN_Data in stages when a build takes several executions). */
+export function hiddenSheet(key: string, name: string, snapshot: WorkbookSnapshot, rows: PlanCell[][], width: number): SheetPlan {
   const old = snapshot.sheets.find((s) => s.name === name);
   const p = emptySheetPlan(key, name, !old);
   p.hidden = true;
