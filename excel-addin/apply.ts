@@ -268,7 +268,6 @@ async function writePlan(
       tableOfOurs: ours.get(sp.name),
       supports,
       warnings,
-      budget,
       deferVisibility: !!opts.deferVisibility,
       hiddenNow: !!existed && (hostOf.get(sp.name.toLowerCase())?.visibility ?? "Visible") !== "Visible",
       dateShift,
@@ -450,29 +449,44 @@ async function prepare(reads: Read[], s: Syncer, budget: number): Promise<void> 
   }
 }
 
+/** Room under this is not worth cutting a write for (the cut costs a write's envelope). */
+const MIN_SPLIT_ROOM = 4 * OP_BYTES;
+
 /**
- * The steps in syncs: setup first, then every sheet's steps in order under the byte budget; charts where they fit
- * (any sync after the sheets exist, at most `chartCap` a sync); the last steps at the very end.
+ * The steps in syncs. Setup first; then the charts, `chartCap` a sync from the first (they may go in any sync once
+ * the sheets exist, and are few bytes but slow for Excel to make); then every sheet's steps in order, filling each
+ * sync's bytes up to the budget, a big matrix write cut where a sync is full (its rows go on in the next); the last
+ * steps at the very end. So a build takes about as many syncs as its bytes (or its charts) need, and no more.
  */
 export function pack(setup: Step[], bySheet: { steps: Step[] }[], last: Step[], budget: number, chartCap: number): Step[][] {
   const syncs: { steps: Step[]; bytes: number; charts: number; sheets: Set<string> }[] = [];
   const open = () => { const x = { steps: [] as Step[], bytes: 0, charts: 0, sheets: new Set<string>() }; syncs.push(x); return x; };
-  let cur = open();
-  const cost = (x: typeof cur, st: Step) => st.bytes + (st.sheet && !x.sheets.has(st.sheet) ? ASSERTION_BYTES : 0);
-  const put = (x: typeof cur, st: Step) => { x.bytes += cost(x, st); x.steps.push(st); if (st.sheet) x.sheets.add(st.sheet); x.charts += st.charts ?? 0; };
-  for (const st of setup) put(cur, st);
-  const charts: Step[] = [];
-  for (const { steps } of bySheet) {
-    for (const st of steps) {
-      if (st.kind === "chart") { charts.push(st); continue; }
-      if (cur.steps.length > 0 && cur.bytes + cost(cur, st) > budget) cur = open();
-      put(cur, st);
-    }
-  }
+  open();
+  const cost = (x: (typeof syncs)[number], st: Step) => st.bytes + (st.sheet && !x.sheets.has(st.sheet) ? ASSERTION_BYTES : 0);
+  const put = (x: (typeof syncs)[number], st: Step) => { x.bytes += cost(x, st); x.steps.push(st); if (st.sheet) x.sheets.add(st.sheet); x.charts += st.charts ?? 0; };
+  for (const st of setup) put(syncs[0], st);
+  const steps = bySheet.flatMap((x) => x.steps);
+  const charts = steps.filter((x) => x.kind === "chart");
+  // The charts spread over the syncs the bytes need anyway (fewer a sync, so none is slow), at most chartCap a sync.
+  const byBytes = Math.max(1, Math.ceil([...setup, ...steps, ...last].reduce((n, st) => n + st.bytes, 0) / budget));
+  const cap = Math.min(chartCap, Math.max(1, Math.ceil(charts.reduce((n, st) => n + (st.charts ?? 1), 0) / byBytes)));
   let i = 0;
   for (const st of charts) {
-    while (i < syncs.length && (syncs[i].charts + (st.charts ?? 1) > chartCap || syncs[i].bytes + cost(syncs[i], st) > budget)) i++;
-    put(i < syncs.length ? syncs[i] : open(), st);
+    while (i < syncs.length && (syncs[i].charts + (st.charts ?? 1) > cap || syncs[i].bytes + cost(syncs[i], st) > budget)) i++;
+    put(syncs[i] ?? open(), st);
+  }
+  // The rest in order, never going back to an earlier sync.
+  let k = 0;
+  for (let st of steps.filter((x) => x.kind !== "chart")) {
+    for (;;) {
+      const x = syncs[k] ?? open();
+      const room = budget - x.bytes - (st.sheet && !x.sheets.has(st.sheet) ? ASSERTION_BYTES : 0);
+      if (st.bytes <= room || x.steps.length === 0 && !st.split) { put(x, st); break; }
+      const parts = st.split && (room >= MIN_SPLIT_ROOM || x.steps.length === 0) ? st.split(Math.max(room, MIN_SPLIT_ROOM)) : null;
+      if (parts) { put(x, parts[0]); st = parts[1]; }
+      else if (x.steps.length === 0) { put(x, st); break; }
+      k++;
+    }
   }
   for (const st of last) {
     let x = syncs[syncs.length - 1];
