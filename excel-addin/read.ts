@@ -1,10 +1,12 @@
 /**
  * Reading the workbook: every sheet's values and formulas from A1 to the end of its used range, with what a
  * build needs to know besides (sheet ids and visibility, charts, names, tables, the date system, where the person
- * is), in ONE sync when the layout of the last read is known (the pane reads the workbook when it opens, so a
- * build usually is), else two. Responses are sized from the bytes the last read really took (or an estimate), cut
- * into row chunks under the budget, halved and retried when Excel still finds one too big, and a sheet Excel
- * answers `null` for (over 5 million cells) is read again in chunks.
+ * is), in ONE sync when the layout of the last read is known and fits a response (the pane reads the workbook when
+ * it opens, so a build usually has it), else two: the sheets, then their sizes with their first rows (which is all
+ * of most sheets). What is left goes in row chunks sized from the bytes the last read, or the rows before, really
+ * took, so no response passes the budget or the read time-out however long the cells are; a big workbook whose
+ * layout is known starts its chunks in the first sync. A chunk Excel still finds too big, or answers `null` for
+ * (over 5 million cells), is read again in halves.
  */
 import type { RangeRef, SheetSnapshot, SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
 import { isPayloadError } from "./errors";
