@@ -54,6 +54,11 @@ export interface Bridge {
   goTo(sheet: string, row: number, col?: number): Promise<void>;
   /** Fill the Rates and ARRS Rates sheets from a rates file's text (chosen in a local file picker; nothing leaves the machine). */
   loadRates?(fileText: string): Promise<RatesLoadResult>;
+  /**
+   * Freeze a period's money to practices as values in a statement sheet of its own, which no build ever
+   * rewrites (issue #12). `period` is a label the distribution sheet offers (e.g. "Q2 2026/27").
+   */
+  lockStatement?(period: string): Promise<{ sheet: string; warnings: string[] }>;
   /** Exercise every host assumption on a scratch sheet, write the pass/fail table into a new sheet, and return it. */
   runSelfTest?(): Promise<SelfTestReport>;
 }
