@@ -83,10 +83,10 @@ describe("one execution where one will do", () => {
     expect(more).toEqual([]);
     expect(only.killed).toBe(false);
     // Issue #13's target, at most 450 document calls, was met by the 2025/26 sample (17 sheets, 125 names: 435
-    // calls). The 2026/27 sample has 21 sheets and 150 names. Apps Script sets a name in one call
+    // calls). The 2026/27 sample has 20 sheets and 150 names. Apps Script sets a name in one call
     // (Spreadsheet.setNamedRange: no batch form under spreadsheets.currentonly) and column widths in one call per
     // run of equal widths (Sheet.setColumnWidths): those two follow the plan, whatever the writer does, and take
-    // 274 of the 546 calls. The rest is the writer's: held to 13 a sheet (it makes about 12.4: insert, values,
+    // 274 of the 546 calls. The rest is the writer's: held to 13 a sheet (it makes 13: insert, values,
     // formats, header styles, rules, freeze, filter, range fetches) and a dozen for the workbook (the read, the
     // view put back).
     const plan = buildPlan({ sheets: [] }, { year: YEAR, sample: true });
