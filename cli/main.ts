@@ -2,15 +2,13 @@
  * `npm run workbook -- [--out file.xlsx] [--year 2025/26] [--data network.json]`
  * Writes the PCN workbook offline. Rebuilding into an existing file keeps what people typed there.
  */
-import ExcelJS from "exceljs";
-import { existsSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PcnError } from "../core/errors";
 import { YEAR_LABELS } from "../core/rates/book";
 import { buildPlan } from "../core/workbook/build";
 import { validateNetwork, type NetworkData } from "../core/workbook/data";
-import { addCharts } from "./xlsxCharts";
-import { applyPlan, snapshotOf } from "./writer";
+import { readWorkbookFile, writeWorkbookFile } from "./workbookFile";
 
 export interface CliOptions { out: string; year?: string; data?: string; sample: boolean; quiet?: boolean; today?: string }
 
@@ -54,29 +52,13 @@ export async function writeWorkbook(o: CliOptions): Promise<{ file: string; warn
     data = v.data;
   }
   const out = resolve(o.out);
-  const wb = new ExcelJS.Workbook();
-  if (existsSync(out)) {
-    try { await wb.xlsx.readFile(out); } catch (e) { throw new PcnError(`${out} exists but could not be read as .xlsx (${(e as Error).message}); nothing was written.`); }
-    log(`Rebuilding ${out}: what you typed is kept.\n`);
-  } else {
-    wb.creator = "PCN Toolkit";
-  }
-  const plan = buildPlan(snapshotOf(wb), { year: o.year, data, sample: o.sample && !o.data, today: o.today });
+  const wb = readWorkbookFile(out);
+  if (wb.exists) log(`Rebuilding ${out}: what you typed is kept.\n`);
+  const plan = buildPlan(wb.snapshot, { year: o.year, data, sample: o.sample && !o.data, today: o.today });
   const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
   const big = cells > 50000; // a second or more: show progress
-  applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);
-  // exceljs stores formulas without results: ask every spreadsheet program to calculate them all on opening.
-  wb.calcProperties = { ...(wb.calcProperties ?? {}), fullCalcOnLoad: true };
-  if (big) log("\n  saving...\n");
-  let buf: Buffer = Buffer.from(await wb.xlsx.writeBuffer());
-  const charts = plan.sheets.flatMap((s) => s.charts.map((chart) => ({ sheet: s.name, chart })));
-  if (charts.length) buf = await addCharts(buf, charts);
-  // Write beside and rename, so a failure never leaves a half-written file.
-  const { mkdirSync } = await import("node:fs");
-  mkdirSync(resolve(out, ".."), { recursive: true });
-  const tmp = out + ".tmp";
-  writeFileSync(tmp, buf);
-  renameSync(tmp, out);
+  const progress = big ? (d: number, t: number, name: string) => log(d < t ? `\r  writing sheets ${d}/${t} ${name.padEnd(20)}` : "\n  saving...\n") : undefined;
+  await writeWorkbookFile(out, plan, wb, { progress, makeFolder: true });
   return { file: out, warnings: plan.warnings, sheets: plan.sheets.length };
 }
 
@@ -96,4 +78,4 @@ async function main() {
   }
 }
 
-if (process.argv[1] && /cli[\\/]main\.ts$/.test(process.argv[1])) void main();
+if (process.argv[1] && /cli[\\/]main\.(ts|cjs)$/.test(process.argv[1])) void main();
