@@ -228,6 +228,6 @@ describe("reading is bounded by what the file holds", () => {
     const p = stray.snapshot.sheets.find((s) => s.name === "Partnerships")!;
     expect(p.values[99999]).toEqual(["A stray note"]);
     const after = readWorkbookFile(at("stray-rebuilt.xlsx")).snapshot.sheets.find((s) => s.name === "Partnerships")!;
-    expect(after.values[99999]).toEqual(["A stray note"]);
+    expect(after.values[99999][0]).toBe("A stray note");
   });
 });
