@@ -14,7 +14,7 @@ vi.mock("node:fs", async (importOriginal) => {
   return {
     ...fs,
     writeSync: (...a: Parameters<typeof fs.writeSync>) => {
-      const len = (a[1] as Buffer).length;
+      const len = (a[1] as unknown as Buffer).length;
       if (faults.written + len > faults.writeAfter) throw err("ENOSPC");
       faults.written += len;
       return (fs.writeSync as (...x: unknown[]) => number)(...a);

@@ -218,57 +218,52 @@ export function relativeTarget(source: string, target: string): string {
 
 export interface Relationship { id: string; type: string; target: string; external: boolean }
 
-/** One .rels part: existing relationships kept verbatim, new ones appended, removed ones cut out. */
+/** One .rels part: existing relationships kept verbatim and in order, new ones appended, removed ones cut out. */
 export class Rels {
-  readonly list: Relationship[] = [];
-  private added: string[] = [];
-  private removedIds = new Set<string>();
+  private entries: (Relationship & { raw: string })[] = [];
   changed = false;
 
   constructor(readonly source: string, readonly path: string, private original: string | null) {
-    for (const m of (original ?? "").matchAll(/<(?:\w+:)?Relationship\s([^>]*?)\/?>/g)) {
+    for (const m of (original ?? "").matchAll(/<(?:\w+:)?Relationship\s([^>]*?)(?:\/>|>\s*<\/(?:\w+:)?Relationship>)/g)) {
       const at = attrs(m[1]);
       if (!at.Id) continue;
       const external = at.TargetMode === "External";
-      this.list.push({ id: at.Id, type: at.Type ?? "", target: external ? at.Target ?? "" : resolveTarget(source === "" ? "x" : source, at.Target ?? ""), external });
+      this.entries.push({ id: at.Id, type: at.Type ?? "", target: external ? at.Target ?? "" : resolveTarget(source === "" ? "x" : source, at.Target ?? ""), external, raw: m[0] });
     }
   }
 
+  get list(): readonly Relationship[] {
+    return this.entries;
+  }
+
   byId(id: string): Relationship | undefined {
-    return this.list.find((r) => r.id === id && !this.removedIds.has(r.id));
+    return this.entries.find((r) => r.id === id);
   }
 
   byType(type: string): Relationship[] {
-    return this.list.filter((r) => r.type === type && !this.removedIds.has(r.id));
+    return this.entries.filter((r) => r.type === type);
   }
 
-  /** Adds a relationship to an internal part (a package path); returns its id. */
+  /** Adds a relationship to an internal part (a package path) under the lowest free id (a rebuild that replaces ours gets the same ids). */
   add(type: string, targetPart: string): string {
-    let n = this.list.length + 1;
-    while (this.list.some((r) => r.id === `rId${n}`)) n++;
+    let n = 1;
+    while (this.entries.some((r) => r.id === `rId${n}`)) n++;
     const id = `rId${n}`;
-    this.list.push({ id, type, target: targetPart, external: false });
     const rel = this.source === "" ? targetPart : relativeTarget(this.source, targetPart);
-    this.added.push(`<Relationship Id="${id}" Type="${type}" Target="${xattr(rel)}"/>`);
+    this.entries.push({ id, type, target: targetPart, external: false, raw: `<Relationship Id="${id}" Type="${type}" Target="${xattr(rel)}"/>` });
     this.changed = true;
     return id;
   }
 
   remove(id: string): void {
-    this.removedIds.add(id);
-    this.changed = true;
+    const i = this.entries.findIndex((r) => r.id === id);
+    if (i >= 0) { this.entries.splice(i, 1); this.changed = true; }
   }
 
   xml(): string {
-    let base = this.original ?? `${XML_DECL}<Relationships xmlns="${NS.pkgRel}"></Relationships>`;
-    if (this.removedIds.size) {
-      base = base.replace(/<(?:\w+:)?Relationship\s([^>]*?)(?:\/>|>\s*<\/(?:\w+:)?Relationship>)/g, (whole, a: string) => (this.removedIds.has(attrs(a).Id) ? "" : whole));
-    }
-    const close = base.lastIndexOf("</");
-    if (close < 0 || !/<\/(?:\w+:)?Relationships>\s*$/.test(base)) {
-      return `${XML_DECL}<Relationships xmlns="${NS.pkgRel}">${this.added.join("")}</Relationships>`;
-    }
-    return base.slice(0, close) + this.added.join("") + base.slice(close);
+    const base = this.original && /<\/(?:\w+:)?Relationships>\s*$/.test(this.original) ? this.original : `${XML_DECL}<Relationships xmlns="${NS.pkgRel}"></Relationships>`;
+    const root = rootOf(base, "Relationships");
+    return base.slice(0, root.tagEnd) + this.entries.map((e) => e.raw).join("") + base.slice(root.close);
   }
 }
 

@@ -68,8 +68,13 @@ export function* sheetChunks(job: SheetJob): Generator<string> {
     const t = new Elements(ORDER);
     for (const k of tail) t.keep(k.name, el(k));
     if (plan.table) t.edit("autoFilter", (old) => autoFilter(p, old, plan.table!.range));
-    const priority = Math.max(0, ...[...xml.slice(sd.close).matchAll(/\bpriority="(\d+)"/g)].map((m) => Number(m[1])));
-    t.replaceAll("conditionalFormatting", (olds) => [...olds.map((o) => withoutOurRules(o, plan.conditionalFormats)).filter((o): o is string => !!o), ...cfs(p, plan.conditionalFormats, job.styles, priority + 1)]);
+    t.replaceAll("conditionalFormatting", (olds) => {
+      const theirs = olds.map((o) => withoutOurRules(o, plan.conditionalFormats)).filter((o): o is string => !!o);
+      // Ours come after theirs (and after any in extensions), numbered from what is left, so a rebuild repeats itself.
+      const ext = tail.filter((k) => k.name === "extLst").map(el).join("");
+      const priority = Math.max(0, ...[...(theirs.join("") + ext).matchAll(/\bpriority="(\d+)"/g)].map((m) => Number(m[1])));
+      return [...theirs, ...cfs(p, plan.conditionalFormats, job.styles, priority + 1)];
+    });
     t.edit("dataValidations", (old) => validations(p, old, plan.validations));
     if (job.drawingRid && !t.has("drawing")) t.add("drawing", `<${p}drawing r:id="${job.drawingRid}"${/xmlns:r=/.test(xml.slice(root.tagStart, root.tagEnd)) ? "" : ` xmlns:r="${NS.rel}"`}/>`);
     t.edit("extLst", (old) => (old ? withoutOurX14Validations(old) : undefined));
