@@ -1,4 +1,4 @@
-// `npm test`: generate, build both hosts (tests load the built artifacts), run the whole suite, and end with
+// `npm test`: generate, build both hosts and the offline command (tests load the built artifacts), run the whole suite, and end with
 // one line "N passed, N failed" for CI.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
@@ -8,6 +8,7 @@ const bin = (n) => `node_modules/.bin/${n}`;
 
 let status = run(bin("tsx"), ["scripts/gen-functions.ts"]);
 if (status === 0) status = run(bin("webpack"), ["--mode", "production"]);
+if (status === 0) status = run(process.execPath, ["scripts/build-cli.mjs"]);
 if (status !== 0) {
   console.log("\nThe build failed, so no test ran.\n0 passed, 1 failed");
   process.exit(status);

@@ -4,12 +4,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { largeNetwork } from "../core/workbook/sample";
 
 const root = resolve(__dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "pcn-cli-"));
-const run = (...args: string[]) => spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "cli/main.ts"), ...args], { cwd: root, encoding: "utf8" });
+// The pre-built command, as `npm run workbook` runs it (built here if the sources are newer).
+let cli = "";
+beforeAll(async () => { cli = await ((await import(join(root, "scripts", "build-cli.mjs"))) as { ensureCli(): Promise<string> }).ensureCli(); });
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: "utf8" });
 
 describe("npm run workbook", () => {
   it("writes the sample workbook and says where it is", () => {

@@ -14,6 +14,7 @@ import { edit, rebuild, snapshotOf } from "./offline";
 const today = "2026-03-01";
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 const SPARKLINES = `<ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:sparklineGroups xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:sparklineGroup displayEmptyCellsAs="gap"><x14:colorSeries rgb="FF376092"/><x14:sparklines><x14:sparkline><xm:f>KPIs!K2:V2</xm:f><xm:sqref>Z2</xm:sqref></x14:sparkline></x14:sparklines></x14:sparklineGroup></x14:sparklineGroups></ext>`;
+const FILTER = `<filterColumn colId="2"><filters><filter val="Memorandum of understanding"/></filters></filterColumn>`;
 const CUSTOM = `<?xml version="1.0" encoding="UTF-8"?><theirs xmlns="urn:example:their-add-in"><setting name="colour">teal</setting></theirs>`;
 
 /** Adds raw XML as Excel would: a sparkline group in a sheet's extensions, and a part of an add-in's own. */
@@ -27,6 +28,9 @@ function excelExtras(file: Buffer): Promise<Buffer> {
     const ext = xml.includes("<extLst>") ? xml.replace("</extLst>", `${SPARKLINES}</extLst>`) : xml.slice(0, at) + `<extLst>${SPARKLINES}</extLst>` + xml.slice(at);
     pkg.write(part, ext);
   }
+  // A filter a person set on our table (Excel keeps its criteria inside the autoFilter element).
+  const pPart = sheets.find((s) => s.name === "Partnerships")!.part;
+  pkg.write(pPart, pkg.text(pPart).replace(/<autoFilter ref="([^"]+)"\/>/, `<autoFilter ref="$1">${FILTER}</autoFilter>`));
   pkg.write("xl/theirAddIn/settings.xml", CUSTOM);
   pkg.rels("xl/workbook.xml").add("urn:example:their-add-in/settings", "xl/theirAddIn/settings.xml");
   pkg.contentTypes().override("xl/theirAddIn/settings.xml", "application/xml");
@@ -55,6 +59,8 @@ beforeAll(async () => {
     p.getCell("B3").note = "Their note on a partner";
     p.properties.tabColor = { argb: "FF00B050" };
     p.getRow(8).hidden = true;
+    p.getColumn(5).hidden = true;
+    p.pageSetup = { ...p.pageSetup, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 } as ExcelJS.PageSetup;
     const own = wb.addWorksheet("Budget notes", { properties: { tabColor: { argb: "FFFF0000" } } });
     own.getCell("A1").value = "Quarter";
     own.getCell("B1").value = "Spend";
@@ -113,7 +119,7 @@ describe("in our own sheets, what the person set stays", () => {
     return pkg.text(listSheets(pkg, "xl/workbook.xml").find((s) => s.name === sheet)!.part);
   };
 
-  it("frozen panes, a column width, number formats, their conditional format, validation, merge, link, note, tab colour and hidden row", () => {
+  it("frozen panes, widths, hidden rows and columns, number formats, their conditional format, validation, merge, link, note, tab colour, print settings, filter", () => {
     const x = part(once, "Partnerships");
     expect(x).toMatch(/<pane xSplit="1" ySplit="2"[^>]*state="frozen"/);
     expect(x).toMatch(/<col min="2" max="2" width="50"/);
@@ -124,6 +130,9 @@ describe("in our own sheets, what the person set stays", () => {
     expect(x).toMatch(/<legacyDrawing r:id="rId\d+"\/>/);
     expect(x).toMatch(/<tabColor rgb="FF00B050"\/>/);
     expect(x).toMatch(/<row r="8"[^>]*hidden="1"/);
+    expect(x).toMatch(/<col min="5" max="5"[^>]*hidden="1"/);
+    expect(x).toMatch(/<pageSetup [^>]*orientation="landscape"/);
+    expect(x).toMatch(new RegExp(`<autoFilter ref="A1:[A-Z]+\\d+">${FILTER}</autoFilter>`));
     // Ours are still there too: our validation, our conditional formats, and our formulas in every row.
     expect(x).toMatch(/errorTitle="PCN Toolkit"/);
     expect((x.match(/<conditionalFormatting /g) ?? []).length).toBeGreaterThan(1);
