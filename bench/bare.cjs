@@ -40,38 +40,32 @@ function value(v) {
   return v;
 }
 
+/** Writes sheet i's rows into a worksheet (committing each row for the streaming writer). */
+function fill(ws, i, commit) {
+  const { formats } = sheets[i];
+  for (const [r, cells] of rows(i)) {
+    const row = ws.getRow(r + 1);
+    for (const [c, v, f] of cells) {
+      const cell = row.getCell(c + 1);
+      cell.value = value(v);
+      if (f >= 0) cell.numFmt = formats[f];
+    }
+    if (commit) row.commit();
+  }
+}
+
 (async () => {
   if (mode === "stream") {
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: out, useStyles: true, useSharedStrings: true });
     for (let i = 0; i < sheets.length; i++) {
-      const { name, formats } = sheets[i];
-      const ws = wb.addWorksheet(name);
-      for (const [r, cells] of rows(i)) {
-        const row = ws.getRow(r + 1);
-        for (const [c, v, f] of cells) {
-          const cell = row.getCell(c + 1);
-          cell.value = value(v);
-          if (f >= 0) cell.numFmt = formats[f];
-        }
-        row.commit();
-      }
+      const ws = wb.addWorksheet(sheets[i].name);
+      fill(ws, i, true);
       await ws.commit();
     }
     await wb.commit();
   } else {
     const wb = new ExcelJS.Workbook();
-    for (let i = 0; i < sheets.length; i++) {
-      const { name, formats } = sheets[i];
-      const ws = wb.addWorksheet(name);
-      for (const [r, cells] of rows(i)) {
-        const row = ws.getRow(r + 1);
-        for (const [c, v, f] of cells) {
-          const cell = row.getCell(c + 1);
-          cell.value = value(v);
-          if (f >= 0) cell.numFmt = formats[f];
-        }
-      }
-    }
+    for (let i = 0; i < sheets.length; i++) fill(wb.addWorksheet(sheets[i].name), i, false);
     await wb.xlsx.writeFile(out);
   }
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -304,5 +304,5 @@ describe("rollback through the bridge, real sample plan", () => {
       }
     }
     expect([...outcomes].sort()).toEqual(["built", "finish", "read", "start"]);
-  });
+  }, 240_000); // every sync of a full rebuild, failed and hung in turn: slow on a loaded machine, never a timing assertion
 });

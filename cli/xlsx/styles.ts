@@ -129,7 +129,8 @@ export class Styles {
 
   private isDefaultFill(id: number): boolean {
     const f = this.items.get("fills")![id];
-    return f === undefined || !/patternType="(?!none|gray125)/.test(f);
+    // No fill, or the two reserved ones; a pattern or gradient a person chose is theirs.
+    return f === undefined || (!/gradientFill/.test(f) && !/patternType="(?!none"|gray125")/.test(f));
   }
 
   /** The cell format for a cell whose style is `base`, with a plan's look layered under what is there. */

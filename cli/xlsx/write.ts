@@ -12,6 +12,7 @@ import { sheetChunks } from "./sheet";
 import { BASE_STYLES } from "./styles";
 import { attrs, childrenOf, rawAttr, rootOf, setAttr, unescapeXstring, xattr, xtext } from "./xml";
 import type { WorkbookSnapshot } from "../../core/workbook/plan";
+import THEME from "exceljs/lib/xlsx/xml/theme1.js";
 
 export interface ApplyProgress { (done: number, total: number, sheet: string): void }
 
@@ -19,13 +20,15 @@ export interface ApplyProgress { (done: number, total: number, sheet: string): v
 export function newPackage(now = new Date()): Package {
   const created = now.toISOString().replace(/\.\d+Z$/, "Z");
   return Package.create(new Map([
-    ["[Content_Types].xml", `${XML_DECL}<Types xmlns="${NS.ct}"><Default Extension="rels" ContentType="${CT.rels}"/><Default Extension="xml" ContentType="${CT.xml}"/><Override PartName="/xl/workbook.xml" ContentType="${CT.workbook}"/><Override PartName="/xl/styles.xml" ContentType="${CT.styles}"/><Override PartName="/docProps/core.xml" ContentType="${CT.coreProps}"/><Override PartName="/docProps/app.xml" ContentType="${CT.extendedProps}"/></Types>`],
+    ["[Content_Types].xml", `${XML_DECL}<Types xmlns="${NS.ct}"><Default Extension="rels" ContentType="${CT.rels}"/><Default Extension="xml" ContentType="${CT.xml}"/><Override PartName="/xl/workbook.xml" ContentType="${CT.workbook}"/><Override PartName="/xl/styles.xml" ContentType="${CT.styles}"/><Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/><Override PartName="/docProps/core.xml" ContentType="${CT.coreProps}"/><Override PartName="/docProps/app.xml" ContentType="${CT.extendedProps}"/></Types>`],
     ["_rels/.rels", `${XML_DECL}<Relationships xmlns="${NS.pkgRel}"><Relationship Id="rId1" Type="${REL.officeDocument}" Target="xl/workbook.xml"/><Relationship Id="rId2" Type="${REL.coreProps}" Target="docProps/core.xml"/><Relationship Id="rId3" Type="${REL.extendedProps}" Target="docProps/app.xml"/></Relationships>`],
     ["docProps/app.xml", `${XML_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>PCN Toolkit</Application></Properties>`],
     ["docProps/core.xml", `${XML_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>PCN Toolkit</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">${created}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">${created}</dcterms:modified></cp:coreProperties>`],
-    ["xl/workbook.xml", `${XML_DECL}<workbook xmlns="${NS.main}" xmlns:r="${NS.rel}"><workbookPr/><bookViews><workbookView/></bookViews><sheets></sheets><calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>`],
-    ["xl/_rels/workbook.xml.rels", `${XML_DECL}<Relationships xmlns="${NS.pkgRel}"><Relationship Id="rId1" Type="${REL.styles}" Target="styles.xml"/></Relationships>`],
+    ["xl/workbook.xml", `${XML_DECL}<workbook xmlns="${NS.main}" xmlns:r="${NS.rel}"><workbookPr/><bookViews><workbookView xWindow="0" yWindow="0" windowWidth="28800" windowHeight="15600"/></bookViews><sheets></sheets><calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>`],
+    ["xl/_rels/workbook.xml.rels", `${XML_DECL}<Relationships xmlns="${NS.pkgRel}"><Relationship Id="rId1" Type="${REL.styles}" Target="styles.xml"/><Relationship Id="rId2" Type="${REL.theme}" Target="theme/theme1.xml"/></Relationships>`],
     ["xl/styles.xml", BASE_STYLES],
+    // Office's default theme (as exceljs ships it): Excel's defaults for fonts and colours in a new workbook.
+    ["xl/theme/theme1.xml", THEME],
   ]));
 }
 
