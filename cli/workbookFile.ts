@@ -114,7 +114,8 @@ const TMP = /^\.(.+)\.(\d+)\.[0-9a-f]+\.pcn-tmp$/;
 /**
  * Writes the plan into `path` atomically: a temporary file in the same folder, flushed to disk, then renamed
  * over the old one (and the folder flushed). Interrupted at any moment, `path` holds either the old workbook or
- * the new one, never a mixture; a failure removes the temporary file.
+ * the new one, never a mixture; a failure removes the temporary file. The plan's cells are released as each
+ * sheet is written (its names, warnings and sheet list stay), and `from` can be written only once.
  */
 export async function writeWorkbookFile(path: string, plan: WritePlan, from: OpenedWorkbook, opts: WriteOptions = {}): Promise<void> {
   const { progress } = opts;

@@ -15,6 +15,9 @@ const today = "2026-03-01";
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 const SPARKLINES = `<ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:sparklineGroups xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:sparklineGroup displayEmptyCellsAs="gap"><x14:colorSeries rgb="FF376092"/><x14:sparklines><x14:sparkline><xm:f>KPIs!K2:V2</xm:f><xm:sqref>Z2</xm:sqref></x14:sparkline></x14:sparklines></x14:sparklineGroup></x14:sparklineGroups></ext>`;
 const FILTER = `<filterColumn colId="2"><filters><filter val="Memorandum of understanding"/></filters></filterColumn>`;
+// Excel 2010+ moves list validations that point at another sheet into an extension when it saves: ours there
+// (error title "PCN Toolkit") are replaced like the others, a person's stay.
+const X14_VALIDATIONS = (ours: boolean) => `<ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="${ours ? 2 : 1}" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">${ours ? `<x14:dataValidation type="list" allowBlank="1" showErrorMessage="1" errorTitle="PCN Toolkit" error="Choose a value from Practices."><x14:formula1><xm:f>Practices!$A$2:$A$17</xm:f></x14:formula1><xm:sqref>BI2:BI9</xm:sqref></x14:dataValidation>` : ""}<x14:dataValidation type="list" allowBlank="1" errorTitle="Theirs x14"><x14:formula1><xm:f>'Budget notes'!$A$2:$A$5</xm:f></x14:formula1><xm:sqref>BM2:BM9</xm:sqref></x14:dataValidation></x14:dataValidations></ext>`;
 const CUSTOM = `<?xml version="1.0" encoding="UTF-8"?><theirs xmlns="urn:example:their-add-in"><setting name="colour">teal</setting></theirs>`;
 
 /** Adds raw XML as Excel would: a sparkline group in a sheet's extensions, and a part of an add-in's own. */
@@ -30,7 +33,9 @@ function excelExtras(file: Buffer): Promise<Buffer> {
   }
   // A filter a person set on our table (Excel keeps its criteria inside the autoFilter element).
   const pPart = sheets.find((s) => s.name === "Partnerships")!.part;
-  pkg.write(pPart, pkg.text(pPart).replace(/<autoFilter ref="([^"]+)"\/>/, `<autoFilter ref="$1">${FILTER}</autoFilter>`));
+  let px = pkg.text(pPart).replace(/<autoFilter ref="([^"]+)"\/>/, `<autoFilter ref="$1">${FILTER}</autoFilter>`);
+  px = px.includes("<extLst>") ? px.replace("</extLst>", `${X14_VALIDATIONS(true)}</extLst>`) : px.replace("</worksheet>", `<extLst>${X14_VALIDATIONS(true)}</extLst></worksheet>`);
+  pkg.write(pPart, px);
   pkg.write("xl/theirAddIn/settings.xml", CUSTOM);
   pkg.rels("xl/workbook.xml").add("urn:example:their-add-in/settings", "xl/theirAddIn/settings.xml");
   pkg.contentTypes().override("xl/theirAddIn/settings.xml", "application/xml");
@@ -143,6 +148,12 @@ describe("in our own sheets, what the person set stays", () => {
     const k2 = /<c r="K2" s="(\d+)"/.exec(x)![1];
     const xf = [...styles.slice(styles.indexOf("<cellXfs")).matchAll(/<xf [^>]*?numFmtId="(\d+)"/g)][Number(k2)][1];
     expect(xf).toBe("2"); // "0.00"
+  });
+
+  it("validations in an extension: ours are replaced (never doubled), a person's stay exactly", () => {
+    expect(part(before, "Partnerships")).toContain(X14_VALIDATIONS(true));
+    expect(part(once, "Partnerships")).toContain(X14_VALIDATIONS(false));
+    expect(part(twice, "Partnerships")).toContain(X14_VALIDATIONS(false));
   });
 
   it("sparklines in our sheet's extensions stay exactly as Excel wrote them", () => {

@@ -323,7 +323,7 @@ function validationXml(p: string, v: ValidationRule, sqref: string): string | nu
 function withoutOurX14Validations(extLst: string): string | undefined {
   if (extLst.indexOf(OUR_VALIDATION_TITLE) < 0) return extLst;
   let out = extLst.replace(/<(\w+:)?dataValidation\b[^>]*?(?:\/>|>[\s\S]*?<\/\1dataValidation>)/g, (dv) => (/errorTitle="PCN Toolkit"/.test(dv.slice(0, dv.indexOf(">"))) ? "" : dv));
-  out = out.replace(/<(\w+:)?dataValidations\b([^>]*)>([\s\S]*?)<\/\1dataValidations>/g, (whole, pre: string | undefined, a: string, inner: string) => {
+  out = out.replace(/<(\w+:)?dataValidations\b([^>]*)>([\s\S]*?)<\/\1dataValidations>/g, (_, pre: string | undefined, a: string, inner: string) => {
     const n = (inner.match(/<(\w+:)?dataValidation\b/g) ?? []).length;
     return n ? `<${pre ?? ""}dataValidations${setAttr(a, "count", String(n))}>${inner}</${pre ?? ""}dataValidations>` : "";
   });

@@ -4,10 +4,10 @@
  * types that tie them together change; every other part of the file is copied byte for byte.
  */
 import { PcnError } from "../../core/errors";
-import { a1, quoteSheet, type PlanCell, type WritePlan } from "../../core/workbook/plan";
+import { a1, type PlanCell, type WritePlan } from "../../core/workbook/plan";
 import { placeCharts } from "./charts";
 import { CT, NS, Package, REL, XML_DECL, type SheetEntry } from "./package";
-import { openBook, type Book } from "./read";
+import type { Book } from "./read";
 import { sheetChunks } from "./sheet";
 import { BASE_STYLES } from "./styles";
 import { attrs, childrenOf, rawAttr, rootOf, setAttr, unescapeXstring, xattr, xtext } from "./xml";
@@ -197,4 +197,3 @@ function editCalc(wb: string): string {
   return wb.slice(0, at) + `<${p}calcPr fullCalcOnLoad="1"/>` + wb.slice(at);
 }
 
-export { openBook, quoteSheet };

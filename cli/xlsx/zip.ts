@@ -3,7 +3,7 @@
  * copied as their original compressed bytes (byte for byte, no re-deflating), and parts we write are
  * deflated as they are produced (a sheet's XML never has to exist as one string).
  */
-import { crc32, createDeflateRaw, inflateRawSync, constants } from "node:zlib";
+import { crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
 import { PcnError } from "../../core/errors";
 
 export interface ZipEntry {
@@ -270,4 +270,3 @@ export class ZipWriter {
   }
 }
 
-export { constants as zlibConstants };
