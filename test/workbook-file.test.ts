@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readWorkbookBuffer, readWorkbookFile, writeWorkbookFile } from "../cli/workbookFile";
 import { PcnError } from "../core/errors";
 import { buildPlan } from "../core/workbook/build";
-import { largeNetwork } from "../core/workbook/sample";
 import { disposeLibreOffice } from "./engines/libreoffice";
 import { libreOffice } from "./engines/libreofficeEdits";
 import { rebuild } from "./offline";
@@ -106,10 +105,8 @@ describe("killing the command at random moments", () => {
   it("50 rebuilds, each killed at a random moment, never leave an unreadable workbook", async () => {
     const sub = join(dir, "kill");
     mkdirSync(sub);
-    const data = join(sub, "network.json");
-    writeFileSync(data, JSON.stringify(largeNetwork(0.1)));
     const out = join(sub, "wb.xlsx");
-    const args = [cli, "--out", out, "--data", data, "--quiet"];
+    const args = [cli, "--out", out, "--quiet"];
     expect(spawnSync(process.execPath, args, { cwd: root }).status).toBe(0);
     const reference = readWorkbookFile(out).snapshot.sheets.map((s) => s.name);
     /** Runs the command; `pick(writing)` says when to kill it: ms after the start, then ms after its temporary file appeared. */
