@@ -76,16 +76,33 @@ export function attrs(s: string): Record<string, string> {
   return out;
 }
 
-/** One attribute's raw (still escaped) value from a start tag's attribute text, or undefined. */
+const attrRes = new Map<string, RegExp>();
+
+/** One attribute's raw (still escaped) value from a start tag's attribute text, or undefined. Called per cell: kept cheap. */
 export function rawAttr(tagAttrs: string, name: string): string | undefined {
-  const re = new RegExp(`(?:^|\\s)${name.replace(/[.:]/g, "\\$&")}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`);
+  const key = name + "=";
+  for (let i = tagAttrs.indexOf(key); i >= 0; i = tagAttrs.indexOf(key, i + 1)) {
+    const before = i === 0 ? 32 : tagAttrs.charCodeAt(i - 1);
+    const q = tagAttrs[i + key.length];
+    if ((before === 32 || before === 9 || before === 10 || before === 13) && (q === '"' || q === "'")) {
+      const end = tagAttrs.indexOf(q, i + key.length + 1);
+      return tagAttrs.slice(i + key.length + 1, end < 0 ? undefined : end);
+    }
+  }
+  // Spaces around "=" are allowed, if rare.
+  if (tagAttrs.indexOf(name) < 0) return undefined;
+  let re = attrRes.get(name);
+  if (!re) { re = new RegExp(`(?:^|\\s)${name.replace(/[.:]/g, "\\$&")}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`); attrRes.set(name, re); }
   const m = re.exec(tagAttrs);
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
+const setRes = new Map<string, RegExp>();
+
 /** Sets (or with `value` undefined removes) one attribute in a start tag's attribute text. `value` is raw (escaped). */
 export function setAttr(tagAttrs: string, name: string, value: string | undefined): string {
-  const re = new RegExp(`(\\s)${name.replace(/[.:]/g, "\\$&")}\\s*=\\s*(?:"[^"]*"|'[^']*')`);
+  let re = setRes.get(name);
+  if (!re) { re = new RegExp(`(\\s)${name.replace(/[.:]/g, "\\$&")}\\s*=\\s*(?:"[^"]*"|'[^']*')`); setRes.set(name, re); }
   if (re.test(tagAttrs)) return value === undefined ? tagAttrs.replace(re, "") : tagAttrs.replace(re, `$1${name}="${value}"`);
   return value === undefined ? tagAttrs : `${tagAttrs} ${name}="${value}"`;
 }
