@@ -71,6 +71,13 @@ export async function disposeLibreOffice(): Promise<void> {
   profileDir = undefined;
 }
 
+/** Runs soffice with this worker's profile (serialised: one profile serves one soffice at a time). */
+export function withSoffice<T>(fn: (profileUrl: string, run: (args: string[], timeoutMs: number) => Promise<{ code: number | null; out: string }>) => Promise<T>): Promise<T> {
+  const job = queue.then(() => fn(pathToFileURL(profile()).href, run));
+  queue = job.catch(() => undefined);
+  return job;
+}
+
 function run(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     // C.UTF-8 keeps non-ASCII sheet names intact in output file names.
