@@ -117,7 +117,7 @@ function records(values: Record<string, LoValue[][]>, sheet: string) {
 async function recalc(wb: TestWorkbook, name: string) {
   const file = join(dir, `${name}.xlsx`);
   writeFileSync(file, wb.file!);
-  const lo = await recalcXlsxRaw(file);
+  const lo = await recalcXlsxRaw(file, { today });
   const errors = Object.entries(lo).flatMap(([s, rows]) => rows.flatMap((r, i) => r.flatMap((v, j) => (v && typeof v === "object" ? [`${s}!R${i + 1}C${j + 1}`] : []))));
   const cells = computeWorkbook(snapOf(lo), today);
   const diffs = cells.filter((c) => !same(lo[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: ${JSON.stringify(lo[c.sheet]?.[c.row]?.[c.col])} vs ${JSON.stringify(c.value)}`);

@@ -33,6 +33,8 @@ export class Styles {
   private fillIndex = new Map<string, number>();
   private dxfIndex = new Map<string, number>();
   private memo = new Map<string, number>();
+  /** Format ids of the codes the plan writes (see ourFormats). */
+  private ours = new Set<number>();
 
   constructor(private xml: string) {
     const root = rootOf(xml, "styleSheet");
@@ -67,6 +69,19 @@ export class Styles {
     this.xfs[i] = xf;
     const k = canon(raw);
     if (!this.xfIndex.has(k)) this.xfIndex.set(k, i);
+  }
+
+  /**
+   * The number formats a plan writes. A cell we write or style whose format is one of these takes the plan's
+   * (the format was ours, e.g. a date format left where a column moved); any other format a cell has is a
+   * person's, and stays.
+   */
+  ourFormats(codes: Iterable<string>): void {
+    const wanted = new Set(codes);
+    this.ours.clear();
+    for (const [code, id] of Object.entries(BUILTIN_FORMATS)) if (wanted.has(code) && id !== 0) this.ours.add(id);
+    for (const [id, code] of this.numFmts) if (wanted.has(code)) this.ours.add(id);
+    this.memo.clear();
   }
 
   get count(): number {
@@ -127,9 +142,9 @@ export class Styles {
     let tag = xf.raw.slice(xf.raw.indexOf("xf") + 2, selfClosing ? startEnd - 1 : startEnd);
     let inner = selfClosing ? "" : xf.raw.slice(startEnd + 1, xf.raw.lastIndexOf("</"));
     let changed = false;
-    if (look.numFmt !== undefined && xf.numFmtId === 0) {
+    if (look.numFmt !== undefined && (xf.numFmtId === 0 || this.ours.has(xf.numFmtId))) {
       const id = this.numFmtId(look.numFmt);
-      if (id !== 0) { tag = setAttr(setAttr(tag, "numFmtId", String(id)), "applyNumberFormat", "1"); changed = true; }
+      if (id !== xf.numFmtId) { tag = setAttr(setAttr(tag, "numFmtId", String(id)), "applyNumberFormat", "1"); changed = true; }
     }
     if ((look.bold || look.italic || look.fontColor) && xf.fontId === 0) {
       const font0 = this.items.get("fonts")![0] ?? `<${p}font><${p}sz val="11"/><${p}name val="Calibri"/></${p}font>`;

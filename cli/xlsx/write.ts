@@ -79,7 +79,9 @@ export function applyPlan(book: Book, plan: WritePlan, snapshot: WorkbookSnapsho
     { date1904: book.date1904, isText: cellText, sheetNames: new Set(book.sheets.map((s) => s.name)) },
   );
 
-  // 3. Sheets, produced when the package is written.
+  // 3. Sheets, produced when the package is written. A number format the plan writes anywhere is ours: where
+  // one of our cells holds it, it is left from an earlier build (perhaps of a column since moved), not typed.
+  book.styles.ourFormats(plan.sheets.flatMap((sp) => sp.formats.map((f) => f.format)));
   plan.sheets.forEach((sp, i) => {
     const { entry, created } = entries.get(sp.name)!;
     const part = entry.part;

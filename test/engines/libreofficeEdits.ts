@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { withSoffice } from "./libreoffice";
+import { withSoffice, type LoOptions } from "./libreoffice";
 
 export type LoEdit =
   | { op: "deleteRows"; sheet: string; row: number; count?: number }
@@ -437,7 +437,7 @@ export function basicProgram(jobs: LoJob[], resultFile: string): string {
 }
 
 /** Runs the jobs in one soffice start; see the file comment. */
-export async function libreOffice(jobs: LoJob[], { timeoutMs = 180_000 } = {}): Promise<LoResult[]> {
+export async function libreOffice(jobs: LoJob[], { timeoutMs = 180_000, today }: LoOptions = {}): Promise<LoResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "pcn-lo-edit-"));
   const resultFile = join(dir, "results.txt");
   const code = basicProgram(jobs, resultFile);
@@ -449,7 +449,7 @@ export async function libreOffice(jobs: LoJob[], { timeoutMs = 180_000 } = {}): 
       // A new profile is filled in on first start (which would overwrite our module): start it once first.
       if (!existsSync(join(std, "script.xlb"))) await run([`-env:UserInstallation=${profileUrl}`, "--headless", "--norestore", "--terminate_after_init"], timeoutMs);
       writeFileSync(join(std, "Module1.xba"), moduleXml(code));
-      const r = await run([`-env:UserInstallation=${profileUrl}`, "--headless", "--norestore", "macro:///Standard.Module1.Main"], timeoutMs);
+      const r = await run([`-env:UserInstallation=${profileUrl}`, "--headless", "--norestore", "macro:///Standard.Module1.Main"], timeoutMs, today);
       if (!existsSync(resultFile)) throw new Error(`LibreOffice ran no macro (exit ${r.code}):\n${r.out}`);
     });
     const text = readFileSync(resultFile, "utf8");
