@@ -8,6 +8,7 @@
  */
 import { a1, type ConditionalFormatRule, type RangeRef, type SheetPlan, type ValidationRule } from "../../core/workbook/plan";
 import { NS, XML_DECL } from "./package";
+import { pageSetupXml, rowBreaksXml, setsPrinting, sheetPrXml } from "./print";
 import { parseSqref, sqrefOf, subtractAll } from "./ranges";
 import { sheetDataOf } from "./read";
 import { CellWriter, type Defaults } from "./sheetData";
@@ -55,8 +56,13 @@ export function* sheetChunks(job: SheetJob): Generator<string> {
     const tail = kids.filter((k) => k.start >= sd.close);
     const el = (k: Child) => xml.slice(k.start, k.end);
     const defaults = defaultsOf(xml, head);
+    // How it prints: ours unless the sheet already says (a person's choice, or ours from an earlier build).
+    const pr = plan.print;
+    const setup = tail.find((k) => k.name === "pageSetup");
+    const ourSetup = !!pr && !setsPrinting(setup && el(setup));
     const out = new Elements(ORDER);
     for (const k of head) out.keep(k.name, el(k));
+    if (ourSetup && pr!.fitToWidth) out.edit("sheetPr", (old) => sheetPrXml(p, old));
     out.edit("dimension", (old) => dimension(p, old, cells));
     if (plan.columnWidths.length) out.edit("cols", (old) => cols(p, old, plan.columnWidths));
     yield xml.slice(0, root.tagEnd) + out.render();
@@ -76,6 +82,8 @@ export function* sheetChunks(job: SheetJob): Generator<string> {
       return [...theirs, ...cfs(p, plan.conditionalFormats, job.styles, priority + 1)];
     });
     t.edit("dataValidations", (old) => validations(p, old, plan.validations));
+    if (ourSetup) t.edit("pageSetup", (old) => (old ? old.replace(/^<((?:\w+:)?pageSetup)\b([^>]*?)(\/?>)/, (_, n: string, a: string, end: string) => `<${n}${printAttrs(a, pr!)}${end}`) : pageSetupXml(p, pr!)));
+    if (pr?.rowBreaks?.length) t.edit("rowBreaks", () => rowBreaksXml(p, pr.rowBreaks!));
     if (job.drawingRid && !t.has("drawing")) t.add("drawing", `<${p}drawing r:id="${job.drawingRid}"${/xmlns:r=/.test(xml.slice(root.tagStart, root.tagEnd)) ? "" : ` xmlns:r="${NS.rel}"`}/>`);
     t.edit("extLst", (old) => (old ? withoutOurX14Validations(old) : undefined));
     yield t.render() + xml.slice(root.close);
@@ -87,6 +95,7 @@ export function* sheetChunks(job: SheetJob): Generator<string> {
 function* freshSheet(job: SheetJob, cells: CellWriter): Generator<string> {
   const { plan } = job;
   const e = new Elements(ORDER);
+  if (plan.print?.fitToWidth) e.add("sheetPr", sheetPrXml("", undefined));
   e.add("dimension", dimension("", undefined, cells)!);
   e.add("sheetViews", sheetViews(plan.freeze));
   e.add("sheetFormatPr", `<sheetFormatPr defaultRowHeight="15"/>`);
@@ -107,8 +116,17 @@ function* freshSheet(job: SheetJob, cells: CellWriter): Generator<string> {
   const dv = validations("", undefined, plan.validations);
   if (dv) t.add("dataValidations", dv);
   t.add("pageMargins", `<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>`);
+  if (plan.print) t.add("pageSetup", pageSetupXml("", plan.print));
+  if (plan.print?.rowBreaks?.length) t.add("rowBreaks", rowBreaksXml("", plan.print.rowBreaks));
   if (job.drawingRid) t.add("drawing", `<drawing r:id="${job.drawingRid}"/>`);
   yield t.render() + "</worksheet>";
+}
+
+/** A printer-only page setup (paper, printer settings) given our orientation and scaling. */
+function printAttrs(a: string, pr: NonNullable<SheetPlan["print"]>): string {
+  let out = setAttr(a, "orientation", pr.orientation);
+  if (pr.fitToWidth) out = setAttr(setAttr(out, "fitToWidth", "1"), "fitToHeight", "0");
+  return out;
 }
 
 /** Existing rows merged with the plan's, in row order; untouched rows verbatim. */

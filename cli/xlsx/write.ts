@@ -4,13 +4,14 @@
  * types that tie them together change; every other part of the file is copied byte for byte.
  */
 import { PcnError } from "../../core/errors";
-import { a1, type PlanCell, type WritePlan } from "../../core/workbook/plan";
+import { a1, type PlanCell, type RangeRef, type WritePlan } from "../../core/workbook/plan";
 import { placeCharts } from "./charts";
 import { CT, NS, Package, REL, XML_DECL, type SheetEntry } from "./package";
+import { isOurPrintArea, printNames } from "./print";
 import type { Book } from "./read";
 import { sheetChunks } from "./sheet";
 import { BASE_STYLES } from "./styles";
-import { attrs, childrenOf, rawAttr, rootOf, setAttr, unescapeXstring, xattr, xtext } from "./xml";
+import { attrs, childrenOf, rawAttr, rootOf, setAttr, unescapeXml, unescapeXstring, xattr, xtext } from "./xml";
 import type { WorkbookSnapshot } from "../../core/workbook/plan";
 import THEME from "exceljs/lib/xlsx/xml/theme1.js";
 
@@ -153,7 +154,15 @@ function editNames(wb: string, plan: WritePlan, sheets: SheetEntry[]): string {
     const idx = sheets.findIndex((s) => s.name === sp.name);
     if (idx >= 0) filters.set(idx, a1(sp.table.range, { sheet: sp.name, absolute: true }));
   }
-  const entry = (name: string, text: string) => `<${p}definedName name="${xattr(name)}">${xtext(text, `The name ${name}`)}</${p}definedName>`;
+  const entry = (name: string, text: string, local?: number) => `<${p}definedName name="${xattr(name)}"${local !== undefined ? ` localSheetId="${local}"` : ""}>${xtext(text, `The name ${name}`)}</${p}definedName>`;
+  // Print areas and header rows: local names of the sheets whose plan says how they print (see print.ts).
+  const prints = new Map<number, { area?: string; titles?: string; range?: RangeRef }>();
+  for (const sp of plan.sheets) {
+    if (!sp.print) continue;
+    const idx = sheets.findIndex((s) => s.name === sp.name);
+    if (idx >= 0) prints.set(idx, { ...printNames(sp.name, sp.print), range: sp.print.area });
+  }
+  const printDone = new Set<string>();
   const dn = kids.find((k) => k.name === "definedNames");
   const written = new Set<string>();
   let inner = "";
@@ -171,11 +180,23 @@ function editNames(wb: string, plan: WritePlan, sheets: SheetEntry[]): string {
         return entry(n.name, a1(n.range, { sheet: n.sheet, absolute: true }));
       }
       const f = filters.get(Number(at.localSheetId));
-      if (name === "_xlnm._FilterDatabase" && f) return whole.replace(/>([\s\S]*?)</, `>${xtext(f, "A filter range")}<`);
+      if (name === "_xlnm._FilterDatabase" && f) return whole.replace(/>([\s\S]*?)</, () => `>${xtext(f, "A filter range")}<`);
+      const pr = prints.get(Number(at.localSheetId));
+      if (pr && name === "_xlnm.Print_Area" && pr.area) {
+        printDone.add(`${at.localSheetId}|area`);
+        const text = unescapeXml(/>([\s\S]*?)</.exec(whole)?.[1] ?? "");
+        // Ours follows the data; a print area a person set (other columns or top row) is theirs.
+        return isOurPrintArea(text, pr.range!) ? whole.replace(/>([\s\S]*?)</, () => `>${xtext(pr.area!, "A print area")}<`) : whole;
+      }
+      if (pr && name === "_xlnm.Print_Titles" && pr.titles) printDone.add(`${at.localSheetId}|titles`);
       return whole;
     });
   }
   for (const n of plan.names) if (!written.has(n.name.toLowerCase())) { written.add(n.name.toLowerCase()); inner += entry(n.name, a1(n.range, { sheet: n.sheet, absolute: true })); }
+  for (const [idx, pr] of prints) {
+    if (pr.area && !printDone.has(`${idx}|area`)) inner += entry("_xlnm.Print_Area", pr.area, idx);
+    if (pr.titles && !printDone.has(`${idx}|titles`)) inner += entry("_xlnm.Print_Titles", pr.titles, idx);
+  }
   if (!inner && !dn) return wb;
   const el = `<${p}definedNames>${inner}</${p}definedNames>`;
   if (dn) return wb.slice(0, dn.start) + el + wb.slice(dn.end);

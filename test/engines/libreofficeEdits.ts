@@ -82,7 +82,13 @@ export type LoQuery =
   | { q: "string"; sheet: string; cell: string }
   | { q: "formula"; sheet: string; cell: string }
   | { q: "printArea"; sheet: string }
-  | { q: "landscape"; sheet: string };
+  | { q: "landscape"; sheet: string }
+  /** "first,last" 0-based rows repeated at the top of each printed page, or "" when none. */
+  | { q: "titleRows"; sheet: string }
+  /** "pages wide,pages tall" the sheet's page style scales to (0: no limit). */
+  | { q: "fitPages"; sheet: string }
+  /** 0-based rows that start a page by a manual break, "|"-separated. */
+  | { q: "rowBreaks"; sheet: string };
 
 export interface LoJob {
   file: string;
@@ -169,6 +175,9 @@ function queryCall(q: LoQuery): string {
     case "formula": return `Sh(oDoc, ${S(q.sheet)}).getCellRangeByName(${S(q.cell)}).Formula`;
     case "printArea": return `QPrintArea(oDoc, ${S(q.sheet)})`;
     case "landscape": return `CStr(oDoc.StyleFamilies.getByName("PageStyles").getByName(Sh(oDoc, ${S(q.sheet)}).PageStyle).IsLandscape)`;
+    case "titleRows": return `QTitleRows(oDoc, ${S(q.sheet)})`;
+    case "fitPages": return `QFitPages(oDoc, ${S(q.sheet)})`;
+    case "rowBreaks": return `QRowBreaks(oDoc, ${S(q.sheet)})`;
   }
 }
 
@@ -394,6 +403,33 @@ Function QPrintArea(oDoc, s)
     acc = acc & areas(i).StartColumn & "," & areas(i).StartRow & "," & areas(i).EndColumn & "," & areas(i).EndRow
   Next i
   QPrintArea = acc
+End Function
+
+Function QTitleRows(oDoc, s)
+  oSh = Sh(oDoc, s)
+  If oSh.PrintTitleRows Then
+    QTitleRows = oSh.TitleRows.StartRow & "," & oSh.TitleRows.EndRow
+  Else
+    QTitleRows = ""
+  End If
+End Function
+
+Function QFitPages(oDoc, s)
+  oStyle = oDoc.StyleFamilies.getByName("PageStyles").getByName(Sh(oDoc, s).PageStyle)
+  QFitPages = oStyle.ScaleToPagesX & "," & oStyle.ScaleToPagesY
+End Function
+
+Function QRowBreaks(oDoc, s)
+  Dim acc As String, i As Long
+  acc = ""
+  breaks = Sh(oDoc, s).getRowPageBreaks()
+  For i = LBound(breaks) To UBound(breaks)
+    If breaks(i).ManualBreak Then
+      If acc <> "" Then acc = acc & "|"
+      acc = acc & breaks(i).Position
+    End If
+  Next i
+  QRowBreaks = acc
 End Function
 `;
 
