@@ -216,7 +216,7 @@ describe("HyperFormula", () => {
   });
 
   it("gives TODAY() the date a test pins, and the real one otherwise", () => {
-    const today = (opts = {}) => evaluate([{ name: "S", cells: [["=TODAY()", "=NOW()-TODAY()"]] }], [], opts).sheetValues("S")[0];
+    const today = (opts = {}) => evaluate([{ name: "S", cells: [[{ f: "=TODAY()" }, { f: "=NOW()-TODAY()" }]] }], [], opts).sheetValues("S")[0];
     expect(today({ today: "2026-12-01" })).toEqual([serial(2026, 12, 1), expect.closeTo(0.5, 2)]);
     expect(today({ today: "2024-02-29" })[0]).toBe(serial(2024, 2, 29));
     const now = new Date();

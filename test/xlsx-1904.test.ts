@@ -1,5 +1,7 @@
-// A workbook saved with the 1904 date system (Excel for Mac's old default) counts days from 1904-01-01: the
-// offline reader and writer convert, so no date moves by 1,462 days, in what we write or what a person typed.
+// A workbook saved with the 1904 date system (Excel for Mac's old default) counts days from 1904-01-01. The
+// offline reader gives numbers as the file holds them and says the workbook is 1904 (as the add-ins' bridges
+// do), the core counts its dates from there, and the writer writes the plan's dates as 1904 serials: no date
+// moves by 1,462 days, in what we write or what a person typed.
 import ExcelJS from "exceljs";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,13 +40,16 @@ describe("the 1904 date system", () => {
     const once = (await rebuild(await workbook1904(), { sample: true, today })).file;
     const twice = (await rebuild(once, { sample: true, today })).file;
     for (const f of [once, twice]) {
+      expect(snapshotOf(f).date1904).toBe(true);
       const notes = snapshotOf(f).sheets.find((s) => s.name === "Notes")!;
-      expect(serialToIso(notes.values[0][1] as number)).toBe("2026-04-01");
+      expect(serialToIso((notes.values[0][1] as number) + 1462)).toBe("2026-04-01");
     }
-    // Our date cells read back as the same serials (in the 1900 system the engine uses) as in a 1900 workbook.
+    expect(snapshotOf(plain).date1904).toBeUndefined();
+    // Our date cells hold the same dates as in a 1900 workbook: serials 1,462 lower.
     const starts = (f: Buffer) => { const p = snapshotOf(f).sheets.find((s) => s.name === "Partnerships")!; const c = p.values[0].indexOf("Start"); return p.values.slice(1, 13).map((r) => r[c]); };
-    expect(starts(once)).toEqual(starts(plain));
-    expect(starts(twice)).toEqual(starts(plain));
+    const shifted = starts(plain).map((v) => (v as number) - 1462);
+    expect(starts(once)).toEqual(shifted);
+    expect(starts(twice)).toEqual(shifted);
     expect(starts(plain).every((v) => typeof v === "number" && v > 40000)).toBe(true);
     // In the file, they are 1904 serials; the charts say so too.
     const zip = new ZipReader(once, "test");
