@@ -275,15 +275,18 @@ function theirText(v: SnapshotValue, f: string | null, ours: string, memory: Set
   return !(typeof v === "string" && memory.has(textHash(v)));
 }
 
-/** How a data file's value reads back from a cell, for comparison with the cell. */
-function fileCanon(c: ColumnSpec, v: Value | undefined): string {
-  if (c.type === "date" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return canon(isoToSerial(v));
+/**
+ * How a data file's value reads back from a cell, for comparison with the cell. `dateShift`: 1462 in a 1904
+ * date-system workbook, whose cells hold dates 1462 lower than the 1900 system's serials.
+ */
+function fileCanon(c: ColumnSpec, v: Value | undefined, dateShift: number): string {
+  if (c.type === "date" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return canon(isoToSerial(v) - dateShift);
   return canon(v ?? null);
 }
-function showCanon(c: ColumnSpec, x: string): string {
+function showCanon(c: ColumnSpec, x: string, dateShift: number): string {
   if (x === "") return "(blank)";
   const body = x.slice(2);
-  if (x.startsWith("n:") && c.type === "date") return serialToIso(Number(body)).split("-").reverse().join("/");
+  if (x.startsWith("n:") && c.type === "date") return serialToIso(Number(body) + dateShift).split("-").reverse().join("/");
   if (x.startsWith("f:")) return `a formula (${body})`;
   return body;
 }
@@ -293,6 +296,8 @@ interface EngineState {
   warnings: string[];
   conflicts: DataConflict[];
   updates: number;
+  /** Days a date cell's serial is below the 1900 system's: 1462 in a 1904 date-system workbook, else 0. */
+  dateShift: number;
   /** The data store as read (--data builds only), and as it will be written. */
   store?: DataStore;
   newStore?: DataStore;
@@ -357,7 +362,7 @@ function planTable(
       for (const k of fields) {
         if (!hasOwn(rec, k)) continue;
         const c = byKey.get(k)!;
-        const fileC = fileCanon(c, rec[k]);
+        const fileC = fileCanon(c, rec[k], st.dateShift);
         hashes.set(k, valueHash(fileC));
         if (r === undefined) continue;
         const { v, f } = cellAt(r, k);
@@ -369,7 +374,7 @@ function planTable(
           setOver(r, k, recordCell(c, r + 1, cols, rec[k]));
           st.updates++;
         } else if (b === undefined || valueHash(fileC) !== b) {
-          st.conflicts.push({ sheet: plan.name, row: r + 1, field: c.header, ref: t.keyColumns.map((kc) => String(rec[kc] ?? "")).join(" / "), yours: showCanon(c, sheetC), file: showCanon(c, fileC) });
+          st.conflicts.push({ sheet: plan.name, row: r + 1, field: c.header, ref: t.keyColumns.map((kc) => String(rec[kc] ?? "")).join(" / "), yours: showCanon(c, sheetC, st.dateShift), file: showCanon(c, fileC, st.dateShift) });
         }
       }
       after.set(kh, hashes);
@@ -747,7 +752,7 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
   const names: NamedRange[] = [];
   const sheets: SheetPlan[] = [];
   const newMeta: SheetMeta[] = [];
-  const st: EngineState = { warnings, conflicts: [], updates: 0 };
+  const st: EngineState = { warnings, conflicts: [], updates: 0, dateShift: snapshot.date1904 ? 1462 : 0 };
   if (input.data) {
     st.store = meta.found ? readDataStore(snapshot.sheets.find((s) => s.name === DATA_SHEET)) : new Map();
     st.newStore = new Map();

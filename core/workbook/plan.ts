@@ -155,6 +155,56 @@ export function rectangles(b: Block): Block[] {
   return out;
 }
 
+/** Sets one cell of a sheet plan: in the last block that already writes it, else as a block of its own. */
+export function setPlanCell(plan: SheetPlan, row: number, col: number, v: PlanCell): void {
+  for (let i = plan.blocks.length - 1; i >= 0; i--) {
+    const b = plan.blocks[i];
+    const r = row - b.row, c = col - b.col;
+    if (r >= 0 && r < b.cells.length && c >= 0 && c < b.cells[r].length) { b.cells[r][c] = v; return; }
+  }
+  plan.blocks.push({ row, col, cells: [[v]] });
+}
+
+/**
+ * What a host reads back after writing `plan` (values and formulas; a formula's value unknown): the sheets named
+ * in `only` (every sheet the plan writes when absent), the others as they were. For planning writes on top of a
+ * build in the same write, such as a rates file loaded with it.
+ */
+export function snapshotAfter(snapshot: WorkbookSnapshot, plan: WritePlan, only?: ReadonlySet<string>): WorkbookSnapshot {
+  const shift = snapshot.date1904 ? 1462 : 0;
+  const sheets = [...snapshot.sheets];
+  for (const sp of plan.sheets) {
+    if (only && !only.has(sp.name)) continue;
+    const at = sheets.findIndex((s) => s.name === sp.name);
+    const was = at >= 0 && !sp.create ? sheets[at] : undefined;
+    const values = was ? was.values.map((r) => [...(r ?? [])]) : [];
+    const formulas = was ? was.formulas.map((r) => [...(r ?? [])]) : [];
+    const put = (row: number, col: number, v: SnapshotValue, f: string | null) => {
+      while (values.length <= row) values.push([]);
+      while (formulas.length <= row) formulas.push([]);
+      while (values[row].length <= col) values[row].push(null);
+      while (formulas[row].length <= col) formulas[row].push(null);
+      values[row][col] = v;
+      formulas[row][col] = f;
+    };
+    for (const c of sp.clears) {
+      for (let r = c.row; r < Math.min(c.row + c.rows, values.length); r++) for (let k = c.col; k < c.col + c.cols; k++) if (k < (values[r]?.length ?? 0) || k < (formulas[r]?.length ?? 0)) put(r, k, null, null);
+    }
+    for (const b of sp.blocks) {
+      b.cells.forEach((line, i) => line.forEach((cell, j) => {
+        if (cell !== null && typeof cell === "object") {
+          if ("f" in cell) put(b.row + i, b.col + j, null, cell.f.startsWith("=") ? cell.f : "=" + cell.f);
+          else put(b.row + i, b.col + j, isoToSerial(cell.d) - shift, null);
+        } else put(b.row + i, b.col + j, cell === "" ? null : cell, null);
+      }));
+    }
+    const sheet: SheetSnapshot = { name: sp.name, values, formulas };
+    if (at >= 0) sheets[at] = sheet;
+    else sheets.push(sheet);
+  }
+  return { ...snapshot, sheets };
+}
+
 export function colLetter(col: number): string {
   let s = "";
   let n = col + 1;
