@@ -14,6 +14,8 @@ export interface GasCanned {
   perExecution?: number;
   /** Server function name -> the message its calls fail with. */
   fail?: Record<string, string>;
+  /** The nth call (1-based) of a server function fails once, with this message, as Apps Script fails it. */
+  failOnce?: { fn: string; call: number; message: string };
 }
 
 export function installGasStub(canned: GasCanned): void {
@@ -25,8 +27,15 @@ export function installGasStub(canned: GasCanned): void {
   const builds = new Map<string, string[]>();
   const server: Record<string, (...a: any[]) => unknown> = {
     getState: () => ({ ok: true, value: { ...state, builderName: state.builderName ?? "" } }),
-    buildSheets: (req: { sheets: string[]; year: string }, token: string) => {
+    buildSheets: (req: { sheets: string[]; year: string }, token: string, options?: { stop?: boolean }) => {
       const keys = req.sheets.length ? req.sheets : state.sheets.map((s: { key: string }) => s.key);
+      if (options?.stop) {
+        // As build-run.ts: the sheet in hand is finished (this stub never stops inside one), no other is started.
+        const left = builds.get(token) ?? [...keys];
+        builds.set(token, []);
+        const progress = { done: keys.length - left.length, total: keys.length, label: "Stopped" };
+        return { ok: true, value: { sheetsBuilt: [], warnings: [], done: true, stopped: true, sheetsPlanned: keys.length, progress } };
+      }
       for (const k of keys) if (!state.sheets.some((x: { key: string }) => x.key === k)) return { ok: false, error: `No sheet ${k}` };
       const left = builds.get(token) ?? [...keys];
       const now = left.splice(0, per);
@@ -59,7 +68,10 @@ export function installGasStub(canned: GasCanned): void {
           if (name === "withUserObject") return () => runner(ok, fail);
           return (...args: unknown[]) => {
             calls.push([name, JSON.parse(JSON.stringify(args))]);
+            const nth = calls.filter(([n]) => n === name).length;
             setTimeout(() => {
+              const once = canned.failOnce;
+              if (once && once.fn === name && once.call === nth) return fail?.({ name: "ScriptError", message: once.message });
               const failing = canned.fail?.[name];
               if (failing) return fail?.({ name: "ScriptError", message: failing });
               const fn = server[name];
