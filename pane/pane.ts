@@ -127,7 +127,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge, options: PaneOption
   // ---- Top bar: title, and the status line while anything runs
   const hostLine = h(doc, "span", { className: "host" }, options.hostName ? `in ${options.hostName}` : "");
   const spinner = h(doc, "span", { className: "spinner", "aria-hidden": "true" });
-  const statusText = h(doc, "span", {});
+  const statusText = h(doc, "span", { className: "status-text" });
   const stillText = h(doc, "span", { className: "still" });
   const progressBar = h(doc, "progress", { max: 1, value: 0, "aria-label": "Build progress", hidden: true });
   const stopButton = h(doc, "button", { type: "button", hidden: true, "aria-describedby": `${id}stop-hint` }, "Stop");
@@ -495,7 +495,8 @@ export function mountPane(root: HTMLElement, bridge: Bridge, options: PaneOption
       result = await bridge.build(req, (p) => {
         if (Number(p.total) > 0) progressBar.max = Number(p.total);
         progressBar.value = Math.max(0, Math.min(Number(p.done) || 0, progressBar.max));
-        update(stopRequested ? `Stopping after ${toText(p.label) || "the sheet in hand"}…` : progressText(p), building(toText(p.label)));
+        // Once Stop is asked, the line keeps saying what stopping does: the host's next label is a sheet it may not start.
+        update(stopRequested && activity ? activity.text : progressText(p), building(toText(p.label)));
       }, { shouldStop: () => stopRequested });
     } catch (err) {
       failure = err;

@@ -16,6 +16,8 @@ export interface GasCanned {
   fail?: Record<string, string>;
   /** The nth call (1-based) of a server function fails once, with this message, as Apps Script fails it. */
   failOnce?: { fn: string; call: number; message: string };
+  /** buildSheets answers only when the test calls window.__gas.release() (one answer each), so a test can act between executions. */
+  manual?: boolean;
 }
 
 export function installGasStub(canned: GasCanned): void {
@@ -25,6 +27,7 @@ export function installGasStub(canned: GasCanned): void {
   const calls: [string, unknown[]][] = [];
   const per = canned.perExecution ?? 3;
   const builds = new Map<string, string[]>();
+  const held: (() => void)[] = [];
   const server: Record<string, (...a: any[]) => unknown> = {
     getState: () => ({ ok: true, value: { ...state, builderName: state.builderName ?? "" } }),
     buildSheets: (req: { sheets: string[]; year: string }, token: string, options?: { stop?: boolean }) => {
@@ -69,7 +72,7 @@ export function installGasStub(canned: GasCanned): void {
           return (...args: unknown[]) => {
             calls.push([name, JSON.parse(JSON.stringify(args))]);
             const nth = calls.filter(([n]) => n === name).length;
-            setTimeout(() => {
+            const answer = () => {
               const once = canned.failOnce;
               if (once && once.fn === name && once.call === nth) return fail?.({ name: "ScriptError", message: once.message });
               const failing = canned.fail?.[name];
@@ -77,12 +80,24 @@ export function installGasStub(canned: GasCanned): void {
               const fn = server[name];
               if (!fn) return fail?.(new Error(`ScriptError: Script function not found: ${name}`));
               ok?.(JSON.parse(JSON.stringify(fn(...args))));
-            }, canned.delay);
+            };
+            if (canned.manual && name === "buildSheets") held.push(answer);
+            else setTimeout(answer, canned.delay);
           };
         },
       },
     );
   }
   w.google = { script: { run: runner(), host: { close() {}, setHeight() {}, setWidth() {} } } };
-  w.__gas = { calls, state };
+  w.__gas = {
+    calls,
+    state,
+    /** Answers the oldest held buildSheets call (after the stub's delay); false when none is held. */
+    release: () => {
+      const next = held.shift();
+      if (next) setTimeout(next, canned.delay);
+      return !!next;
+    },
+    held: () => held.length,
+  };
 }
