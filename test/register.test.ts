@@ -2,7 +2,8 @@
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import { applyPlan, snapshotOf } from "../cli/writer";
-import { buildPlan, checkRegister, readWorkbookState } from "../core/workbook/build";
+import { buildPlan, checkRegister, readWorkbookState, SHEETS } from "../core/workbook/build";
+import { REGISTER_CHECKS } from "../core/workbook/register";
 
 const today = "2026-03-01";
 
@@ -65,5 +66,23 @@ describe("check register", () => {
     expect(s.practices.map((p) => p.name)).toContain("Riverside Surgery");
     expect(s.practices[0]).toMatchObject({ registered: 9850, weighted: 10312.4 });
     expect(checkRegister({ sheets: [] })).toEqual([]);
+  });
+
+  it("every finding lands on a sheet the pane says it checks, and names the field its column holds", () => {
+    const wb = built();
+    const findings = checkRegister(snapshotOf(wb), today);
+    expect(findings.length).toBeGreaterThan(10);
+    const checked = new Set(REGISTER_CHECKS.flatMap((c) => c.sheets).map((k) => SHEETS.find((s) => s.key === k)!.title));
+    for (const f of findings) expect(checked, f.sheet).toContain(f.sheet);
+    // The field is what the person sees: the table's header above the cell, or the report row's label in column A.
+    const withField = findings.filter((f) => f.col);
+    expect(withField.length).toBeGreaterThan(0);
+    for (const f of withField) {
+      const ws = wb.getWorksheet(f.sheet)!;
+      const header = String(ws.getCell(1, f.col!).value ?? "").trim();
+      const label = String(ws.getCell(f.row, 1).value ?? "").trim();
+      expect([header, label], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
+    }
+    expect(withField.find((f) => f.sheet === "Partnerships" && /Notice date/.test(f.message))?.field).toBe("Notice date");
   });
 });
