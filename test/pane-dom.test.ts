@@ -10,6 +10,7 @@ import type { Finding } from "../core/workbook/register";
 import { bundle } from "./browser/bundle";
 import { foreignRequests, launch, type Browser } from "./browser/chromium";
 import { checkState } from "./browser/layout";
+import { contrast } from "../pane/theme";
 import { blockAll, serveText } from "./browser/serve";
 
 const ORIGIN = "https://pane.test";
@@ -432,6 +433,45 @@ describe("pane in Chromium (fake bridge)", () => {
       await idle(page);
       await page.locator(".group.info .group-head").click();
       await checkState(page, `harness-300-${name}-findings`);
+    }
+  }, 60_000);
+
+  it("mid-build, as painted, light and dark: control edges and the progress bar's at least 3:1, disabled fields' text at least 4.5:1", async () => {
+    for (const theme of [{ mode: "light" }, { mode: "dark" }]) {
+      const { page } = await open({ state: state(), manual: true, theme });
+      await build(page).click();
+      await page.waitForFunction(() => (window as any).__fake.pending() === 1);
+      await page.evaluate(() => (window as any).__fake.advance());
+      await page.waitForFunction(() => (window as any).__fake.pending() === 1);
+      // What the browser paints: each visible control's border against the pane, the progress bar's edge, and
+      // the text of a field disabled while the build runs against that field's own background.
+      const painted = await page.evaluate(() => {
+        const hex = (c: string) => {
+          const n = (c.match(/[\d.]+/g) ?? []).map(Number);
+          if (n.length === 4 && n[3] === 0) return "";
+          return "#" + n.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
+        };
+        const pane = document.querySelector(".pcn-pane")!;
+        const bg = hex(getComputedStyle(pane).backgroundColor);
+        const visible = (el: Element) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !el.closest("[hidden], details:not([open]) > :not(summary)"); };
+        const edges = [...pane.querySelectorAll("input[type=text], select, button:not(.subtle):not(.primary):not(.finding), progress")].filter(visible).map((el) => ({
+          what: `${el.tagName.toLowerCase()} ${(el.getAttribute("aria-label") ?? el.textContent ?? "").trim().slice(0, 30)}`,
+          border: hex(getComputedStyle(el).borderTopColor),
+          disabled: (el as HTMLInputElement).disabled,
+          fg: hex(getComputedStyle(el).color),
+          fill: hex(getComputedStyle(el).backgroundColor),
+        }));
+        return { bg, edges, progress: edges.filter((e) => e.what.startsWith("progress")).length, disabled: edges.filter((e) => e.disabled && e.what.startsWith("input")).length };
+      });
+      expect(painted.edges.length, theme.mode).toBeGreaterThan(10);
+      expect(painted.progress, theme.mode).toBe(1);
+      expect(painted.disabled, theme.mode).toBeGreaterThan(3);
+      const weak = painted.edges.flatMap((e) => [
+        ...(e.border && contrast(e.border, painted.bg) < 3 ? [`${e.what}: edge ${e.border} on ${painted.bg} is ${contrast(e.border, painted.bg).toFixed(2)}:1`] : []),
+        ...(e.disabled && e.fill && contrast(e.fg, e.fill) < 4.5 ? [`${e.what}: disabled text ${e.fg} on ${e.fill} is ${contrast(e.fg, e.fill).toFixed(2)}:1`] : []),
+      ]);
+      expect(weak, theme.mode).toEqual([]);
+      while (await page.evaluate(() => (window as any).__fake.advance())) await page.waitForTimeout(5);
     }
   }, 60_000);
 });
