@@ -474,4 +474,26 @@ describe("pane in Chromium (fake bridge)", () => {
       while (await page.evaluate(() => (window as any).__fake.advance())) await page.waitForTimeout(5);
     }
   }, 60_000);
+
+  it("in Windows high contrast (forced colors), every button and field keeps a visible edge, and the layout holds", async () => {
+    const b0 = await open({ state: state(), findings: FINDINGS, rates: { problems: [], changes: [] }, lock: true, selfTest: true });
+    await b0.page.emulateMedia({ forcedColors: "active" });
+    const { page } = b0;
+    expect(await page.evaluate(() => matchMedia("(forced-colors: active)").matches)).toBe(true);
+    await page.getByRole("button", { name: "Check register" }).click();
+    await page.locator(".finding").first().waitFor();
+    await idle(page);
+    const edgeless = await page.evaluate(() =>
+      [...document.querySelectorAll(".pcn-pane button, .pcn-pane select, .pcn-pane input[type=text]")]
+        .filter((el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !el.closest("[hidden]"); })
+        .filter((el) => {
+          const st = getComputedStyle(el);
+          const sides = ["Top", "Right", "Bottom", "Left"].map((side) => ({ w: parseFloat((st as any)[`border${side}Width`]), c: (st as any)[`border${side}Color`] as string, s: (st as any)[`border${side}Style`] as string }));
+          return !sides.some((x) => x.w > 0 && x.s !== "none" && !/rgba\(.*, 0\)$|transparent/.test(x.c));
+        })
+        .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? "").trim().slice(0, 30)}"`),
+    );
+    expect(edgeless).toEqual([]);
+    await checkState(page, "harness-350-forced-colors");
+  }, 60_000);
 });
