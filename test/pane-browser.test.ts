@@ -271,6 +271,32 @@ describe("Excel task pane (built), fake Office.js, at 350 and 300 px", () => {
     expect(await page.locator(".sheet-list .status:not(.exists)").count()).toBe(0);
   }, 60_000);
 
+  it("Stop while Excel holds the build (a cell being edited): the status line says what stopping does, nothing is written, Finish the build builds it", async () => {
+    const { page } = await openExcel();
+    await ready(page);
+    // A person is typing in a cell: Excel holds the build's first batch until they finish (delayForCellEdit).
+    await page.evaluate(() => (window as any).__wb.startEditing());
+    await buildButton(page).click();
+    const stop = page.getByRole("button", { name: "Stop" });
+    await stop.waitFor();
+    await expect.poll(() => page.evaluate(() => (window as any).__wb.editWaiters.length)).toBeGreaterThan(0);
+    await stop.click();
+    expect(await page.locator(".statusline .status-text").textContent()).toBe("Stopping at the next pause between batches: the build is then put back, so nothing is left half-built…");
+    expect(await page.getByRole("button", { name: "Stopping…" }).isDisabled()).toBe(true);
+    await page.evaluate(() => (window as any).__wb.stopEditing());
+    const stopped = page.getByRole("status").filter({ hasText: /^Stopped\./ });
+    await stopped.waitFor({ timeout: 30_000 });
+    await idle(page);
+    expect(await stopped.textContent()).toContain("You stopped the build before it wrote anything: the workbook is as it was.");
+    expect(await workbookSheets(page)).toEqual(["Sheet1"]);
+    expect(await page.evaluate(() => (window as any).__wb.syncs.filter((r: any) => r.writes > 0).length)).toBe(0);
+    await checkState(page, "excel-350-stopped");
+    await stopped.getByRole("button", { name: "Finish the build" }).click();
+    await page.getByRole("status").filter({ hasText: /All \d+ sheets are in the workbook now\.|^Built all \d+ sheets\./ }).waitFor({ timeout: 30_000 });
+    await idle(page);
+    expect(await page.locator(".sheet-list .status:not(.exists)").count()).toBe(0);
+  }, 60_000);
+
   it("a dark Office theme gives a dark pane, axe-clean; switching Office to White makes it light", async () => {
     const dark = { bodyBackgroundColor: "#262626", bodyForegroundColor: "#FFFFFF", controlBackgroundColor: "#3B3B3B", controlForegroundColor: "#FFFFFF", isDarkTheme: true, themeId: 0 };
     const { page } = await openExcel(SIZES[0], { __officeTheme: dark });
