@@ -1,6 +1,7 @@
 // "Check register" on the sample network: what a PCN manager must act on, with rows to jump to.
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkRegister, readWorkbookState } from "../core/workbook/build";
+import { checkRegister, readWorkbookState, SHEETS } from "../core/workbook/build";
+import { REGISTER_CHECKS } from "../core/workbook/register";
 import { edit, open, rebuild, snapshotOf } from "./offline";
 
 const today = "2026-03-01";
@@ -56,6 +57,24 @@ describe("check register", () => {
       for (const [, i] of gov) p.getCell(3, i).value = "Agreed";
     });
     expect(checkRegister(snapshotOf(edited), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message))).toHaveLength(0);
+  });
+
+  it("every finding lands on a sheet the pane says it checks, and names the field its column holds", async () => {
+    const wb = await open(file);
+    const findings = checkRegister(snapshotOf(file), today);
+    expect(findings.length).toBeGreaterThan(10);
+    const checked = new Set(REGISTER_CHECKS.flatMap((c) => c.sheets).map((k) => SHEETS.find((s) => s.key === k)!.title));
+    for (const f of findings) expect(checked, f.sheet).toContain(f.sheet);
+    // The field is what the person sees: the table's header above the cell, or the report row's label in column A.
+    const withField = findings.filter((f) => f.col);
+    expect(withField.length).toBeGreaterThan(0);
+    for (const f of withField) {
+      const ws = wb.getWorksheet(f.sheet)!;
+      const header = String(ws.getCell(1, f.col!).value ?? "").trim();
+      const label = String(ws.getCell(f.row, 1).value ?? "").trim();
+      expect([header, label], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
+    }
+    expect(withField.find((f) => f.sheet === "Partnerships" && /Notice date/.test(f.message))?.field).toBe("Notice date");
   });
 
   it("reads the workbook's year and practices for the pane", () => {

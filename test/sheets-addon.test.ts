@@ -167,10 +167,12 @@ describe("menu and sidebar", () => {
   it("Build all sheets from the menu builds every sheet here and now, with toasts for progress", () => {
     const { gas, ctx } = boot();
     ctx.menuBuildAll();
-    const expected = buildPlan({ sheets: [] }).sheets.map((s) => s.name);
+    const plan = buildPlan({ sheets: [] }).sheets;
+    const expected = plan.map((s) => s.name);
     for (const name of expected) expect(gas.ss.getSheetByName(name), name).not.toBeNull();
     expect(gas.ss.toasts.some((t: string) => /^Building .+ \(\d+ of \d+\)$/.test(t))).toBe(true);
-    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${expected.length} sheet`));
+    // Counted as the pane counts: the sheets a person sees (helper sheets are built too, hidden).
+    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${plan.filter((s) => !s.hidden).length} sheet`));
     expect(gas.LockService.lock.held).toBe(false);
   });
 });
@@ -180,9 +182,11 @@ describe("building", () => {
     const { gas, ctx } = bootNoSidebar();
     ctx.onOpen({});
     ctx.menuBuildAll();
-    const expected = buildPlan({ sheets: [] }).sheets.map((s) => s.name);
+    const plan = buildPlan({ sheets: [] }).sheets;
+    const expected = plan.map((s) => s.name);
     for (const name of expected) expect(gas.ss.getSheetByName(name), name).not.toBeNull();
-    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${expected.length} sheet`));
+    // Counted as the pane counts: the sheets a person sees (helper sheets are built too, hidden).
+    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${plan.filter((s) => !s.hidden).length} sheet`));
     expect(gas.LockService.lock.held).toBe(false);
     expect(gas.calls.count("SpreadsheetApp.flush")).toBe(0);
     // The state the pane sees afterwards.
@@ -195,7 +199,8 @@ describe("building", () => {
 
   it("Build all from the menu stops before Apps Script's time limit, and choosing it again carries on to the same workbook as one run", () => {
     const { gas, ctx } = bootNoSidebar(SLOW);
-    const planned = buildPlan({ sheets: [] }).sheets.length;
+    // Counted as the pane counts: the sheets a person sees.
+    const planned = buildPlan({ sheets: [] }).sheets.filter((s) => !s.hidden).length;
     exec(gas, ctx, "menuBuildAll");
     const m = /^Built (\d+) of (\d+) sheets before Apps Script's time limit; choose Build all sheets again to finish\.$/m.exec(gas.alerts.at(-1)!.message);
     expect(m, gas.alerts.at(-1)!.message).not.toBeNull();
@@ -226,7 +231,8 @@ describe("building", () => {
     expect(res.done).toBe(false);
     expect(res.warnings[0]).toMatch(/^Built \d+ of \d+ sheets before Apps Script's time limit; build again to finish\.$/);
     expect(res.sheetsBuilt.length).toBeGreaterThan(0);
-    expect(res.progress.done).toBe(res.sheetsBuilt.length);
+    // Progress counts the sheets a person sees (helper sheets, keyed "_…", are built hidden).
+    expect(res.progress.done).toBe(res.sheetsBuilt.filter((k) => !k.startsWith("_")).length);
   });
 
   describe("the sample network, built through the sidebar's bridge", () => {

@@ -284,9 +284,32 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
   };
 }
 
-/** "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and underspend. */
+/**
+ * "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and
+ * underspend. Each finding names the field it points at, as the workbook shows it.
+ */
 export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Finding[] {
-  return computeFindings(snapshot, today ?? todayIso());
+  const findings = computeFindings(snapshot, today ?? todayIso());
+  let specs: SheetSpec[] = [];
+  try {
+    specs = workbookSpecs(snapshot, { today }).specs;
+  } catch {
+    // A workbook the specs refuse (another year's): the findings go without field names.
+  }
+  return findings.map((f) => {
+    const field = fieldOf(f, specs, snapshot);
+    return field ? { ...f, field } : f;
+  });
+}
+
+/** A finding's field: the column's header in a table (at A1, header row 1), else the label in column A of its row. */
+function fieldOf(f: Finding, specs: SheetSpec[], snapshot: WorkbookSnapshot): string | undefined {
+  if (typeof f.col !== "number" || f.col < 1) return undefined;
+  const spec = specs.find((s) => s.name === f.sheet);
+  const cells = snapshot.sheets.find((s) => s.name === f.sheet)?.values;
+  const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+  if (spec?.table && f.row > 1 && f.col <= spec.table.columns.length) return text(cells?.[0]?.[f.col - 1]) ?? spec.table.columns[f.col - 1].header;
+  return f.col > 1 ? text(cells?.[f.row - 1]?.[0]) : undefined;
 }
 
 export { META_SHEET };
