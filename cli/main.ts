@@ -5,6 +5,7 @@
  */
 import ExcelJS from "exceljs";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import { PcnError } from "../core/errors";
 import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates/book";
@@ -21,6 +22,15 @@ import { applyPlan, snapshotOf } from "./writer";
 export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean }
 
 export const DEFAULT_OUT = "out/pcn-workbook.xlsx";
+
+/** Who runs the command, for the change journal: the login name, where the system gives one. */
+function loginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "";
+  }
+}
 
 export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]
   --out    where to write the workbook (default: ${DEFAULT_OUT}); its folder must exist. If the file exists, it
@@ -189,7 +199,7 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
   }
   // The sample goes only into a new workbook (or new sheets of the sample workbook): never into yours.
   const sample = o.sample && !o.data && (!existed || context.sample);
-  const plan = buildPlan(snapshot, { year, data, sample, today: o.today });
+  const plan = buildPlan(snapshot, { year, data, sample, today: o.today, journal: { host: "Offline command", user: loginName() } });
   const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
   const big = cells > 50000; // a second or more: show progress
   applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);

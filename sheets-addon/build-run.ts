@@ -8,7 +8,9 @@ import { buildPlan, paneState, readWorkbookState } from "../core/workbook/build"
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type PlanCell, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildRequest, HostState } from "../pane/bridge";
-import { pauseLease, releaseLease, takeLease } from "./lease";
+import type { JournalEntry, JournalInput } from "../core/workbook/sheets/journal";
+import { wallClock } from "./cells";
+import { pauseLease, releaseLease, takeLease, whoIsAsking } from "./lease";
 import { readForBuild } from "./read";
 import type { Properties, PropertiesServiceLike, RangeList, Range, Sheet, Spreadsheet, WriterApp } from "./surface";
 import { applyPlan, type ApplyProgress, type Resume } from "./writer";
@@ -33,6 +35,8 @@ export interface Marker {
   /** Sheets the build inserted and has not finished, by name. */
   created: string[];
   stopped?: Resume;
+  /** The change journal's entry the build's first execution planned: every execution of the build plans the same one. */
+  journal?: JournalEntry;
 }
 
 export interface StepOutcome {
@@ -79,6 +83,15 @@ function readMarker(props: Properties): Marker | null {
     return m && typeof m.token === "string" && Array.isArray(m.remaining) && Array.isArray(m.created) ? m : null;
   } catch (e) {
     return null;
+  }
+}
+
+/** The spreadsheet's time zone (the script's when Sheets does not say). */
+function timeZoneOf(ss: Spreadsheet): string | undefined {
+  try {
+    return ss.getSpreadsheetTimeZone();
+  } catch (e) {
+    return undefined;
   }
 }
 
@@ -152,7 +165,12 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         return !!sh && sh.getDataRange().isBlank();
       });
     }
-    const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today };
+    // One journal entry per build, however many executions it takes: the first plans it (with an id of its own,
+    // as a person's menu builds share a token), the rest carry it on.
+    const journal: JournalInput = live && marker.journal
+      ? { host: marker.journal.host, entry: marker.journal, build: marker.journal.build }
+      : { host: "Google Sheets", user: whoIsAsking().name, at: wallClock(timeZoneOf(ss), new Date(now())), build: `${token.slice(0, 24)}:${now().toString(36)}` };
+    const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today, journal };
     const buildsCharts = !keys.length || keys.includes("kpiCharts");
     const read = readForBuild(ss, {
       options,
@@ -165,7 +183,8 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     const toInsert = plan.sheets.filter((p) => !read.sheets.has(p.name)).map((p) => p.name);
     // Written before anything else, so an execution Apps Script ends mid-way is still known to the next.
     const total = live ? marker.total : plan.sheets.length;
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: plan.sheets.map((p) => p.key), total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined } satisfies Marker));
+    const entry = plan.journal ?? (live ? marker.journal : undefined);
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: plan.sheets.map((p) => p.key), total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined, journal: entry } satisfies Marker));
     const view = toInsert.length ? saveView(ss) : null;
     const res = applyPlan(ss, plan, opts.onProgress, {
       budget: { startedAt, limitMs: TIME_BUDGET_MS, hardMs: HARD_BUDGET_MS, now },
@@ -189,7 +208,7 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         state: { host: "sheets", ...paneState(afterPlan(read.snapshot, plan, names)) },
       };
     }
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: res.remaining, total, created: res.created, stopped: res.stopped } satisfies Marker));
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: res.remaining, total, created: res.created, stopped: res.stopped, journal: entry } satisfies Marker));
     pauseLease(lease, now);
     const next = plan.sheets.find((p) => p.key === res.remaining[0]);
     return {
