@@ -158,6 +158,9 @@ function readMetaLayouts(meta: SheetSnapshot | undefined): Map<string, { name: s
  */
 function columnNeeds(spec: SheetSpec, meta: { name: string; layout: string[] } | undefined): ColumnNeeds | null {
   if (!meta || meta.name.toLowerCase() !== spec.name.toLowerCase()) return null;
+  // An append-only sheet (the change journal) has no table: its next entry goes below the last row holding
+  // anything, a person's own note included, so all of it is read.
+  if (spec.append) return null;
   const t = spec.table;
   if (t && (meta.layout.length !== t.columns.length || meta.layout.some((k, i) => k !== t.columns[i].key))) return null;
   const width = t ? t.columns.length : 0;
