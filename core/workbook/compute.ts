@@ -307,7 +307,9 @@ function keyDateFindings(m: Model): Finding[] {
     if (x.src === KEY_SRC.notice || x.src === KEY_SRC.actionDue) continue;
     const when = days === 0 ? "today" : days === 1 ? "tomorrow" : `in ${days} days`;
     const at = x.src === KEY_SRC.year ? { sheet: x.sheet, row: x.row, col: KD.yearCol + 2 } : { sheet: x.sheet, row: x.row, col: colOf(...dateCol[x.sheetKey]) || undefined };
-    out.push({ severity: days <= 7 && x.src !== KEY_SRC.meeting ? "amber" : "info", ...at, ref: x.ref || kd.name, message: `${x.what}: ${fmtDate(x.date)}, ${when}.` });
+    // A record without a reference (an agreement item) is named by what it is.
+    const ref = x.ref || (x.src === KEY_SRC.year ? kd.name : x.what.slice(x.what.indexOf(": ") + 2));
+    out.push({ severity: days <= 7 && x.src !== KEY_SRC.meeting ? "amber" : "info", ...at, ref, message: `${x.what}: ${fmtDate(x.date)}, ${when}.` });
   }
   return out;
 }
