@@ -9,6 +9,7 @@ import { monthsInPost, onCosts, periodClaim } from "../funding/arrs";
 import { round2 } from "../funding/money";
 import { isoToSerial } from "./plan";
 import { fundingStreams } from "./sheets/funding";
+import { mainNiPeriod } from "./sheets/rates";
 // Built complete, without the validator, so the add-ins never load zod; a test checks it against the schema.
 import type { NetworkData } from "./data";
 import { PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES, FUNDING_SOURCES } from "./lists";
@@ -166,7 +167,8 @@ function sampleBudget(y: YearRates, n: NetworkData): NetworkData["budget"] {
   const mhp = y.arrs.rules?.mhp;
   for (const p of n.arrsPosts) {
     const start = isoToSerial(p.start), end = p.end ? isoToSerial(p.end) : null;
-    const perWte = p.annualCost ?? (p.salary ?? 0) + onCosts(p.salary ?? 0, y.start).total;
+    // On-costs as the ARRS Workforce sheet works them out: the employer NI in force for most of the year.
+    const perWte = p.annualCost ?? (p.salary ?? 0) + onCosts(p.salary ?? 0, mainNiPeriod(y).from).total;
     const role = findRole(y, p.role);
     const share = role.mhp && mhp ? mhp.firstPerBand : 1;
     y.arrs.periods.forEach((from, i) => {

@@ -1,7 +1,11 @@
 /**
- * Key Dates end to end: the offline sample workbook, with a person's ARRS cut-off day typed in, recalculated in
- * LibreOffice. The list is checked against the records as the other sheets show them (their own date columns, read
- * by header), not against the helper keys the sheet sorts by; and every Key Dates cell equals the core's.
+ * Issue #11 in LibreOffice: the offline sample workbook (today's year, with a person's ARRS cut-off day typed in,
+ * and 2025/26, whose DES rates are published) recalculated by a real engine.
+ *  - Key Dates: the list is checked against the records as the other sheets show them (their own date columns, read
+ *    by header), not against the helper keys the sheet sorts by; and every Key Dates cell equals the core's.
+ *  - The network development sheets: no error value, every computed cell equal to the core's.
+ *  - The sample is plausible: its budget's DES income is its own Funding sheet's, ARRS pays only for staff, each
+ *    stream's spending is within its income.
  * Today is the real date, in LibreOffice and in the build (until the pinned-date harness lands).
  */
 import ExcelJS from "exceljs";
@@ -19,6 +23,7 @@ const today = new Date().toISOString().slice(0, 10);
 const T = isoToSerial(today);
 const CUTOFF_DAY = 15;
 let lo: Record<string, LoValue[][]>;
+let lo2025: Record<string, LoValue[][]>;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "pcn-kd-"));
@@ -31,7 +36,9 @@ beforeAll(async () => {
   ws.getCell(2, KD.yearCol + 2).value = CUTOFF_DAY;
   await wb.xlsx.writeFile(file);
   lo = await recalcXlsxRaw(file);
-}, 240_000);
+  const older = (await writeWorkbook({ out: join(dir, "y2025.xlsx"), year: "2025/26", sample: true, quiet: true, today })).file;
+  lo2025 = await recalcXlsxRaw(older);
+}, 300_000);
 afterAll(async () => disposeLibreOffice());
 
 const snapshotOf = (values: Record<string, LoValue[][]>): WorkbookSnapshot => ({
@@ -42,8 +49,8 @@ const snapshotOf = (values: Record<string, LoValue[][]>): WorkbookSnapshot => ({
   })),
 });
 /** A list sheet's rows as objects by header. */
-function records(sheet: string): Record<string, LoValue>[] {
-  const [head, ...rows] = lo[sheet];
+function records(sheet: string, book = lo): Record<string, LoValue>[] {
+  const [head, ...rows] = book[sheet];
   return rows.filter((r) => r[0] !== null && r[0] !== "").map((r) => Object.fromEntries(head.map((h, i) => [String(h), r[i] ?? null])));
 }
 interface Line { date: number; days: LoValue; what: string; sheet: string; ref: LoValue }
@@ -136,5 +143,86 @@ describe("Key Dates in LibreOffice", () => {
       expect(f!.sheet).toBe(x.sheet);
       expect(f!.message).toMatch(x.days === 0 ? /today\.$/ : x.days === 1 ? /tomorrow\.$/ : new RegExp(`in ${x.days} days\\.$`));
     }
+  });
+});
+
+const NETWORK_SHEETS = ["Board", "Network Agreement", "Maturity", "Priorities", "Meetings", "Meeting Actions", "Successes"];
+
+describe("network development sheets in LibreOffice", () => {
+  it.each([["today's year", () => lo], ["2025/26", () => lo2025]])("%s: no error value, and every computed cell equals the core", (_, book) => {
+    const v = book();
+    expect(Object.keys(v)).toEqual(expect.arrayContaining([...NETWORK_SHEETS, "Key Dates", "Change Journal"]));
+    const errors = NETWORK_SHEETS.flatMap((s) => v[s].flatMap((r, i) => r.flatMap((x, j) => (x && typeof x === "object" ? [`${s}!R${i + 1}C${j + 1} ${x.error}`] : []))));
+    expect(errors).toEqual([]);
+    const norm = (x: unknown) => (x === undefined || x === "" ? null : x);
+    const same = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)) : norm(a) === norm(b));
+    const cells = computeWorkbook(snapshotOf(v), today).filter((c) => NETWORK_SHEETS.includes(c.sheet) || c.sheet === "Key Dates");
+    for (const s of NETWORK_SHEETS) expect(cells.filter((c) => c.sheet === s).length, s).toBeGreaterThan(10);
+    const diffs = cells.filter((c) => !same(v[c.sheet]?.[c.row]?.[c.col], c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: ${JSON.stringify(v[c.sheet]?.[c.row]?.[c.col])} vs ${JSON.stringify(c.value)}`);
+    expect(diffs.slice(0, 10)).toEqual([]);
+  });
+
+  it("the maturity self-assessment shows each area's scores, median, lowest, highest and spread, from what people scored", () => {
+    const rows = lo["Maturity"];
+    const table = records("Maturity");
+    const r0 = rows.findIndex((r) => r.includes("Area") && r.includes("Median"));
+    expect(r0).toBeGreaterThanOrEqual(0);
+    const c0 = rows[r0].indexOf("Area");
+    expect(rows[r0].slice(c0, c0 + 6)).toEqual(["Area", "Scores", "Median", "Lowest", "Highest", "Spread"]);
+    const areas = rows.slice(r0 + 1, r0 + 6).map((r) => String(r[c0]));
+    expect(areas).toHaveLength(5);
+    const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+    areas.forEach((area, i) => {
+      const scores = table.map((t) => t[`${area} (0-3)`]).filter((x): x is number => typeof x === "number");
+      expect(scores.length, area).toBeGreaterThan(1); // several people scored
+      const got = rows[r0 + 1 + i].slice(c0 + 1, c0 + 6);
+      expect(got, area).toEqual([scores.length, median(scores), Math.min(...scores), Math.max(...scores), Math.max(...scores) - Math.min(...scores)]);
+    });
+  });
+});
+
+describe("the sample is plausible", () => {
+  /** A Funding stream's annual figure (the cell four to the right of its label). */
+  const fundingAnnual = (book: Record<string, LoValue[][]>, label: string) => {
+    const r = book["Funding"].find((x) => x.includes(label));
+    return r ? r[r.indexOf(label) + 4] : undefined;
+  };
+  it.each([["today's year", () => lo], ["2025/26", () => lo2025]])("%s: the budget's DES income is the Funding sheet's; ARRS pays only for staff; no stream spends more than it brings", (_, book) => {
+    const v = book();
+    const budget = records("Budget", v);
+    const income = budget.filter((b) => b["Income or expenditure"] === "Income");
+    const spend = budget.filter((b) => b["Income or expenditure"] === "Expenditure");
+    expect(income.length).toBeGreaterThan(3);
+    let matched = 0;
+    for (const b of income.filter((x) => x.Category === "DES income" && !/^ARRS/.test(String(x.Description)))) {
+      const d = String(b.Description);
+      const est = /^(.*) \(estimate: (\S+) rate not published, at (\S+) rates\)$/.exec(d);
+      if (est) {
+        // Budgeted at an earlier year's rate, and the Funding sheet says this year's is unknown.
+        expect(fundingAnnual(v, est[1]), d).toBe("Rate unknown");
+      } else {
+        expect(fundingAnnual(v, d), d).toBeCloseTo(b["Annual budget (£)"] as number, 2);
+        matched++;
+      }
+    }
+    if (v === lo2025) expect(matched).toBeGreaterThanOrEqual(3);
+    // The ARRS reimbursement budgeted is what the posts claim (to the nearest £100).
+    const claims = records("ARRS Workforce", v).reduce((a, r) => a + (typeof r["Claimable this year (£)"] === "number" ? (r["Claimable this year (£)"] as number) : 0), 0);
+    const arrsIncome = income.find((b) => /^ARRS reimbursement/.test(String(b.Description)))!;
+    expect(Math.abs((arrsIncome["Annual budget (£)"] as number) - claims)).toBeLessThanOrEqual(50);
+    // ARRS money pays for ARRS staff only: no room hire, no technology.
+    const fromArrs = spend.filter((b) => b["Funding source"] === "ARRS");
+    expect(fromArrs.length).toBeGreaterThan(0);
+    for (const b of fromArrs) expect(b.Category, String(b.Description)).toBe("ARRS staff");
+    // Each ring-fenced stream's spending is within what it brings in.
+    for (const [source, label] of [["Enhanced Access", "Enhanced Access payment"], ["Care Home Premium", "Care Home Premium"]] as const) {
+      const inc = income.find((b) => String(b.Description).startsWith(label));
+      if (!inc) continue;
+      const out = spend.filter((b) => b["Funding source"] === source).reduce((a, b) => a + (b["Annual budget (£)"] as number), 0);
+      expect(out, source).toBeLessThanOrEqual(inc["Annual budget (£)"] as number);
+    }
+    const practiceIn = income.find((b) => b.Description === "Practice contributions")!["Annual budget (£)"] as number;
+    const practiceOut = spend.filter((b) => b["Funding source"] === "Practice contributions").reduce((a, b) => a + (b["Annual budget (£)"] as number), 0);
+    expect(practiceOut).toBeLessThanOrEqual(practiceIn);
   });
 });
