@@ -105,6 +105,13 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
     const e = entries.find((x) => x.name === s.name);
     if (!e) continue;
     const full = wanted.has(s.key);
+    // An append-only sheet (the change journal) gets an entry in every build, whichever sheets it builds: its
+    // values are always read, to find where the entry goes (below the last row holding anything, a person's too).
+    if (s.append) {
+      snap.set(e.name, { name: e.name, ...readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: false }) });
+      if (full) readKeys.push(s.key);
+      continue;
+    }
     if (!full && !(req.valuesOf ?? []).includes(s.key)) continue;
     if (full) readKeys.push(s.key);
     // Ours, in this version's layout: read each cell once, for what the plan needs of it.
@@ -158,9 +165,6 @@ function readMetaLayouts(meta: SheetSnapshot | undefined): Map<string, { name: s
  */
 function columnNeeds(spec: SheetSpec, meta: { name: string; layout: string[] } | undefined): ColumnNeeds | null {
   if (!meta || meta.name.toLowerCase() !== spec.name.toLowerCase()) return null;
-  // An append-only sheet (the change journal) has no table: its next entry goes below the last row holding
-  // anything, a person's own note included, so all of it is read.
-  if (spec.append) return null;
   const t = spec.table;
   if (t && (meta.layout.length !== t.columns.length || meta.layout.some((k, i) => k !== t.columns[i].key))) return null;
   const width = t ? t.columns.length : 0;

@@ -14,6 +14,11 @@ import { runBuildStep } from "../sheets-addon/build-run";
 import { FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 import { miniEvaluate } from "./fakes/evaluate";
 import { createFakeGas, type FakeGas } from "./fakes/fakeSheets";
+import ExcelJS from "exceljs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { writeWorkbook } from "../cli/main";
 
 const TODAY = "2026-12-01";
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
@@ -102,6 +107,49 @@ describe("Excel: the change journal and print settings", () => {
   }, 120_000);
 });
 
+// ---------------------------------------------------------------- the offline command
+
+describe("offline: the change journal", () => {
+  it("each run of the command on the file appends one entry, with the login name; past entries and a person's note stay", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "pcn-journal-")), "wb.xlsx");
+    await writeWorkbook({ out, sample: true, quiet: true, today: TODAY });
+    const read = async () => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(out);
+      return wb;
+    };
+    const rows = (wb: ExcelJS.Workbook) => {
+      const ws = wb.getWorksheet("Change Journal")!;
+      const got: unknown[][] = [];
+      ws.eachRow({ includeEmpty: true }, (r) => got.push(Array.from({ length: JOURNAL_HEADERS.length }, (_, c) => { const v = r.getCell(c + 1).value; return v instanceof Date ? v.toISOString() : v ?? null; })));
+      return got;
+    };
+    let wb = await read();
+    const first = rows(wb);
+    expect(first.length).toBe(2);
+    expect(first[1][1]).toBe("Offline command");
+    expect(first[1][2]).toBe(userInfo().username);
+    expect(first[1][9]).toMatch(/fictional sample/);
+    // A person adds a note to the entry and a line of their own below it, and saves.
+    const notes = JOURNAL_HEADERS.indexOf("Notes");
+    wb.getWorksheet("Change Journal")!.getCell(2, notes + 1).value = "Before the audit";
+    wb.getWorksheet("Change Journal")!.getCell(3, 1).value = "Our own line";
+    await wb.xlsx.writeFile(out);
+    await writeWorkbook({ out, sample: true, quiet: true, today: TODAY });
+    await writeWorkbook({ out, sample: true, quiet: true, today: TODAY });
+    wb = await read();
+    const after = rows(wb);
+    expect(after.length).toBe(5);
+    expect(after[1]).toEqual(first[1].map((v, c) => (c === notes ? "Before the audit" : v)));
+    expect(after[2][0]).toBe("Our own line");
+    expect(after[3][1]).toBe("Offline command");
+    expect(after[4][1]).toBe("Offline command");
+    // A rebuild keeps the records it found: the second and third entries say so.
+    expect(after[3][JOURNAL_HEADERS.indexOf("Rows kept")]).toBeGreaterThan(50);
+    expect(after[4][JOURNAL_HEADERS.indexOf("Rows added")]).toBe(0);
+  }, 120_000);
+});
+
 // ---------------------------------------------------------------- Google Sheets
 
 let saved: Record<string, unknown> | null = null;
@@ -116,10 +164,10 @@ afterEach(() => {
 const ss = () => (globalThis as any).SpreadsheetApp.getActiveSpreadsheet();
 
 /** One build, run execution after execution as the sidebar does, until done. */
-function sheetsBuild(gas: FakeGas, token: string, data = largeNetwork(0.25)) {
+function sheetsBuild(gas: FakeGas, token: string, data = largeNetwork(0.25), sheets: string[] = []) {
   let done = false, n = 0;
   for (; !done && n < 40; n++) {
-    done = gas.execute("buildSheets", () => runBuildStep({ year: "", sheets: [], sample: false }, token, { now: () => gas.now(), data, today: TODAY })).done;
+    done = gas.execute("buildSheets", () => runBuildStep({ year: "", sheets, sample: false }, token, { now: () => gas.now(), data, today: TODAY })).done;
     gas.advance(1500);
   }
   expect(done).toBe(true);
@@ -150,6 +198,18 @@ describe("Google Sheets: the change journal and print settings", () => {
     expect(after[1]).toEqual(first[1].map((v, c) => (c === notes ? "Read at the board meeting" : v)));
     expect(after[2][1]).toBe("Google Sheets");
     expect(after[2][JOURNAL_HEADERS.length - 1]).not.toBe(after[1][JOURNAL_HEADERS.length - 1]);
+  }, 180_000);
+
+  it("a build of some sheets only appends its entry too, below the last, the header kept", () => {
+    const gas = createFakeGas();
+    install(gas);
+    sheetsBuild(gas, "build-all");
+    sheetsBuild(gas, "build-budget", largeNetwork(0.25), ["budget"]);
+    const rows = journalValues(journal);
+    expect(rows.length).toBe(3);
+    expect(rows[0]).toEqual([...JOURNAL_HEADERS]);
+    expect(rows[2][JOURNAL_HEADERS.indexOf("Sheets built or refreshed")]).toMatch(/^Budget\b/);
+    expect(rows[1][JOURNAL_HEADERS.indexOf("Sheets built or refreshed")]).toMatch(/Key Dates/);
   }, 180_000);
 
   it("every visible sheet freezes the header rows its print settings repeat (Sheets prints frozen rows on each page)", () => {

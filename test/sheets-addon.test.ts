@@ -289,6 +289,14 @@ describe("building", () => {
       for (const name of xlsxEval.sheetNames()) {
         const a = sheetsEval.sheetValues(name);
         const b = xlsxEval.sheetValues(name);
+        // The change journal says which host built, who and when: one entry in each, below the same header.
+        if (name === "Change Journal") {
+          expect(a.length, name).toBe(2);
+          expect(b.length, name).toBe(2);
+          expect(a[0], name).toEqual(b[0]);
+          expect(a[1][1], name).toBe("Google Sheets");
+          continue;
+        }
         const rows = Math.max(a.length, b.length);
         for (let r = 0; r < rows; r++) {
           const cols = Math.max(a[r]?.length ?? 0, b[r]?.length ?? 0);
@@ -311,7 +319,13 @@ describe("building", () => {
         return v !== null && typeof v === "object" ? v.error : v;
       };
       ok(ctx.buildSheets({ year: YEAR, sheets: [], sample: true }));
-      expect(toEval(gas)).toEqual(before);
+      // Nothing changes but the change journal, which gains this build's entry below the last.
+      const after = toEval(gas);
+      const journal = (e: typeof after) => e.sheets.find((x) => x.name === "Change Journal")!.cells;
+      expect(journal(after).slice(0, journal(before).length)).toEqual(journal(before));
+      expect(journal(after).length).toBe(journal(before).length + 1);
+      const others = (e: typeof after) => ({ ...e, sheets: e.sheets.filter((x) => x.name !== "Change Journal") });
+      expect(others(after)).toEqual(others(before));
     });
 
     it("Check register returns plain findings and the menu shows them escaped", () => {
