@@ -4,6 +4,7 @@
  * Everything is checked before anything is written; every refusal or failure is one sentence on stderr.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { basename, resolve } from "node:path";
 import { PcnError } from "../core/errors";
 import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates/book";
@@ -21,6 +22,15 @@ export { fsSentence };
 export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean }
 
 export const DEFAULT_OUT = "out/pcn-workbook.xlsx";
+
+/** Who runs the command, for the change journal: the login name, where the system gives one. */
+function loginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "";
+  }
+}
 
 export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]
   --out    where to write the workbook (default: ${DEFAULT_OUT}); its folder must exist. If the file exists, it
@@ -130,7 +140,7 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
   }
   // The sample goes only into a new workbook (or new sheets of the sample workbook): never into yours.
   const sample = o.sample && !o.data && (!existed || context.sample);
-  const plan = buildPlan(snapshot, { year, data, sample, today: o.today });
+  const plan = buildPlan(snapshot, { year, data, sample, today: o.today, journal: { host: "Offline command", user: loginName() } });
   let rateChanges: string[] = [];
   let rateNotes: string[] = [];
   if (ratesText !== undefined) {

@@ -147,6 +147,8 @@ export class ExcelBridge implements Bridge {
         practices: req.practices,
         sample: req.sample,
         today: this.opts.today?.(),
+        // Office.js tells an add-in nothing of who the person is (short of single sign-on): the journal says so.
+        journal: { host: (this.opts.version ?? defaultVersion)() },
       });
       // Excel on Windows and Mac cannot hide a sheet inside a merged undo group (Worksheet.visibility in Microsoft's
       // undo table); the web can.

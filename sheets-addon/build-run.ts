@@ -8,7 +8,9 @@ import { buildPlan, paneState, readWorkbookState, SHEETS } from "../core/workboo
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type PlanCell, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildRequest, HostState } from "../pane/bridge";
-import { pauseLease, releaseLease, takeLease } from "./lease";
+import type { JournalEntry, JournalInput } from "../core/workbook/sheets/journal";
+import { wallClock } from "./cells";
+import { pauseLease, releaseLease, takeLease, whoIsAsking } from "./lease";
 import { buildMemory } from "./memory";
 import { readForBuild } from "./read";
 import type { Properties, PropertiesServiceLike, RangeList, Range, Sheet, Spreadsheet, WriterApp } from "./surface";
@@ -36,6 +38,8 @@ export interface Marker {
   stopped?: Resume;
   /** Sheets a person sees (no helper sheets) in the whole build: what progress counts. */
   shown?: number;
+  /** The change journal's entry the build's first execution planned: every execution of the build plans the same one. */
+  journal?: JournalEntry;
 }
 
 export interface StepOutcome {
@@ -89,6 +93,15 @@ function readMarker(props: Properties): Marker | null {
     return m && typeof m.token === "string" && Array.isArray(m.remaining) && Array.isArray(m.created) ? m : null;
   } catch (e) {
     return null;
+  }
+}
+
+/** The spreadsheet's time zone (the script's when Sheets does not say). */
+function timeZoneOf(ss: Spreadsheet): string | undefined {
+  try {
+    return ss.getSpreadsheetTimeZone();
+  } catch (e) {
+    return undefined;
   }
 }
 
@@ -172,7 +185,12 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         return !!sh && sh.getDataRange().isBlank();
       });
     }
-    const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today };
+    // One journal entry per build, however many executions it takes: the first plans it (with an id of its own,
+    // as a person's menu builds share a token), the rest carry it on.
+    const journal: JournalInput = live && marker.journal
+      ? { host: marker.journal.host, entry: marker.journal, build: marker.journal.build }
+      : { host: "Google Sheets", user: whoIsAsking().name, at: wallClock(timeZoneOf(ss), new Date(now())), build: `${token.slice(0, 24)}:${now().toString(36)}` };
+    const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today, journal };
     const buildsCharts = !keys.length || keys.includes("kpiCharts");
     const read = readForBuild(ss, {
       options,
@@ -188,7 +206,8 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     const shown = live ? marker.shown ?? total : plan.sheets.filter((p) => !p.hidden).length;
     const isShown = (key: string) => plan.sheets.some((p) => p.key === key && !p.hidden);
     const before = live && opts.stop ? marker.remaining : plan.sheets.map((p) => p.key);
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: before, total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined, shown } satisfies Marker));
+    const entry = plan.journal ?? (live ? marker.journal : undefined);
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: before, total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined, shown, journal: entry } satisfies Marker));
     const view = toInsert.length ? saveView(ss) : null;
     const res = applyPlan(ss, plan, opts.onProgress, {
       budget: { startedAt, limitMs: TIME_BUDGET_MS, hardMs: HARD_BUDGET_MS, now },
@@ -224,7 +243,7 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     }
     // A stop's sheet in hand that needs more than one execution: the rest of the list is as it was.
     const remaining = opts.stop ? [...res.remaining, ...before.filter((k) => !res.remaining.includes(k) && !res.sheetsBuilt.includes(k))] : res.remaining;
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining, total, created: res.created, stopped: res.stopped, shown } satisfies Marker));
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining, total, created: res.created, stopped: res.stopped, shown, journal: entry } satisfies Marker));
     pauseLease(lease, now);
     // Progress in the sheets a person sees: those left of the build, and the next of them.
     const next = plan.sheets.find((p) => res.remaining.includes(p.key) && !p.hidden);

@@ -219,7 +219,10 @@ describe("building", () => {
     expect(gas.executions.every((e) => !e.killed)).toBe(true);
     const oneGo = bootNoSidebar();
     oneGo.ctx.menuBuildAll();
-    const contents = (g: FakeGas) => g.ss.sheets.map((s) => [s.name, [...s.cells].map((c) => JSON.stringify(c)).sort()]);
+    // A change-journal entry says when its build ran: compared by how many rows the journal holds, below its header.
+    const contents = (g: FakeGas) => g.ss.sheets.map((s) => [s.name, s.name === "Change Journal"
+      ? [...[...s.cells].filter(([k]) => String(k).startsWith("1,")).map((c) => JSON.stringify(c)).sort(), new Set([...s.cells.keys()].map((k) => String(k).split(",")[0])).size]
+      : [...s.cells].map((c) => JSON.stringify(c)).sort()]);
     expect(contents(gas)).toEqual(contents(oneGo.gas));
     expect(gas.documentProperties.getProperty("PCN_BUILD_MARKER")).toBeNull();
     expect(gas.documentProperties.getProperty("PCN_BUILD_LEASE")).toBeNull();
@@ -295,6 +298,14 @@ describe("building", () => {
       for (const name of xlsxEval.sheetNames()) {
         const a = sheetsEval.sheetValues(name);
         const b = xlsxEval.sheetValues(name);
+        // The change journal says which host built, who and when: one entry in each, below the same header.
+        if (name === "Change Journal") {
+          expect(a.length, name).toBe(2);
+          expect(b.length, name).toBe(2);
+          expect(a[0], name).toEqual(b[0]);
+          expect(a[1][1], name).toBe("Google Sheets");
+          continue;
+        }
         const rows = Math.max(a.length, b.length);
         for (let r = 0; r < rows; r++) {
           const cols = Math.max(a[r]?.length ?? 0, b[r]?.length ?? 0);
@@ -317,7 +328,13 @@ describe("building", () => {
         return v !== null && typeof v === "object" ? v.error : v;
       };
       ok(ctx.buildSheets({ year: YEAR, sheets: [], sample: true }));
-      expect(toEval(gas)).toEqual(before);
+      // Nothing changes but the change journal, which gains this build's entry below the last.
+      const after = toEval(gas);
+      const journal = (e: typeof after) => e.sheets.find((x) => x.name === "Change Journal")!.cells;
+      expect(journal(after).slice(0, journal(before).length)).toEqual(journal(before));
+      expect(journal(after).length).toBe(journal(before).length + 1);
+      const others = (e: typeof after) => ({ ...e, sheets: e.sheets.filter((x) => x.name !== "Change Journal") });
+      expect(others(after)).toEqual(others(before));
     });
 
     it("Check register returns plain findings and the menu shows them escaped", () => {

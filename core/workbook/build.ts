@@ -6,7 +6,7 @@ import { defaultYear, getYear, YEAR_LABELS } from "../rates/book";
 import { todayIso as clockToday } from "../funding/dates";
 // Types only: the hosts never load the validator (zod); the offline command validates files before building.
 import type { NetworkData, PracticeInput } from "./data";
-import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, scanTable, META_SHEET, type WorkbookMeta } from "./engine";
+import { addAppendRows, appendHolds, finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, scanTable, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
 import type { YearRates } from "../rates/types";
@@ -26,6 +26,14 @@ import { KPI_FIRST_READING_COL, kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
+import { agreementSpec } from "./sheets/agreement";
+import { boardSpec } from "./sheets/board";
+import { keyDatesSpec } from "./sheets/keyDates";
+import { maturitySpec } from "./sheets/maturity";
+import { actionsSpec, meetingsSpec } from "./sheets/meetings";
+import { prioritiesSpec, successesSpec } from "./sheets/priorities";
+import { journalRow, journalSpec, localStamp, type JournalEntry, type JournalInput } from "./sheets/journal";
+import { clock } from "../funding/dates";
 
 export interface BuildOptions {
   /**
@@ -47,6 +55,8 @@ export interface BuildOptions {
   sample?: boolean;
   /** Today's date (ISO) for date-dependent content; default the real today. */
   today?: string;
+  /** What the host tells the change journal (its name, who, when): every build adds one entry. */
+  journal?: JournalInput;
 }
 
 /** Sheets in workbook order; `when` limits a sheet to the years that have it. */
@@ -69,6 +79,16 @@ export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: 
   { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
   { key: "kpiCharts", title: "KPI Charts" },
+  // Building the network (issue #11).
+  { key: "keyDates", title: "Key Dates" },
+  { key: "board", title: "Board" },
+  { key: "agreement", title: "Network Agreement" },
+  { key: "maturity", title: "Maturity" },
+  { key: "priorities", title: "Priorities" },
+  { key: "meetings", title: "Meetings" },
+  { key: "actions", title: "Meeting Actions" },
+  { key: "successes", title: "Successes" },
+  { key: "journal", title: "Change Journal" },
   // Hidden: what this version's rates book ships, for the Rates and ARRS Rates formulas (rebuilt with them).
   { key: "_ratesBook", title: "PCN Rates Book", hidden: true },
 ];
@@ -103,11 +123,18 @@ const NEEDS: Record<string, string[]> = {
   gpScheme: ["practices", "rates", "gpClaims"],
   gpClaims: ["practices", "rates", "gpScheme"],
   gpSummary: ["gpScheme", "gpClaims", "rates"],
+  keyDates: ["summary", "partnerships", "arrs", "agreement", "priorities", "meetings", "actions"],
+  board: ["practices"],
+  agreement: ["summary"],
+  priorities: ["summary", "meetings"],
+  meetings: ["actions"],
+  actions: ["summary", "meetings"],
+  successes: ["priorities"],
 };
 const needsOf = (k: string) => (hasOwn(NEEDS, k) ? NEEDS[k] : []);
 
 /** Sheets whose records a data file (--data) owns. */
-const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims"]);
+const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims", "board", "maturity", "priorities", "meetings", "actions", "successes"]);
 
 const todayIso = () => clockToday();
 
@@ -116,6 +143,7 @@ function allSpecs(ctx: SpecCtx, today: number, kpiRows: { row: number; measure: 
   return [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
     arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
+    keyDatesSpec(ctx), boardSpec(ctx), agreementSpec(ctx, today), maturitySpec(ctx), prioritiesSpec(ctx, today), meetingsSpec(ctx), actionsSpec(ctx, today), successesSpec(ctx), journalSpec(ctx),
     ratesBookSpec(ctx),
   ].filter((x): x is SheetSpec => x !== null);
 }
@@ -154,7 +182,9 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
       const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
       return p.table
         ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header), minHeaders: s.key === "kpis" ? KPI_FIRST_READING_COL + 1 : undefined }
-        : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
+        : p.append
+          ? { key: s.key, name: s.title, title: s.title, keys: [], headers: p.append.header }
+          : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
     }),
     snapshot, meta, warnings,
   );
@@ -226,8 +256,35 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
   }
   const r = runEngine({ year, pcn: data?.pcn.name ?? pcn, icb, sample, data: !!data, specs, only, snapshot }, meta, warnings);
   // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
-  fillFromBook(r.sheets, specs, snapshot, meta, warnings);
-  return { year, sheets: r.sheets, names: r.names, warnings: [...new Set(warnings)], conflicts: r.conflicts, dataUpdates: r.updates };
+  const rates = fillFromBook(r.sheets, specs, snapshot, meta, warnings);
+  const unique = [...new Set(warnings)];
+  // The change journal: one entry for this build (an entry a build resumed in another execution already wrote is not written again).
+  const j = opts.journal;
+  const entry: JournalEntry = j?.entry ?? {
+    at: j?.at ?? localStamp(clock.now()),
+    host: j?.host || "PCN Toolkit (host not given)",
+    user: j?.user ?? "",
+    year,
+    sheets: r.sheets.filter((p) => !p.hidden && !r.appends.some((a) => a.plan === p)).map((p) => p.name),
+    kept: r.kept,
+    added: r.added,
+    typedOver: unique.filter((w) => w.startsWith("Kept the value typed over the formula")).length,
+    rates,
+    notes: [
+      sample ? "The fictional sample network." : "",
+      data ? `Data file: ${r.updates} cell${r.updates === 1 ? "" : "s"} updated${r.conflicts.length ? `, ${r.conflicts.length} of yours kept over it` : ""}.` : "",
+      unique.length ? `${unique.length} note${unique.length === 1 ? "" : "s"} from the build.` : "",
+    ].filter(Boolean).join(" "),
+    build: j?.build ?? "",
+  };
+  let journal: JournalEntry | undefined;
+  for (const a of r.appends) {
+    if (a.spec.key !== "journal") continue;
+    if (appendHolds(a, entry.build)) { r.sheets.splice(r.sheets.indexOf(a.plan), 1); continue; }
+    addAppendRows(a, [journalRow(entry)]);
+    journal = entry;
+  }
+  return { year, sheets: r.sheets, names: r.names, warnings: unique, conflicts: r.conflicts, dataUpdates: r.updates, journal };
 }
 
 /** What a data file is checked against in this workbook: its year, and the practices, partnerships and ARRS roles it holds. */

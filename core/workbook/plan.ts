@@ -8,7 +8,7 @@
 export type PlanCell = null | number | boolean | string | FormulaCell | DateCell;
 /** A native formula, including the leading "=". */
 export interface FormulaCell { f: string }
-/** A calendar date, ISO yyyy-mm-dd; hosts write a real date (serial number with a date format). */
+/** A calendar date, ISO yyyy-mm-dd, or a wall-clock date and time yyyy-mm-ddThh:mm[:ss]; hosts write a real date (serial number with a date format). */
 export interface DateCell { d: string }
 
 export interface RangeRef { row: number; col: number; rows: number; cols: number }
@@ -106,6 +106,8 @@ export interface WritePlan {
   conflicts?: DataConflict[];
   /** Cells the data file updated in records already in the workbook (--data). */
   dataUpdates?: number;
+  /** The change journal's entry for this build (absent when an earlier execution of the same build wrote it). */
+  journal?: import("./sheets/journal").JournalEntry;
 }
 
 /** A field a person changed that the data file has since changed too: theirs is kept. `row` is 1-based. */
@@ -231,10 +233,14 @@ export function a1(r: RangeRef, opts: { sheet?: string; absolute?: boolean } = {
   return opts.sheet ? `${quoteSheet(opts.sheet)}!${body}` : body;
 }
 
-/** Serial number (1900 date system, as Excel, Sheets and LibreOffice use) of an ISO date. */
+/** Serial number (1900 date system, as Excel, Sheets and LibreOffice use) of an ISO date, with the fraction of a day of a time (yyyy-mm-ddThh:mm[:ss]). */
 export function isoToSerial(iso: string): number {
-  const [y, m, d] = iso.split("-").map(Number);
-  return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86400000);
+  const [date, time] = iso.split("T");
+  const [y, m, d] = date.split("-").map(Number);
+  const days = Math.round((Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86400000);
+  if (!time) return days;
+  const [hh, mm, ss] = time.split(":").map(Number);
+  return days + Math.round(((hh || 0) * 3600 + (mm || 0) * 60 + (ss || 0))) / 86400;
 }
 export function serialToIso(serial: number): string {
   const ms = Date.UTC(1899, 11, 30) + Math.round(serial) * 86400000;

@@ -161,9 +161,9 @@ export function addRatesFile(plan: WritePlan, snapshot: WorkbookSnapshot, text: 
  * On a rebuild, figures the rates book has reach blank value cells of existing Rates and ARRS Rates rows (a
  * workbook made before this version ships them). A cell a person typed in is never touched; each fill is said.
  */
-export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): void {
+export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): number {
   const yearLabel = meta.year;
-  if (!yearLabel) return;
+  if (!yearLabel) return 0;
   const year = getYear(yearLabel);
   let filled = 0;
   const fill = (key: string, each: (loc: Located, put: (row: number, k: string, v: number) => void) => void) => {
@@ -205,4 +205,5 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
     });
   });
   if (filled) warnings.push(`Filled ${filled} blank figure${filled === 1 ? "" : "s"} on the Rates and ARRS Rates sheets that this version's rates book now has (figures you typed are kept; see each figure's provenance).`);
+  return filled;
 }
