@@ -41,8 +41,12 @@ export function readWorkbookBuffer(buf: Buffer, what = "The workbook"): OpenedWo
   }
   const stats: ReadStats = { rows: 0, cells: 0 };
   try {
-    const book = openBook(Package.open(buf, what));
-    return { snapshot: readSnapshot(book, stats), exists: true, stats, book };
+    const pkg = Package.open(buf, what);
+    const book = openBook(pkg);
+    const snapshot = readSnapshot(book, stats);
+    // What the snapshot did not need is copied into the rebuilt file as stored: it must be whole too.
+    pkg.verify();
+    return { snapshot, exists: true, stats, book };
   } catch (e) {
     if (e instanceof PcnError) throw e;
     throw new PcnError(`${what} could not be read as an .xlsx workbook (${(e as Error).message}); nothing was written.`);

@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readWorkbookBuffer, readWorkbookFile, writeWorkbookFile } from "../cli/workbookFile";
+import { ZipReader } from "../cli/xlsx/zip";
 import { PcnError } from "../core/errors";
 import { buildPlan } from "../core/workbook/build";
 import { disposeLibreOffice } from "./engines/libreoffice";
@@ -47,10 +48,18 @@ describe("reading: foreign and damaged files are refused with a sentence", () =>
       ["old.xlsx", Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]), /protected with a password, or an old \.xls\)/],
       ["short.xlsx", sample.subarray(0, Math.floor(sample.length / 2)), /not a readable \.xlsx workbook \(it is cut short\)/],
     ];
-    // One flipped byte inside a compressed part: its checksum no longer matches.
-    const damaged = Buffer.from(sample);
-    damaged[Math.floor(damaged.length / 3)] ^= 0xff;
-    cases.push(["damaged.xlsx", damaged, /damaged|could not be read/]);
+    // One flipped byte inside a compressed part: its checksum no longer matches. Once in a sheet the reader reads,
+    // once in a part it only copies into the rebuilt file (the document's properties): both refused. The byte is
+    // the middle of the part's stored data (not a header or data descriptor the reader does not rely on).
+    const zipped = new ZipReader(sample, "sample");
+    for (const [name, part] of [["damaged.xlsx", "xl/worksheets/sheet1.xml"], ["damaged-copied.xlsx", "docProps/app.xml"]]) {
+      const e = zipped.entries.get(part)!;
+      const data = zipped.raw(e);
+      expect(e.method, part).toBe(8);
+      const damaged = Buffer.from(sample);
+      damaged[data.byteOffset - sample.byteOffset + Math.floor(data.length / 2)] ^= 0xff;
+      cases.push([name, damaged, new RegExp(`${part.replace(/[.]/g, "\\.")} of this workbook is damaged|could not be read`)]);
+    }
     for (const [name, bytes, why] of cases) {
       const path = join(dir, name);
       writeFileSync(path, bytes);

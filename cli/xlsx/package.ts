@@ -53,6 +53,11 @@ export class Package {
 
   private constructor(private reader: ZipReader | null, private template: Map<string, string>) {}
 
+  /** Checks every stored part against its checksum (see ZipReader.verify). */
+  verify(): void {
+    this.reader?.verify();
+  }
+
   /** Opens a package; `what` names the file in refusals. */
   static open(buf: Buffer, what: string): Package {
     const zip = new ZipReader(buf, what);

@@ -106,6 +106,17 @@ export class ZipReader {
     return this.buf.subarray(s, s + e.compressedSize);
   }
 
+  /** Parts whose bytes have matched their CRC. */
+  private checked = new Set<string>();
+
+  /**
+   * Checks every part the reader has not read against its CRC: a rebuild copies those parts byte for byte, so a
+   * damaged one would otherwise be passed on silently. Throws the PcnError `read` throws.
+   */
+  verify(): void {
+    for (const name of this.order) if (!this.checked.has(name)) this.read(name);
+  }
+
   /** The entry's bytes, checked against its CRC. */
   read(name: string): Buffer {
     const e = this.entries.get(name);
@@ -118,6 +129,7 @@ export class ZipReader {
       throw new PcnError(`The part ${name} of this workbook is damaged (it does not decompress).`);
     }
     if (out.length !== e.size || crc32(out) >>> 0 !== e.crc >>> 0) throw new PcnError(`The part ${name} of this workbook is damaged (its checksum does not match).`);
+    this.checked.add(name);
     return out;
   }
 
