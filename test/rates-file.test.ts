@@ -10,6 +10,7 @@ import { checkRatesFile } from "../core/rates/file";
 import { buildPlan, checkRegister } from "../core/workbook/build";
 import { computeWorkbook } from "../core/workbook/compute";
 import { addRatesFile, planRatesFile } from "../core/workbook/ratesPlan";
+import { JOURNAL_HEADERS } from "../core/workbook/sheets/journal";
 import { ExcelBridge } from "../excel-addin/bridge";
 import { FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 import { createFakeGas, ensureSheetsBuild } from "./fakes/fakeSheets";
@@ -172,6 +173,12 @@ describe("a rates file: checked by the core", () => {
     const after = snapshotOf(loaded.file);
     const written = new Set(plan.writes.map((w) => `${w.sheet}|${w.row}|${w.col}`));
     const diffs: string[] = [];
+    // The rebuild is a build: the change journal (append-only, by design) gains its entry, one new row below the
+    // last, and nothing else of it changes.
+    const journal = after.sheets.find((s) => JOURNAL_HEADERS.every((h, i) => s.values[0]?.[i] === h))!;
+    const journalBefore = before.sheets.find((s) => s.name === journal.name)!;
+    expect(journal.values.length).toBe(journalBefore.values.length + 1);
+    expect(journal.values.at(-1)![3]).toBe("2025/26");
     for (const s of after.sheets) {
       const b = before.sheets.find((x) => x.name === s.name)!;
       const rows = Math.max(s.values.length, b.values.length);
@@ -179,6 +186,7 @@ describe("a rates file: checked by the core", () => {
         const cols = Math.max(s.values[r]?.length ?? 0, b.values[r]?.length ?? 0);
         for (let c = 0; c < cols; c++) {
           const x = s.values[r]?.[c] ?? null, y = b.values[r]?.[c] ?? null;
+          if (s === journal && r === journalBefore.values.length) continue;
           if (x !== y && !(s.formulas[r]?.[c] && s.formulas[r][c] === b.formulas[r]?.[c])) diffs.push(`${s.name}|${r}|${c}`);
         }
       }
