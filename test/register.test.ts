@@ -66,14 +66,15 @@ describe("check register", () => {
     const checked = new Set(REGISTER_CHECKS.flatMap((c) => c.sheets).map((k) => SHEETS.find((s) => s.key === k)!.title));
     for (const f of findings) expect(checked, f.sheet).toContain(f.sheet);
     // The field is what the person sees: the table's header above the cell, or the report row's label in column A
-    // (or, on a sheet with report blocks side by side, as Key Dates, in the first column of the block: a text cell to the left).
+    // (or, on a sheet with report blocks side by side, as Key Dates and Board, in the first column of the block: a text
+    // cell on its row, at or left of it).
     const withField = findings.filter((f) => f.col);
     expect(withField.length).toBeGreaterThan(0);
     for (const f of withField) {
       const ws = wb.getWorksheet(f.sheet)!;
       const header = String(ws.getCell(1, f.col!).value ?? "").trim();
       const label = String(ws.getCell(f.row, 1).value ?? "").trim();
-      const left = Array.from({ length: f.col - 1 }, (_, i) => ws.getCell(f.row, i + 1).value).filter((v): v is string => typeof v === "string").map((v) => v.trim());
+      const left = Array.from({ length: f.col! }, (_, i) => ws.getCell(f.row, i + 1).value).filter((v): v is string => typeof v === "string").map((v) => v.trim());
       expect([header, label, ...left], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
     }
     expect(withField.find((f) => f.sheet === "Partnerships" && /Notice date/.test(f.message))?.field).toBe("Notice date");

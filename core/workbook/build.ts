@@ -361,7 +361,7 @@ export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Findi
 
 /**
  * A finding's field: the column's header in a table (at A1, header row 1), else the label in the first column of
- * the report block holding it (column A, or a block beside it, as Key Dates' list of the year's dates).
+ * the report block holding it (column A, or a block beside it, as Key Dates' year dates and Board's summary).
  */
 function fieldOf(f: Finding, specs: SheetSpec[], snapshot: WorkbookSnapshot): string | undefined {
   if (typeof f.col !== "number" || f.col < 1) return undefined;
@@ -369,8 +369,10 @@ function fieldOf(f: Finding, specs: SheetSpec[], snapshot: WorkbookSnapshot): st
   const cells = snapshot.sheets.find((s) => s.name === f.sheet)?.values;
   const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
   if (spec?.table && f.row > 1 && f.col <= spec.table.columns.length) return text(cells?.[0]?.[f.col - 1]) ?? spec.table.columns[f.col - 1].header;
-  const first = Math.max(0, ...(spec?.reports ?? []).map((r) => r.col).filter((c) => c < f.col - 1));
-  return f.col - 1 > first ? text(cells?.[f.row - 1]?.[first]) : undefined;
+  const col = f.col - 1;
+  const first = Math.max(0, ...(spec?.reports ?? []).map((r) => r.col).filter((c) => c <= col));
+  // A finding on a block's label column (Board's) names that label; column A's own cells name nothing.
+  return col > 0 ? text(cells?.[f.row - 1]?.[first]) : undefined;
 }
 
 export { META_SHEET };
