@@ -115,4 +115,23 @@ describe("print settings in the offline writer", () => {
     expect(lo.answers[9]).toBe("4|8"); // our breaks
     expect(lo.answers[10]).toBe("1,1,3,8"); // their print area
   }, 180_000);
+
+  it("a sheet holding two print areas (LibreOffice saves a person's beside the one it read) keeps the person's alone", async () => {
+    const first = await apply(null, planWithPrint(null));
+    const pkg = Package.open(first, "test");
+    const idx = listSheets(pkg, "xl/workbook.xml").findIndex((s) => s.name === "Budget");
+    const wb = pkg.text("xl/workbook.xml");
+    const ours = `<definedName name="_xlnm.Print_Area" localSheetId="${idx}">Budget!$A$1:$J$30</definedName>`;
+    expect(wb).toContain(ours);
+    pkg.write("xl/workbook.xml", wb.replace(ours, `<definedName name="_xlnm.Print_Area" localSheetId="${idx}">Budget!$B$2:$D$9</definedName>${ours}`));
+    const sink = new MemorySink();
+    await pkg.save(sink);
+    const theirs = sink.buffer();
+    expect(names(theirs).filter((n) => n.startsWith("Budget: _xlnm.Print_Area"))).toHaveLength(2);
+    for (const file of [await apply(theirs, planWithPrint(theirs)), await apply(theirs, planWithPrint(theirs, 5))]) {
+      expect(names(file).filter((n) => n.startsWith("Budget: _xlnm.Print_Area"))).toEqual(["Budget: _xlnm.Print_Area Budget!$B$2:$D$9"]);
+      // Ours elsewhere is still written once.
+      expect(names(file).filter((n) => n.startsWith("Partnerships: _xlnm.Print_Area"))).toHaveLength(1);
+    }
+  });
 });

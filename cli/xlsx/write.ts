@@ -170,6 +170,15 @@ function editNames(wb: string, plan: WritePlan, sheets: SheetEntry[]): string {
     const el = wb.slice(dn.start, dn.end);
     const open = el.indexOf(">") + 1;
     inner = el.endsWith("/>") ? "" : el.slice(open, el.lastIndexOf("</"));
+    // LibreOffice saves a print area a person changed beside the one it read: a sheet can hold two (Excel allows
+    // one). Of ours that print, a sheet with a person's print area keeps that one only; else ours, once.
+    const NAME_RE = /<(\w+:)?definedName\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1definedName>)/g;
+    const theirArea = new Set<number>();
+    for (const m of inner.matchAll(NAME_RE)) {
+      const at = attrs(m[2]);
+      const pr = at.localSheetId === undefined ? undefined : prints.get(Number(at.localSheetId));
+      if (pr?.area && m[3] && unescapeXstring(rawAttr(m[2], "name") ?? "") === "_xlnm.Print_Area" && !isOurPrintArea(unescapeXml(m[3] ?? ""), pr.range!)) theirArea.add(Number(at.localSheetId));
+    }
     inner = inner.replace(/<(\w+:)?definedName\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1definedName>)/g, (whole, _pre, a: string) => {
       const at = attrs(a);
       const name = unescapeXstring(rawAttr(a, "name") ?? "");
@@ -183,10 +192,14 @@ function editNames(wb: string, plan: WritePlan, sheets: SheetEntry[]): string {
       if (name === "_xlnm._FilterDatabase" && f) return whole.replace(/>([\s\S]*?)</, () => `>${xtext(f, "A filter range")}<`);
       const pr = prints.get(Number(at.localSheetId));
       if (pr && name === "_xlnm.Print_Area" && pr.area) {
-        printDone.add(`${at.localSheetId}|area`);
+        const done = `${at.localSheetId}|area`;
+        if (printDone.has(done)) return "";
         const text = unescapeXml(/>([\s\S]*?)</.exec(whole)?.[1] ?? "");
-        // Ours follows the data; a print area a person set (other columns or top row) is theirs.
-        return isOurPrintArea(text, pr.range!) ? whole.replace(/>([\s\S]*?)</, () => `>${xtext(pr.area!, "A print area")}<`) : whole;
+        // Ours follows the data; a print area a person set (other columns or top row) is theirs, and wins.
+        const mine = isOurPrintArea(text, pr.range!);
+        if (mine && theirArea.has(Number(at.localSheetId))) return "";
+        printDone.add(done);
+        return mine ? whole.replace(/>([\s\S]*?)</, () => `>${xtext(pr.area!, "A print area")}<`) : whole;
       }
       if (pr && name === "_xlnm.Print_Titles" && pr.titles) printDone.add(`${at.localSheetId}|titles`);
       return whole;
