@@ -77,7 +77,7 @@ export interface SpcLimits {
   /** The 2-sigma band: mean +/- 2/3 of the distance to the process limits. */
   l2: number;
   u2: number;
-  /** Limits from fewer than 13 readings. */
+  /** Trial limits: the series has fewer than 13 readings, so they move with each new one (NHSRplotthedots' warning). */
   trial: boolean;
 }
 
@@ -120,7 +120,7 @@ export function limitsOf(values: (number | null)[], baseline: number | null | un
   }
   const k = rules.constant * amr;
   const k2 = ((2 * rules.constant) / 3) * amr;
-  return { n, baseline: b, baselineEnd: end, mean, amr, lpl: mean - k, upl: mean + k, l2: mean - k2, u2: mean + k2, trial: b < SPC_MIN_POINTS };
+  return { n, baseline: b, baselineEnd: end, mean, amr, lpl: mean - k, upl: mean + k, l2: mean - k2, u2: mean + k2, trial: n < SPC_MIN_POINTS };
 }
 
 // ---- rule primitives (spc.md C.2), each giving per point -1, 0 or +1 ----

@@ -250,7 +250,7 @@ describe("built SPC functions give the published figures", () => {
   });
 
   it("TV6: points on opposite sides of the mean raise no two-in-three", () => {
-    const y = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 : -1));
+    const y: number[] = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 : -1));
     y[14] = 5.5;
     y[15] = -5.5;
     for (const m of [undefined, "R"]) for (const r of Object.values(both("SPC_FLAGS", [y], "Higher", undefined, m))) expect(r[0].slice(14)).toEqual(["Common cause", "Common cause"]);

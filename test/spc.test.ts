@@ -122,7 +122,7 @@ describe("TV5: rule primitives (NHSRplotthedots test-ptd_calculate_point_type.R)
 
 describe("TV6: opposite sides of the mean (test-ptd_spc_standard.R)", () => {
   it.each([["R"], ["MDC"]] as const)("%s: the last two points (5.5 and -5.5) are common cause", (method) => {
-    const y = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 : -1));
+    const y: number[] = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 : -1));
     y[14] = 5.5;
     y[15] = -5.5;
     const t = spcPoints(y, 1, { method });
@@ -188,7 +188,8 @@ describe("the rules on whole series", () => {
     const first12 = spcLimits(y, { baseline: 12 })!;
     expect(first12.mean).toBe(5.5);
     expect(first12.amr).toBe(1);
-    expect(first12.trial).toBe(true);
+    expect(first12.trial).toBe(false); // 19 readings: the limits are fixed from the first 12, not trial
+    expect(spcLimits(y.slice(0, 12))!.trial).toBe(true);
     expect(all.mean).not.toBe(5.5);
     const t = spcPoints(y, 1, { baseline: 12 });
     expect(t.slice(12)).toEqual(Array(7).fill("improvement_high"));

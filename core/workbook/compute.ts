@@ -59,6 +59,7 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
   const cellNames = new Map<string, () => Value>();
   const colMemo = new Map<string, Value[]>();
   const cellMemo = new Map<string, Value>();
+  const recordMemo = new Map<string, Map<number, RowValues>>();
   const env: Env = {
     year: getYear(meta.year),
     today: isoToSerial(todayIso),
@@ -72,6 +73,11 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
       const vals = rowsOf(cn.key).map((r) => (col.compute ? col.compute(r, env) : (r[col.key] ?? null)));
       colMemo.set(name, vals);
       return vals;
+    },
+    record(key, row) {
+      let byRow = recordMemo.get(key);
+      if (!byRow) recordMemo.set(key, (byRow = new Map(rowsOf(key).map((r) => [r.__row as number, r]))));
+      return byRow.get(row);
     },
     cell(name) {
       if (cellMemo.has(name)) return cellMemo.get(name)!;

@@ -521,6 +521,16 @@ function planTable(
     ...scan.records.map((x) => ({ ...x.rec, __row: x.r + 1 })),
     ...placed.map((r, i) => ({ ...newRows[i], __row: r + 1 })),
   ];
+  // A record's own formats (its unit) over the columns', in runs of neighbouring columns.
+  if (t.recordFormats) {
+    const idx = new Map(cols.map((c, i) => [c.key, i]));
+    for (const rec of rows) {
+      const rf = t.recordFormats(rec);
+      const row = (rec.__row as number) - 1;
+      if (!rf || row > capacity) continue;
+      for (const k of rf.columns) { const i = idx.get(k); if (i !== undefined) plan.formats.push({ range: { row, col: i, rows: 1, cols: 1 }, format: rf.format }); }
+    }
+  }
   return { capacity, layout, texts, rows };
 }
 
@@ -639,7 +649,7 @@ function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | 
     }
     row.forEach((rc, c) => {
       if (rc?.name) names.push({ name: rc.name, sheet: plan.name, range: { row: r, col: rep.col + c, rows: 1, cols: 1 } });
-      if (rc?.validation) plan.validations.push({ range: { row: r, col: rep.col + c, rows: 1, cols: 1 }, list: rc.validation.list, message: rc.validation.message });
+      if (rc?.validation) plan.validations.push({ range: { row: r, col: rep.col + c, rows: 1, cols: 1 }, list: rc.validation.list, number: rc.validation.number, message: rc.validation.message });
       if (rc?.input) plan.styles.push({ range: { row: r, col: rep.col + c, rows: 1, cols: 1 }, fill: COLOURS.unknown });
     });
   });
