@@ -48,6 +48,35 @@ describe("check register", () => {
     expect(findings.find((f) => f.ref === "HI-03")).toMatchObject({ severity: "amber", sheet: "IIF", row: 3, message: expect.stringMatching(/not known/) });
   });
 
+  it("reports KPIs whose latest reading is a special cause concern (red) or whose process fails its target (amber), and a person's edits clear them", () => {
+    const wb = built();
+    const k = wb.getWorksheet("KPIs")!;
+    const kpi = checkRegister(snapshotOf(wb), today).filter((f) => f.sheet === "KPIs");
+    // K-06: the year before averages 70.3% with a mean moving range of 1.55 points, so its lower process limit is
+    // 66.2%; February's 58% is below it, and satisfaction is better higher: a concern, on the variation column.
+    const variationCol = (k.getRow(1).values as unknown[]).indexOf("SPC variation (latest reading)");
+    expect(kpi.find((f) => f.ref.startsWith("K-06 "))).toEqual({
+      severity: "red", sheet: "KPIs", row: 7, col: variationCol, ref: "K-06 Patient satisfaction with access",
+      message: "Special cause concern (low) at the latest reading (Feb 2026: 58%): not chance alone, so look for the cause.",
+    });
+    // K-04: mean 77.75%, mean moving range 2.545 points, limits 71.0% to 84.5% (x 2.66); the 90% target is above them.
+    const assuranceCol = (k.getRow(1).values as unknown[]).indexOf("SPC assurance (target)");
+    expect(kpi.find((f) => f.ref.startsWith("K-04 "))).toEqual({
+      severity: "amber", sheet: "KPIs", row: 5, col: assuranceCol, ref: "K-04 Online consultations answered same day",
+      message: "Fails its target of 90%: the process limits are 71% to 84.5%, so it will not meet the target without a change to the process.",
+    });
+    expect(kpi.find((f) => f.ref.startsWith("K-09 "))!.message).toBe("Fails its target of £2.45: the process limits are £2.55 to £2.83, so it will not meet the target without a change to the process.");
+    // Hit and miss, or no target (K-10 is neither better higher nor lower), is no finding.
+    for (const ref of ["K-02", "K-06", "K-07", "K-10"]) expect(kpi.filter((f) => f.ref.startsWith(`${ref} `) && /target/.test(f.message)), ref).toEqual([]);
+    // A person types February's reading again as 70% and K-04's target as 80% (inside its limits): both findings go.
+    const col = (h: string) => (k.getRow(1).values as unknown[]).indexOf(h);
+    k.getCell(7, col("Feb 2026")).value = 0.7;
+    k.getCell(5, col("Target")).value = 0.8;
+    const after = checkRegister(snapshotOf(wb), today).filter((f) => f.sheet === "KPIs");
+    expect(after.filter((f) => f.ref.startsWith("K-06 ") || f.ref.startsWith("K-04 "))).toEqual([]);
+    expect(after).toHaveLength(kpi.length - 2);
+  });
+
   it("reflects a person's edit: agreeing every governance item clears that finding", () => {
     const wb = built();
     const p = wb.getWorksheet("Partnerships")!;

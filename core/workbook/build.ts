@@ -292,7 +292,7 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
   };
 }
 
-/** "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and underspend. */
+/** "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and underspend, KPIs of special cause concern or failing their target. */
 export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Finding[] {
   return computeFindings(snapshot, today ?? todayIso());
 }

@@ -13,6 +13,7 @@ import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
+import { kpiFindings } from "./sheets/kpis";
 
 export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
 
@@ -234,6 +235,8 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       }
     });
   }
+  const kpis = m.specs.find((s) => s.key === "kpis");
+  if (kpis && m.snapOf("kpis")) findings.push(...kpiFindings(kpis, m.rowsOf("kpis"), m.env));
   const order = { red: 0, amber: 1, info: 2 };
   return findings.sort((x, y) => order[x.severity] - order[y.severity]);
 }

@@ -1,4 +1,5 @@
 import { MONITORING_METHODS } from "../lists";
+import type { Finding } from "../register";
 import { colLetter, type ChartSeries, type ChartSpec, type ConditionalFormatRule, type RangeRef } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type Env, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import { MDC_COLOURS, SPC_MIN_POINTS } from "../../spc";
@@ -155,6 +156,51 @@ export function kpisSpec(ctx: SpecCtx): SheetSpec {
       },
     },
   };
+}
+
+/** A KPI figure as its unit shows it: 82.5%, £2.45, 14.75. */
+function inUnit(x: number, unit: Value | undefined): string {
+  if (eqText(unit ?? null, "Percent")) return `${Math.round(x * 1000) / 10}%`;
+  const [i, d] = Math.abs(x).toFixed(2).split(".");
+  // Money to the penny; a count to at most 2 decimals (120, 48.84, 6.5).
+  const dec = unit === "£" ? `.${d}` : d === "00" ? "" : `.${d.replace(/0$/, "")}`;
+  return `${x < 0 ? "-" : ""}${unit === "£" ? "£" : ""}${i.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${dec}`;
+}
+
+/**
+ * "Check register" on the KPI sheet: each KPI whose latest reading is a special cause concern (red), and each whose
+ * process fails its target (amber: the target lies beyond the process limits, so it will not be met without change).
+ * From the sheet's own columns, so the finding says what the sheet shows.
+ */
+export function kpiFindings(spec: SheetSpec, rows: RowValues[], env: Env): Finding[] {
+  const cols = spec.table!.columns;
+  const col = (key: string) => cols.find((c) => c.key === key)!;
+  const at = (key: string) => cols.findIndex((c) => c.key === key) + 1;
+  const readings = cols.filter((c) => /^[hr]\d+$/.test(c.key));
+  const out: Finding[] = [];
+  for (const r of rows) {
+    if (blank(r.ref)) continue;
+    const ref = r.measure ? `${String(r.ref)} ${String(r.measure)}` : String(r.ref);
+    const row = r.__row as number;
+    const variation = col("variation").compute!(r, env);
+    if (typeof variation === "string" && variation.startsWith("Special cause concern")) {
+      let last = readings.length - 1;
+      while (last > 0 && !isNum(r[readings[last].key] ?? null)) last--;
+      const x = r[readings[last].key] as number;
+      out.push({
+        severity: "red", sheet: spec.name, row, col: at("variation"), ref,
+        message: `${variation} at the latest reading (${readings[last].header}: ${inUnit(x, r.unit)}): not chance alone, so look for the cause.`,
+      });
+    }
+    if (col("assurance").compute!(r, env) === "Fail") {
+      const [lpl, upl] = [col("lpl").compute!(r, env), col("upl").compute!(r, env)] as number[];
+      out.push({
+        severity: "amber", sheet: spec.name, row, col: at("assurance"), ref,
+        message: `Fails its target of ${inUnit(r.target as number, r.unit)}: the process limits are ${inUnit(lpl, r.unit)} to ${inUnit(upl, r.unit)}, so it will not meet the target without a change to the process.`,
+      });
+    }
+  }
+  return out;
 }
 
 /** A KPI unit's cell format; none (the column's own) for a count. */
