@@ -698,7 +698,21 @@ export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta:
   const byLower = new Map(snap.sheets.map((s) => [s.name.toLowerCase(), s]));
   const claimed = new Set<string>([META_SHEET.toLowerCase(), LISTS_SHEET.toLowerCase(), DATA_SHEET.toLowerCase()]);
   const out = new Map<string, { name: string; ours: boolean }>();
-  const layoutFrom = (sheet: SheetSnapshot, s: NameRequest) => s.keys!.slice(0, leadingMatch(sheet.values[0], s.headers!));
+  // The leading headers in order; then each further header that is one of ours elsewhere in the probe (the KPI
+  // sheet's SPC flags follow however many months it has), up to the first that is not (a person's column).
+  const layoutFrom = (sheet: SheetSnapshot, s: NameRequest) => {
+    const row = sheet.values[0] ?? [];
+    const out = s.keys!.slice(0, leadingMatch(row, s.headers!));
+    const used = new Set(out);
+    for (let j = out.length; j < row.length; j++) {
+      const h = String(row[j] ?? "").trim();
+      const i = h ? s.headers!.findIndex((x, k) => x === h && !used.has(s.keys![k])) : -1;
+      if (i < 0) break;
+      out.push(s.keys![i]);
+      used.add(s.keys![i]);
+    }
+    return out;
+  };
   for (const s of specs) {
     const m = meta.sheets.find((x) => x.key === s.key);
     const sheet = m && m.name ? byLower.get(m.name.toLowerCase()) : undefined;
