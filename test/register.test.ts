@@ -1,26 +1,25 @@
 // "Check register" on the sample network: what a PCN manager must act on, with rows to jump to.
-import ExcelJS from "exceljs";
-import { describe, expect, it } from "vitest";
-import { applyPlan, snapshotOf } from "../cli/writer";
-import { buildPlan, checkRegister, readWorkbookState } from "../core/workbook/build";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkRegister, readWorkbookState, SHEETS } from "../core/workbook/build";
+import { REGISTER_CHECKS } from "../core/workbook/register";
+import { edit, open, rebuild, snapshotOf } from "./offline";
 
 const today = "2026-03-01";
 
-function built() {
-  const wb = new ExcelJS.Workbook();
-  applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
-  return wb;
-}
+// The sample workbook as the offline command writes it.
+let file: Buffer;
+beforeAll(async () => { file = (await rebuild(null, { sample: true, today })).file; });
 
 describe("check register", () => {
-  it("finds notice dates, reviews, governance and contact gaps, and ARRS problems, each pointing at its row", () => {
-    const wb = built();
+  it("finds notice dates, reviews, governance and contact gaps, and ARRS problems, each pointing at its row", async () => {
     // A person lowers one practice's share of A-07 (55% -> 50%), so its shares no longer add to 100%.
-    const shares = wb.getWorksheet("ARRS Shares")!;
     let edited = 0;
-    shares.eachRow((row) => { if (row.getCell(1).value === "A-07" && row.getCell(2).value === "Riverside Surgery") { row.getCell(3).value = 0.5; edited++; } });
+    const changed = await edit(file, (book) => {
+      book.getWorksheet("ARRS Shares")!.eachRow((row) => { if (row.getCell(1).value === "A-07" && row.getCell(2).value === "Riverside Surgery") { row.getCell(3).value = 0.5; edited++; } });
+    });
     expect(edited).toBe(1);
-    const findings = checkRegister(snapshotOf(wb), today);
+    const wb = await open(changed);
+    const findings = checkRegister(snapshotOf(changed), today);
     const p = wb.getWorksheet("Partnerships")!;
     // The sample's tenth partnership reaches its notice date in 5 days: red, on its row.
     const soon = findings.find((f) => f.ref.startsWith("P-010 ") && /Notice date/.test(f.message))!;
@@ -42,54 +41,73 @@ describe("check register", () => {
   });
 
   it("points at IIF indicators: patients still needed, and unknown points or thresholds", () => {
-    const findings = checkRegister(snapshotOf(built()), today);
+    const findings = checkRegister(snapshotOf(file), today);
     // CAN-04 in the sample: 168 of 236 with 9 PCAs; 80% of 227 eligible is 181.6, so 14 more patients.
     expect(findings.find((f) => f.ref === "CAN-04")).toMatchObject({ severity: "info", sheet: "IIF", row: 2, message: "14 more patients needed to reach the upper threshold (80%)." });
     expect(findings.find((f) => f.ref === "HI-03")).toMatchObject({ severity: "amber", sheet: "IIF", row: 3, message: expect.stringMatching(/not known/) });
   });
 
-  it("reports KPIs whose latest reading is a special cause concern (red) or whose process fails its target (amber), and a person's edits clear them", () => {
-    const wb = built();
-    const k = wb.getWorksheet("KPIs")!;
-    const kpi = checkRegister(snapshotOf(wb), today).filter((f) => f.sheet === "KPIs");
+  it("reports KPIs whose latest reading is a special cause concern (red) or whose process fails its target (amber), and a person's edits clear them", async () => {
+    const k = (await open(file)).getWorksheet("KPIs")!;
+    const col = (h: string) => (k.getRow(1).values as unknown[]).indexOf(h);
+    const kpi = checkRegister(snapshotOf(file), today).filter((f) => f.sheet === "KPIs");
     // K-06: the year before averages 70.3% with a mean moving range of 1.55 points, so its lower process limit is
     // 66.2%; February's 58% is below it, and satisfaction is better higher: a concern, on the variation column.
-    const variationCol = (k.getRow(1).values as unknown[]).indexOf("SPC variation (latest reading)");
     expect(kpi.find((f) => f.ref.startsWith("K-06 "))).toEqual({
-      severity: "red", sheet: "KPIs", row: 7, col: variationCol, ref: "K-06 Patient satisfaction with access",
+      severity: "red", sheet: "KPIs", row: 7, col: col("SPC variation (latest reading)"), field: "SPC variation (latest reading)", ref: "K-06 Patient satisfaction with access",
       message: "Special cause concern (low) at the latest reading (Feb 2026: 58%): not chance alone, so look for the cause.",
     });
     // K-04: mean 77.75%, mean moving range 2.545 points, limits 71.0% to 84.5% (x 2.66); the 90% target is above them.
-    const assuranceCol = (k.getRow(1).values as unknown[]).indexOf("SPC assurance (target)");
     expect(kpi.find((f) => f.ref.startsWith("K-04 "))).toEqual({
-      severity: "amber", sheet: "KPIs", row: 5, col: assuranceCol, ref: "K-04 Online consultations answered same day",
+      severity: "amber", sheet: "KPIs", row: 5, col: col("SPC assurance (target)"), field: "SPC assurance (target)", ref: "K-04 Online consultations answered same day",
       message: "Fails its target of 90%: the process limits are 71% to 84.5%, so it will not meet the target without a change to the process.",
     });
     expect(kpi.find((f) => f.ref.startsWith("K-09 "))!.message).toBe("Fails its target of £2.45: the process limits are £2.55 to £2.83, so it will not meet the target without a change to the process.");
     // Hit and miss, or no target (K-10 is neither better higher nor lower), is no finding.
     for (const ref of ["K-02", "K-06", "K-07", "K-10"]) expect(kpi.filter((f) => f.ref.startsWith(`${ref} `) && /target/.test(f.message)), ref).toEqual([]);
     // A person types February's reading again as 70% and K-04's target as 80% (inside its limits): both findings go.
-    const col = (h: string) => (k.getRow(1).values as unknown[]).indexOf(h);
-    k.getCell(7, col("Feb 2026")).value = 0.7;
-    k.getCell(5, col("Target")).value = 0.8;
-    const after = checkRegister(snapshotOf(wb), today).filter((f) => f.sheet === "KPIs");
+    const edited = await edit(file, (wb) => {
+      const ws = wb.getWorksheet("KPIs")!;
+      ws.getCell(7, col("Feb 2026")).value = 0.7;
+      ws.getCell(5, col("Target")).value = 0.8;
+    });
+    const after = checkRegister(snapshotOf(edited), today).filter((f) => f.sheet === "KPIs");
     expect(after.filter((f) => f.ref.startsWith("K-06 ") || f.ref.startsWith("K-04 "))).toEqual([]);
     expect(after).toHaveLength(kpi.length - 2);
   });
 
-  it("reflects a person's edit: agreeing every governance item clears that finding", () => {
-    const wb = built();
-    const p = wb.getWorksheet("Partnerships")!;
-    const headers = (p.getRow(1).values as unknown[]).map(String);
-    const gov = headers.map((h, i) => [h, i] as const).filter(([h]) => ["Clinical governance", "Quality assurance", "Data protection and IG", "Intellectual property", "Confidentiality", "Training", "HR"].includes(h));
-    const before = checkRegister(snapshotOf(wb), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message));
+  it("reflects a person's edit: agreeing every governance item clears that finding", async () => {
+    const before = checkRegister(snapshotOf(file), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message));
     expect(before).toHaveLength(1);
-    for (const [, i] of gov) p.getCell(3, i).value = "Agreed";
-    expect(checkRegister(snapshotOf(wb), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message))).toHaveLength(0);
+    const edited = await edit(file, (wb) => {
+      const p = wb.getWorksheet("Partnerships")!;
+      const headers = (p.getRow(1).values as unknown[]).map(String);
+      const gov = headers.map((h, i) => [h, i] as const).filter(([h]) => ["Clinical governance", "Quality assurance", "Data protection and IG", "Intellectual property", "Confidentiality", "Training", "HR"].includes(h));
+      for (const [, i] of gov) p.getCell(3, i).value = "Agreed";
+    });
+    expect(checkRegister(snapshotOf(edited), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message))).toHaveLength(0);
+  });
+
+  it("every finding lands on a sheet the pane says it checks, and names the field its column holds", async () => {
+    const wb = await open(file);
+    const findings = checkRegister(snapshotOf(file), today);
+    expect(findings.length).toBeGreaterThan(10);
+    const checked = new Set(REGISTER_CHECKS.flatMap((c) => c.sheets).map((k) => SHEETS.find((s) => s.key === k)!.title));
+    for (const f of findings) expect(checked, f.sheet).toContain(f.sheet);
+    // The field is what the person sees: the table's header above the cell, or the report row's label in column A.
+    const withField = findings.filter((f) => f.col);
+    expect(withField.length).toBeGreaterThan(0);
+    for (const f of withField) {
+      const ws = wb.getWorksheet(f.sheet)!;
+      const header = String(ws.getCell(1, f.col!).value ?? "").trim();
+      const label = String(ws.getCell(f.row, 1).value ?? "").trim();
+      expect([header, label], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
+    }
+    expect(withField.find((f) => f.sheet === "Partnerships" && /Notice date/.test(f.message))?.field).toBe("Notice date");
   });
 
   it("reads the workbook's year and practices for the pane", () => {
-    const s = readWorkbookState(snapshotOf(built()));
+    const s = readWorkbookState(snapshotOf(file));
     expect(s.workbookYear).toBe("2025/26");
     expect(s.practices.map((p) => p.name)).toContain("Riverside Surgery");
     expect(s.practices[0]).toMatchObject({ registered: 9850, weighted: 10312.4 });
