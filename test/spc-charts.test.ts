@@ -4,13 +4,11 @@
  * Count's colours, and the value axis in the KPI's unit. The offline .xlsx, the Excel writer (over the fake, which
  * refuses a secondary axis no series is on) and the plan itself; the built Code.js is checked in sheets-addon.test.ts.
  */
-import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { snapshotOf } from "../cli/writer";
 import { writeWorkbook } from "../cli/main";
 import { ExcelBridge } from "../excel-addin/bridge";
 import { buildPlan } from "../core/workbook/build";
@@ -20,7 +18,7 @@ import { FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExce
 import { miniEvaluate } from "./fakes/evaluate";
 
 const TODAY = "2026-12-01";
-const plan = buildPlan(snapshotOf(new ExcelJS.Workbook()), { sample: true, today: TODAY });
+const plan = buildPlan({ sheets: [] }, { sample: true, today: TODAY });
 const chartSheet = plan.sheets.find((s) => s.key === "kpiCharts")!;
 const charts: ChartSpec[] = chartSheet.charts;
 const byTitle = new Map(charts.map((c) => [c.title, c]));

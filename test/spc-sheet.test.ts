@@ -18,7 +18,8 @@ import { SPC_NAMES } from "../core/workbook/sheets/spcFormulas";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
 
-const today = new Date().toISOString().slice(0, 10);
+// Both engines and the core run on the same pinned date (LibreOffice under faketime), not the real one.
+const today = "2026-12-01";
 const dir = mkdtempSync(join(tmpdir(), "pcn-spc-sheet-"));
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const TV1 = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1];
@@ -84,10 +85,10 @@ beforeAll(async () => {
     cell(SPC_NAMES.method).value = method;
     const file = join(dir, `vectors-${method}.xlsx`);
     await wb.xlsx.writeFile(file);
-    const ev = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true });
+    const ev = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true, today });
     const hf: Grid = {};
     for (const s of ev.sheetNames()) hf[s] = ev.sheetValues(s) as LoValue[][];
-    results[method] = { lo: await recalcXlsxRaw(file), hf };
+    results[method] = { lo: await recalcXlsxRaw(file, { today }), hf };
   }
 }, 300_000);
 afterAll(async () => { await disposeLibreOffice(); rmSync(dir, { recursive: true, force: true }); });
