@@ -72,14 +72,18 @@ async function largeBuild(wb: FakeWorkbook, extra: { maxChartsPerSync?: number }
 }
 
 describe("Excel syncs at the limit", () => {
-  it("builds the sample in at most 3 syncs, new (read + write) and rebuilt (read + prepare + write), every batch with calculation suspended", async () => {
+  // A rebuild's writes also clear and restore what the first build did not have to: with SPC's columns and charts
+  // (issue #11) and the network development sheets, ~850 KB as the fake counts them, past the writer's 1 MB budget
+  // once each action's envelope is counted, so they go in 2 write syncs: 4 in all (a new build stays at 2).
+  it("builds the sample in at most 3 syncs new (read + write) and 4 rebuilt (read + prepare + 2 writes), every batch with calculation suspended", async () => {
     const wb = workbook();
     const { syncs } = await paneBuild(wb);
     expect(syncs.length).toBeLessThanOrEqual(3);
     expect(syncs.filter((r) => r.writes > 0).every((r) => r.calcSuspended && r.requestBytes <= MiB)).toBe(true);
     // A rebuild also reads, before writing, what a rollback would need (one more sync).
     const again = await paneBuild(wb);
-    expect(again.syncs.length).toBeLessThanOrEqual(3);
+    expect(again.syncs.length).toBeLessThanOrEqual(4);
+    expect(again.syncs.filter((r) => r.writes > 0).every((r) => r.calcSuspended && r.requestBytes <= MiB)).toBe(true);
     expect(again.syncs.every((r) => r.outcome === "ok" && r.delayForCellEdit)).toBe(true);
   });
 

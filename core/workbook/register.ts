@@ -23,4 +23,10 @@ export const REGISTER_CHECKS: readonly { sheets: readonly string[]; what: string
   { sheets: ["gpClaims", "gpScheme", "gpSummary"], what: "GP reimbursement scheme claims and transfers" },
   { sheets: ["iif"], what: "IIF indicators" },
   { sheets: ["rates", "arrsRates"], what: "figures a later revision replaced" },
+  { sheets: ["kpis"], what: "KPIs of special cause concern or that cannot meet their target" },
+  { sheets: ["keyDates"], what: "key dates within 30 days" },
+  { sheets: ["actions", "meetings"], what: "meeting actions overdue or due soon" },
+  { sheets: ["board"], what: "board representation and Belbin roles" },
+  { sheets: ["agreement"], what: "network agreement items not agreed or past review" },
+  { sheets: ["priorities"], what: "priorities past review" },
 ];
