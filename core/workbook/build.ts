@@ -363,7 +363,7 @@ export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Findi
     // A workbook the specs refuse (another year's): the findings go without field names.
   }
   return findings.map((f) => {
-    const field = fieldOf(f, specs, snapshot);
+    const field = f.field ?? fieldOf(f, specs, snapshot);
     return field ? { ...f, field } : f;
   });
 }

@@ -315,7 +315,8 @@ function keyDateFindings(m: Model): Finding[] {
     if (days > KEY_DATE_DAYS) break;
     if (x.src === KEY_SRC.notice || x.src === KEY_SRC.actionDue) continue;
     const when = days === 0 ? "today" : days === 1 ? "tomorrow" : `in ${days} days`;
-    const at = x.src === KEY_SRC.year ? { sheet: x.sheet, row: x.row, col: KD.yearCol + 2 } : { sheet: x.sheet, row: x.row, col: colOf(...dateCol[x.sheetKey]) || undefined };
+    // A year's date sits in the year's dates table beside the list, under its own "Date" header (not in row 1).
+    const at = x.src === KEY_SRC.year ? { sheet: x.sheet, row: x.row, col: KD.yearCol + 2, field: "Date" } : { sheet: x.sheet, row: x.row, col: colOf(...dateCol[x.sheetKey]) || undefined };
     // A record without a reference (an agreement item) is named by what it is.
     const ref = x.ref || (x.src === KEY_SRC.year ? kd.name : x.what.slice(x.what.indexOf(": ") + 2));
     out.push({ severity: days <= 7 && x.src !== KEY_SRC.meeting ? "amber" : "info", ...at, ref, message: `${x.what}: ${fmtDate(x.date)}, ${when}.` });
