@@ -207,7 +207,8 @@ function minimum(plan: WritePlan): { bytes: number; charts: number; syncs: numbe
  * Issue #13's 6 syncs for the large network no longer fits ~1 MB a sync (see the note printed with the table and
  * test/excel-limits.test.ts): 8 is the floor of its bytes with each action's envelope.
  */
-const LARGE_NEW_TARGET = 8;
+// 8 before SPC (issue #11) added ~1.9 MB of KPI chart data and SPC columns: 2 more syncs of ~1 MB.
+const LARGE_NEW_TARGET = 10;
 /** A write budget at which the large network's ~6.3 MB (as the writer estimates it) goes in 5 write syncs. */
 const BIG_WRITES = 1_300_000;
 

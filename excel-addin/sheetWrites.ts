@@ -294,7 +294,24 @@ export function addChart(ws: Excel.Worksheet, spec: ChartSpec, rangeOn: (sheet: 
     if (i > 0) series.setValues(rangeOn(se.sheet, se.range));
     series.name = se.name;
     series.setXAxisValues(categories);
+    if (se.style === "band") {
+      // A month flagged special cause: a column the chart's height (1 on a hidden axis from 0 to 1), no gap.
+      series.chartType = "ColumnClustered";
+      series.axisGroup = "Secondary";
+      series.gapWidth = 0;
+      if (se.color) series.format.fill.setSolidColor(se.color);
+      return;
+    }
     if (se.color) series.format.line.color = se.color;
+    if (se.style === "line" || se.style === "dash") series.markerStyle = "None";
+    if (se.style === "dash") series.format.line.lineStyle = "Dash";
   });
+  if (spec.series.some((se) => se.style === "band")) {
+    const axis = chart.axes.getItem("Value", "Secondary");
+    axis.minimum = 0;
+    axis.maximum = 1;
+    axis.visible = false;
+  }
+  if (spec.valueFormat) chart.axes.valueAxis.numberFormat = spec.valueFormat;
   chart.legend.position = "Bottom";
 }

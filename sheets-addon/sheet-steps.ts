@@ -372,25 +372,44 @@ function insertCharts(ctx: StepCtx, sheet: Sheet, charts: ChartSpec[]) {
   for (const c of charts) for (const x of [c.categories, ...c.series]) refs.set(x.sheet, [...(refs.get(x.sheet) ?? []), x.range]);
   for (const [name, list] of refs) ctx.handles.fetch(name, list);
   for (const c of charts) {
-    let cb = sheet.newChart().asLineChart().addRange(ctx.handles.get(c.categories.sheet, c.categories.range));
+    // Bands (months flagged special cause) are columns on a second, hidden axis from 0 to 1: a combo chart.
+    const banded = c.series.some((s) => s.style === "band");
+    let cb = (banded ? sheet.newChart().asComboChart() : sheet.newChart().asLineChart()).addRange(ctx.handles.get(c.categories.sheet, c.categories.range));
     for (const s of c.series) cb = cb.addRange(ctx.handles.get(s.sheet, s.range));
     // Months along a row: stack the row ranges, then read rows as series with the first row as the axis.
     if (c.categories.range.rows === 1 && c.categories.range.cols > 1) {
       cb = cb.setMergeStrategy(Charts.ChartMergeStrategy.MERGE_ROWS).setTransposeRowsAndColumns(true);
     }
-    const series: Record<number, { labelInLegend: string; color?: string }> = {};
-    c.series.forEach((s, i) => (series[i] = s.color ? { labelInLegend: s.name, color: s.color } : { labelInLegend: s.name }));
-    // setOption takes one option per call; these four are the ones that change what the person sees.
+    const series: Record<number, SheetsSeriesOption> = {};
+    c.series.forEach((s, i) => (series[i] = sheetsSeries(s)));
+    const axes: Record<number, object> = {};
+    if (c.valueFormat) axes[0] = { format: c.valueFormat.replace(/"/g, "") };
+    if (banded) axes[1] = { viewWindow: { min: 0, max: 1 }, textPosition: "none", gridlines: { count: 0 } };
+    // setOption takes one option per call; these are the ones that change what the person sees.
+    cb = cb.setNumHeaders(0).setOption("title", c.title).setOption("series", series);
+    if (Object.keys(axes).length) cb = cb.setOption("vAxes", axes);
+    if (banded) cb = cb.setOption("seriesType", "line").setOption("bar", { groupWidth: "100%" });
     const chart = cb
-      .setNumHeaders(0)
-      .setOption("title", c.title)
-      .setOption("series", series)
       .setOption("width", Math.max(300, c.anchor.cols * COL_PX))
       .setOption("height", Math.max(200, c.anchor.rows * ROW_PX))
       .setPosition(c.anchor.row + 1, c.anchor.col + 1, 0, 0)
       .build();
     sheet.insertChart(chart);
   }
+}
+
+/** A series as Google's chart options draw it: the plan's style as line width, points, dashes or columns. */
+export interface SheetsSeriesOption {
+  labelInLegend: string; color?: string; type?: "line" | "bars"; targetAxisIndex?: number;
+  pointSize?: number; lineWidth?: number; lineDashStyle?: number[];
+}
+export function sheetsSeries(s: ChartSpec["series"][number]): SheetsSeriesOption {
+  const o: SheetsSeriesOption = { labelInLegend: s.name };
+  if (s.color) o.color = s.color;
+  if (s.style === "band") return { ...o, type: "bars", targetAxisIndex: 1 };
+  if (s.style === "line") return { ...o, pointSize: 0, lineWidth: 2 };
+  if (s.style === "dash") return { ...o, pointSize: 0, lineWidth: 2, lineDashStyle: [6, 4] };
+  return s.style === "markers" ? { ...o, pointSize: 5 } : o;
 }
 
 /**

@@ -96,7 +96,7 @@ export interface Sheet {
   setConditionalFormatRules(rules: ConditionalFormatRuleLike[]): void;
   getCharts(): EmbeddedChart[];
   removeChart(chart: EmbeddedChart): void;
-  newChart(): { asLineChart(): ChartBuilder };
+  newChart(): { asLineChart(): ChartBuilder; asComboChart(): ChartBuilder };
   insertChart(chart: object): void;
   setFrozenRows(rows: number): void;
   setFrozenColumns(columns: number): void;

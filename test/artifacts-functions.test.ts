@@ -208,3 +208,71 @@ describe("built functions.js and Code.js agree with hand-worked figures", () => 
     expect(() => sheets.PCN_GP_NEW_GP_CLAIM(100000, 1, 12, "national", asDate("2025-06-01"))).toThrow(/starts in 2026\/27/);
   });
 });
+
+// Making Data Count SPC, the published vectors of ../shared/domain/spc.md (C.5), through the built bundles: Excel's
+// functions get ranges as matrices, Sheets' as 2-D arrays; both return rows (or the range's shape).
+describe("built SPC functions give the published figures", () => {
+  const both = (name: string, ...args: unknown[]) => {
+    const ex = excel.get(name)!(...args.map((a) => (a === undefined ? undefined : Array.isArray(a) ? a : [[a]])));
+    const sh = sheets[`PCN_${name}`](...args);
+    return { ex: ex as unknown[][], sh: sh as unknown[][] };
+  };
+  const to4 = (rows: unknown[][]) => rows.map((r) => r.map((x) => Math.round((x as number) * 1e4) / 1e4));
+  const tv1 = [[1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]];
+
+  it("TV1: MDC's Excel method (no screening) and the screened R method, to 4 decimal places", () => {
+    // mean 1.944444; mean moving range 32/17 (MDC) or 1.0 (screened); limits +/- 2.66, 2-sigma +/- 1.7733 of it.
+    const [mean, amr] = [35 / 18, 32 / 17];
+    const mdc = [[mean, mean - 2.66 * amr, mean + 2.66 * amr, mean - (2 * 2.66 / 3) * amr, mean + (2 * 2.66 / 3) * amr].map((x) => Math.round(x * 1e4) / 1e4)];
+    expect(mdc[0].slice(0, 3)).toEqual([1.9444, -3.0626, 6.9515]);
+    for (const r of Object.values(both("SPC_LIMITS", tv1))) expect(to4(r)).toEqual(mdc);
+    for (const r of Object.values(both("SPC_LIMITS", tv1, undefined, "R"))) expect(to4(r)).toEqual([[1.9444, -0.7156, 4.6044, 0.1711, 3.7178]]);
+  });
+
+  it("TV3: nhspy-plotthedots' limits, rows and columns alike", () => {
+    const cases: [number[], number[]][] = [
+      [[1, 2, 3, 4, 5, 4, 3, 2, 1, 2], [2.7, 0.04, 5.36, 0.926667, 4.473333]],
+      [[3, 1, 4, 1, 5, 9, 2], [3.5714286, -6.6252381, 13.7680952, -3.2263492, 10.3692063]],
+      [[1, 2, 3, 2, 1, 2, 3, 4, 5, 6, 7, 4, 3, 2, 1, 2], [3.0, -0.0146667, 6.0146667, 0.9902222, 5.0097778]],
+    ];
+    for (const [data, expected] of cases) {
+      const want = [expected.map((x) => Math.round(x * 1e4) / 1e4)];
+      for (const r of Object.values(both("SPC_LIMITS", [data]))) expect(to4(r)).toEqual(want);
+      for (const r of Object.values(both("SPC_LIMITS", data.map((x) => [x]), undefined, "R"))) expect(to4(r)).toEqual(want);
+    }
+  });
+
+  it("TV1 flags: the fifth point (10) is the only special cause, an improvement when higher is better", () => {
+    const want = [tv1[0].map((_, i) => (i === 4 ? "Special cause improvement" : "Common cause"))];
+    for (const r of Object.values(both("SPC_FLAGS", tv1, "Higher"))) expect(r).toEqual(want);
+    const lower = [tv1[0].map((_, i) => (i === 4 ? "Special cause concern" : "Common cause"))];
+    for (const r of Object.values(both("SPC_FLAGS", tv1, "Lower", undefined, "R"))) expect(r).toEqual(lower);
+  });
+
+  it("TV6: points on opposite sides of the mean raise no two-in-three", () => {
+    const y: number[] = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 : -1));
+    y[14] = 5.5;
+    y[15] = -5.5;
+    for (const m of [undefined, "R"]) for (const r of Object.values(both("SPC_FLAGS", [y], "Higher", undefined, m))) expect(r[0].slice(14)).toEqual(["Common cause", "Common cause"]);
+  });
+
+  it("status: the latest reading's variation and the assurance (TV7's rule), from 13 readings", () => {
+    for (const r of Object.values(both("SPC_STATUS", tv1, "Higher", 5))) expect(r).toEqual([["Common cause", "Hit and miss"]]);
+    // Target beyond the upper process limit (6.95): higher is better fails, lower is better passes.
+    for (const r of Object.values(both("SPC_STATUS", tv1, "Higher", 8))) expect(r).toEqual([["Common cause", "Fail"]]);
+    for (const r of Object.values(both("SPC_STATUS", tv1, "Lower", 8))) expect(r).toEqual([["Common cause", "Pass"]]);
+    for (const r of Object.values(both("SPC_STATUS", tv1, undefined, 8))) expect(r).toEqual([["Common cause", ""]]);
+    const latest = [[...tv1[0], 10]];
+    // Limits from the first 18 readings (TV1's): the 19th, 10 again, is outside them.
+    for (const r of Object.values(both("SPC_STATUS", latest, "Lower", 8, 18))) expect(r).toEqual([["Special cause concern (high)", "Pass"]]);
+    for (const r of Object.values(both("SPC_STATUS", [tv1[0].slice(0, 12)], "Higher", 5))) expect(r).toEqual([["Too few readings (12 of 13)", ""]]);
+  });
+
+  it("bad readings: one error with the sentence in both hosts", () => {
+    let ex: unknown;
+    try { ex = excel.get("SPC_LIMITS")!([[1, "n/a", 3]]); } catch (e) { ex = e; }
+    expect(ex).toBeInstanceOf(CfError);
+    expect((ex as CfError).message).toBe('Reading 2 is not a number ("n/a"): leave a month with no reading blank.');
+    expect(() => sheets.PCN_SPC_LIMITS([[1, "n/a", 3]])).toThrow(/Reading 2 is not a number/);
+  });
+});

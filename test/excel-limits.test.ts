@@ -72,14 +72,18 @@ async function largeBuild(wb: FakeWorkbook, extra: { maxChartsPerSync?: number }
 }
 
 describe("Excel syncs at the limit", () => {
-  it("builds the sample in at most 3 syncs, new (read + write) and rebuilt (read + prepare + write), every batch with calculation suspended", async () => {
+  // With SPC's columns and charts (issue #11) and the network development sheets, a rebuild's writes are ~850 KB as
+  // the fake counts them (2,700 actions) and past the writer's 1 MB budget as it estimates them (each action's
+  // envelope counted), so they go in 2 write syncs: 4 in all. A new build's ~750 KB still go in one (2 in all).
+  it("builds the sample in at most 3 syncs new (read + write) and 4 rebuilt (read + prepare + 2 writes), every batch with calculation suspended", async () => {
     const wb = workbook();
     const { syncs } = await paneBuild(wb);
     expect(syncs.length).toBeLessThanOrEqual(3);
     expect(syncs.filter((r) => r.writes > 0).every((r) => r.calcSuspended && r.requestBytes <= MiB)).toBe(true);
     // A rebuild also reads, before writing, what a rollback would need (one more sync).
     const again = await paneBuild(wb);
-    expect(again.syncs.length).toBeLessThanOrEqual(3);
+    expect(again.syncs.length).toBeLessThanOrEqual(4);
+    expect(again.syncs.filter((r) => r.writes > 0).every((r) => r.calcSuspended && r.requestBytes <= MiB)).toBe(true);
     expect(again.syncs.every((r) => r.outcome === "ok" && r.delayForCellEdit)).toBe(true);
   });
 
@@ -88,11 +92,14 @@ describe("Excel syncs at the limit", () => {
   // records took from the data file; 1.37 MB Budget), ~6.1 MB as the fake counts the requests: 5 write syncs of at
   // most 1 MiB carry 5.24 MB, so 6 syncs (1 read + 5 writes) cannot be met at issue #10's ~1 MB a sync. The floor is
   // 1 read + 6 writes = 7 with the content alone, 1 + 7 = 8 with each action's envelope as the writer estimates it
-  // (200 bytes): 8 is the bound, and the writes must be packed full (no more than their bytes need).
-  it("builds the large network in at most 8 syncs (its bytes' floor at ~1 MB a sync), none over 1 MB or 20 charts, none cut off on a slow host", async () => {
+  // (200 bytes): 8 was the bound. SPC (issue #11) adds ~1.9 MB: the KPI Charts sheet's chart data, 100 KPIs x 7 series
+  // x 48 months of formulas that each point at their KPI's own row (absolute, so no run of one formula carries them),
+  // and the KPI sheet's limit and flag columns: 2 more write syncs, so 10 is the bound, and the writes must be packed
+  // full (no more than their bytes need).
+  it("builds the large network in at most 10 syncs (its bytes' floor at ~1 MB a sync), none over 1 MB or 20 charts, none cut off on a slow host", async () => {
     const wb = workbook();
     const { syncs, plan } = await largeBuild(wb);
-    expect(syncs.length).toBeLessThanOrEqual(8);
+    expect(syncs.length).toBeLessThanOrEqual(10);
     const writes = syncs.filter((r) => r.writes > 0);
     // Packed: on average at least 85% of a MiB a write sync (the old packing left syncs half empty: 9 writes).
     expect(writes.length).toBeLessThanOrEqual(Math.ceil(writes.reduce((n, r) => n + r.requestBytes, 0) / (0.85 * MiB)));

@@ -21,11 +21,11 @@ describe("catalogue", () => {
   it("has every function the product promises", () => {
     expect(CATALOGUE.map((f) => f.name).sort()).toEqual([
       "ARRS_ALLOCATION", "ARRS_CLAIM", "ARRS_MAX", "CAPACITY_ACCESS", "CARE_HOME_PREMIUM", "CORE", "ENHANCED_ACCESS", "FIN_YEAR",
-      "GP_NEW_GP_CLAIM", "GP_REIMBURSEMENT_POT", "GP_SESSIONS_CLAIM", "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPLIT",
+      "GP_NEW_GP_CLAIM", "GP_REIMBURSEMENT_POT", "GP_SESSIONS_CLAIM", "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPC_FLAGS", "SPC_LIMITS", "SPC_STATUS", "SPLIT",
     ]);
   });
 
-  it.each(CATALOGUE.filter((f) => f.returns === "number" && f.name !== "SPLIT").map((f) => [f.name, f]))("%s: the README example gives the stated result", (_, f) => {
+  it.each(CATALOGUE.filter((f) => f.returns === "number" && f.name !== "SPLIT" && !f.ownShape).map((f) => [f.name, f]))("%s: the README example gives the stated result", (_, f) => {
     const v = scalar(f.name, ...parseArgs(f.example.args));
     expect(v).toBeCloseTo(Number(f.example.result), 6);
   });
@@ -45,6 +45,29 @@ describe("catalogue", () => {
     const r = call("SPLIT", ...parseArgs(f.example.args));
     const stated = f.example.result.replace(/\(.*\)/, "").split(",").map((x) => Number(x.trim()));
     expect(r).toEqual({ matrix: true, cells: stated.map((v) => [v]) });
+  });
+
+  it("the SPC functions' README examples give the stated results", () => {
+    const row = (name: string) => { const r = call(name, ...parseArgs(findFunction(name).example.args)); if (!r.matrix) throw new Error(String(r.value)); return r.cells[0]; };
+    const words = (text: string) => text.replace(/ \(a row\)$/, "").split(", ");
+    expect(row("SPC_LIMITS").map((x) => Math.round((x as number) * 1e6) / 1e6)).toEqual(words(findFunction("SPC_LIMITS").example.result).map(Number));
+    // "Common cause x4, ..." spelt out.
+    const flags = words(findFunction("SPC_FLAGS").example.result).flatMap((w) => { const m = / x(\d+)$/.exec(w); return m ? Array(Number(m[1])).fill(w.slice(0, m.index)) : [w]; });
+    expect(row("SPC_FLAGS")).toEqual(flags);
+    expect(row("SPC_STATUS")).toEqual(words(findFunction("SPC_STATUS").example.result));
+  });
+
+  it("SPC: a row or a column in, the same shape out; a failure is one sentence, not one per cell", () => {
+    expect(call("SPC_FLAGS", [[1], [2], [""], [1], [2]], "Lower")).toEqual({ matrix: true, cells: [["Common cause"], ["Common cause"], [""], ["Common cause"], ["Common cause"]] });
+    const bad = call("SPC_STATUS", [[1, 2, "n/a", 4]]);
+    expect(bad.matrix).toBe(false);
+    expect(!bad.matrix && (bad.value as { message: string }).message).toBe('Reading 3 is not a number ("n/a"): leave a month with no reading blank.');
+    expect(call("SPC_LIMITS", [[1, 2], [3, 4]])).toMatchObject({ matrix: false, value: { message: "values must be one row or one column of readings." } });
+    expect(call("SPC_LIMITS", [[1, 2, 3]], 1)).toMatchObject({ matrix: false, value: { message: "baseline must be a whole number of readings, 2 or more (got 1)." } });
+    expect(call("SPC_LIMITS", [[1, 2, 3]], 0, "PowerBI")).toMatchObject({ matrix: false, value: { message: 'method must be "MDC" or "R", not "PowerBI".' } });
+    expect(call("SPC_FLAGS", [[1, "", 3]], "Higher")).toMatchObject({ matrix: false, value: { message: "Needs 2 readings in a row to judge them." } });
+    // A blank baseline cell (0 from Excel on Windows) is left out: all readings.
+    expect(call("SPC_LIMITS", [[1, 2, 3]], 0)).toEqual(call("SPC_LIMITS", [[1, 2, 3]]));
   });
 
   it("SPLIT returns a column of pence-exact shares", () => {

@@ -47,6 +47,35 @@ describe("check register", () => {
     expect(findings.find((f) => f.ref === "HI-03")).toMatchObject({ severity: "amber", sheet: "IIF", row: 3, message: expect.stringMatching(/not known/) });
   });
 
+  it("reports KPIs whose latest reading is a special cause concern (red) or whose process fails its target (amber), and a person's edits clear them", async () => {
+    const k = (await open(file)).getWorksheet("KPIs")!;
+    const col = (h: string) => (k.getRow(1).values as unknown[]).indexOf(h);
+    const kpi = checkRegister(snapshotOf(file), today).filter((f) => f.sheet === "KPIs");
+    // K-06: the year before averages 70.3% with a mean moving range of 1.55 points, so its lower process limit is
+    // 66.2%; February's 58% is below it, and satisfaction is better higher: a concern, on the variation column.
+    expect(kpi.find((f) => f.ref.startsWith("K-06 "))).toEqual({
+      severity: "red", sheet: "KPIs", row: 7, col: col("SPC variation (latest reading)"), field: "SPC variation (latest reading)", ref: "K-06 Patient satisfaction with access",
+      message: "Special cause concern (low) at the latest reading (Feb 2026: 58%): not chance alone, so look for the cause.",
+    });
+    // K-04: mean 77.75%, mean moving range 2.545 points, limits 71.0% to 84.5% (x 2.66); the 90% target is above them.
+    expect(kpi.find((f) => f.ref.startsWith("K-04 "))).toEqual({
+      severity: "amber", sheet: "KPIs", row: 5, col: col("SPC assurance (target)"), field: "SPC assurance (target)", ref: "K-04 Online consultations answered same day",
+      message: "Fails its target of 90%: the process limits are 71% to 84.5%, so it will not meet the target without a change to the process.",
+    });
+    expect(kpi.find((f) => f.ref.startsWith("K-09 "))!.message).toBe("Fails its target of £2.45: the process limits are £2.55 to £2.83, so it will not meet the target without a change to the process.");
+    // Hit and miss, or no target (K-10 is neither better higher nor lower), is no finding.
+    for (const ref of ["K-02", "K-06", "K-07", "K-10"]) expect(kpi.filter((f) => f.ref.startsWith(`${ref} `) && /target/.test(f.message)), ref).toEqual([]);
+    // A person types February's reading again as 70% and K-04's target as 80% (inside its limits): both findings go.
+    const edited = await edit(file, (wb) => {
+      const ws = wb.getWorksheet("KPIs")!;
+      ws.getCell(7, col("Feb 2026")).value = 0.7;
+      ws.getCell(5, col("Target")).value = 0.8;
+    });
+    const after = checkRegister(snapshotOf(edited), today).filter((f) => f.sheet === "KPIs");
+    expect(after.filter((f) => f.ref.startsWith("K-06 ") || f.ref.startsWith("K-04 "))).toEqual([]);
+    expect(after).toHaveLength(kpi.length - 2);
+  });
+
   it("reflects a person's edit: agreeing every governance item clears that finding", async () => {
     const before = checkRegister(snapshotOf(file), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message));
     expect(before).toHaveLength(1);
@@ -75,7 +104,10 @@ describe("check register", () => {
       const header = String(ws.getCell(1, f.col!).value ?? "").trim();
       const label = String(ws.getCell(f.row, 1).value ?? "").trim();
       const left = Array.from({ length: f.col! }, (_, i) => ws.getCell(f.row, i + 1).value).filter((v): v is string => typeof v === "string").map((v) => v.trim());
-      expect([header, label, ...left], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
+      // Or the header of a table further down the sheet (Key Dates' year's dates): the first text above the cell.
+      let above = "";
+      for (let r = f.row - 1; r >= 1 && !above; r--) { const v = ws.getCell(r, f.col!).value; if (typeof v === "string") above = v.trim(); }
+      expect([header, label, above, ...left], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
     }
     expect(withField.find((f) => f.sheet === "Partnerships" && /Notice date/.test(f.message))?.field).toBe("Notice date");
   });

@@ -16,7 +16,7 @@ import { capacityAccess, careHomePremium, corePcnFunding, enhancedAccess } from 
 import { round2 } from "../core/funding/money";
 import { getYear, NEWEST_YEAR, rateValue } from "../core/rates/book";
 import { buildPlan, sheetCatalogue } from "../core/workbook/build";
-import { quoteSheet } from "../core/workbook/plan";
+import { a1, quoteSheet } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { fundingStreams } from "../core/workbook/sheets/funding";
 import { evaluate, evaluateXlsx, type EvalInput, type EvalName, type EvalSheet, type Evaluated } from "./engines/hyperformula";
@@ -335,6 +335,34 @@ describe("building", () => {
       expect(journal(after).length).toBe(journal(before).length + 1);
       const others = (e: typeof after) => ({ ...e, sheets: e.sheets.filter((x) => x.name !== "Change Journal") });
       expect(others(after)).toEqual(others(before));
+    });
+
+    it("each KPI's SPC chart is a combo of the plan's series: dashed limits, unmarked mean, bands as columns on a hidden 0-1 axis, the axis in the unit", () => {
+      const plan = buildPlan({ sheets: [], names: [] } as any, { sample: true, year: YEAR });
+      const specs = plan.sheets.find((s) => s.key === "kpiCharts")!.charts;
+      const made = gas.sheet(plan.sheets.find((s) => s.key === "kpiCharts")!.name).charts;
+      expect(made.map((c) => c.options.get("title")).sort()).toEqual(specs.map((c) => c.title).sort());
+      for (const c of made) {
+        const spec = specs.find((x) => x.title === c.options.get("title"))!;
+        const banded = spec.series.some((s) => s.style === "band");
+        expect(c.type, spec.title).toBe(banded ? "COMBO" : "LINE");
+        // The categories, then each series' range, in the plan's order.
+        expect(c.ranges.map((r) => `${r.sheet.name}!${r.getA1Notation()}`), spec.title).toEqual(
+          [spec.categories, ...spec.series].map((x) => `${x.sheet}!${a1(x.range)}`));
+        const series = c.options.get("series") as Record<number, Record<string, unknown>>;
+        spec.series.forEach((s, i) => {
+          const o = series[i];
+          const where = `${spec.title}: ${s.name}`;
+          expect(o.labelInLegend, where).toBe(s.name);
+          expect(o.color, where).toBe(s.color);
+          expect(o.type === "bars" && o.targetAxisIndex === 1, where).toBe(s.style === "band");
+          expect(Array.isArray(o.lineDashStyle), where).toBe(s.style === "dash");
+          expect(o.pointSize, where).toBe(s.style === "markers" ? 5 : s.style === "band" ? undefined : 0);
+        });
+        const axes = c.options.get("vAxes") as Record<number, any> | undefined;
+        expect(axes?.[1]?.viewWindow, spec.title).toEqual(banded ? { min: 0, max: 1 } : undefined);
+        expect(axes?.[0]?.format, spec.title).toBe(spec.valueFormat?.replace(/"/g, ""));
+      }
     });
 
     it("Check register returns plain findings and the menu shows them escaped", () => {

@@ -181,7 +181,7 @@ describe("workbook features", () => {
     const ragFills = ((wb.getWorksheet("KPIs") as any).conditionalFormattings as { rules: { formulae: string[]; style: any }[] }[])
       .flatMap((c) => c.rules).map((r) => `${r.formulae[0].match(/"(Red|Amber|Green)"/)?.[1]}:${r.style.fill.bgColor.argb}`);
     expect(ragFills).toEqual(expect.arrayContaining(["Red:FFF8CBAD", "Amber:FFFFE699", "Green:FFC6EFCE"]));
-    // One trend chart per KPI, each plotting that KPI's own row of readings against the month headers.
+    // One SPC chart per KPI, each plotting that KPI's own row of readings (the year before, then this year's) against the month headers.
     const zip = await JSZip.loadAsync(readFileSync(file));
     // Formulas are stored without results, so the file asks to be fully calculated on opening (Excel 2016 too).
     expect(await zip.file("xl/workbook.xml")!.async("string")).toMatch(/<calcPr[^>]*fullCalcOnLoad="1"/);
@@ -189,14 +189,16 @@ describe("workbook features", () => {
     expect(charts).toHaveLength(sampleNetwork().kpis.length);
     const kpis = wb.getWorksheet("KPIs")!;
     for (const f of charts) {
-      const xml = await zip.file(f)!.async("string");
+      // The readings are the line group's first series (months flagged special cause are a column group before it).
+      const xml = (await zip.file(f)!.async("string")).match(/<c:lineChart>[\s\S]*?<\/c:lineChart>/)![0];
       const name = xml.match(/<c:tx><c:v>([^<]*)<\/c:v><\/c:tx>/)![1];
       const [cat, val] = [...xml.matchAll(/<c:f>([^<]*)<\/c:f>/g)].map((m) => m[1]);
       const row = (kpis.getColumn(2).values as unknown[]).indexOf(name);
       expect(row, name).toBeGreaterThan(1);
-      expect(val).toBe(`KPIs!$K$${row}:$V$${row}`);
-      expect(cat).toBe("KPIs!$K$1:$V$1");
-      expect(kpis.getCell(row, 11).value).toBe(sampleNetwork().kpis.find((k) => k.measure === name)!.readings[0]);
+      expect(val).toBe(`KPIs!$U$${row}:$AR$${row}`);
+      expect(cat).toBe("KPIs!$U$1:$AR$1");
+      expect(kpis.getCell(1, 21).value).toBe("Apr 2025");
+      expect(kpis.getCell(row, 21).value).toBe(sampleNetwork().kpis.find((k) => k.measure === name)!.earlier[0]);
     }
   });
 

@@ -383,3 +383,67 @@ describe("addCharts", () => {
     expect(found[DATA]).toEqual([{ categories: [`${q}.B1:${q}.M1`], values: [`${q}.B4:${q}.M4`] }]);
   }, 60_000);
 });
+
+describe("SPC chart styles", () => {
+  /** A Making Data Count chart: readings with markers, a plain mean, dashed limits, two bands, a percent axis. */
+  const SPC: ChartSpec = {
+    type: "line",
+    title: "SPC",
+    anchor: R(5, 0, 15, 8),
+    categories: { sheet: KPIS, range: monthRow(0) },
+    valueFormat: "0%",
+    series: [
+      { name: "Appointments", sheet: KPIS, range: monthRow(1), color: "#005EB8", style: "markers" },
+      { name: "Mean", sheet: KPIS, range: monthRow(2), color: "#231F20", style: "line" },
+      { name: "Upper process limit", sheet: KPIS, range: monthRow(2), color: "#7F7F7F", style: "dash" },
+      { name: "Special cause concern", sheet: DATA, range: monthRow(1), color: "#F5C29B", style: "band" },
+    ],
+  };
+
+  it("opens in LibreOffice as lines on the value axis (the limit dashed, the mean unmarked) over columns on a hidden 0-1 axis, the axis in %", async () => {
+    const dir = tempDir();
+    const xlsxPath = join(dir, "spc.xlsx");
+    writeFileSync(xlsxPath, await addCharts(await fixture(), [{ sheet: KPIS, chart: SPC }]));
+    const run = spawnSync(process.env.SOFFICE ?? "soffice",
+      [`-env:UserInstallation=file://${join(dir, "lo")}`, "--headless", "--norestore", "--convert-to", "ods", "--outdir", dir, xlsxPath],
+      { encoding: "utf8", timeout: 55_000 });
+    expect(run.status, `soffice failed: ${run.error?.message ?? ""}${run.stderr}`).toBe(0);
+    const ods = await JSZip.loadAsync(readFileSync(join(dir, "spc.ods")));
+    const objects = Object.keys(ods.files).filter((f) => /^Object \d+\/content\.xml$/.test(f));
+    expect(objects).toHaveLength(1);
+    const sub = await ods.file(objects[0])!.async("string");
+    const styleOf = (name: string) => sub.match(new RegExp(`<style:style style:name="${name}"[\\s\\S]*?</style:style>`))![0];
+    const series = [...sub.matchAll(/<chart:series [^>]*>/g)].map((m) => attrsOf(m[0]));
+    const byName = Object.fromEntries(series.map((s) => [s["loext:label-string"].replace(/"/g, ""), s]));
+    expect(Object.keys(byName).sort()).toEqual(["Appointments", "Mean", "Special cause concern", "Upper process limit"]);
+    expect(byName["Special cause concern"]["chart:class"]).toBe("chart:bar");
+    expect(byName["Special cause concern"]["chart:attached-axis"]).toBe("secondary-y");
+    for (const n of ["Appointments", "Mean", "Upper process limit"]) {
+      expect(byName[n]["chart:class"], n).toBe("chart:line");
+      expect(byName[n]["chart:attached-axis"], n).toBe("primary-y");
+    }
+    expect(styleOf(byName["Upper process limit"]["chart:style-name"])).toMatch(/draw:stroke="dash"/);
+    expect(styleOf(byName["Mean"]["chart:style-name"])).toMatch(/chart:symbol-type="none"/);
+    expect(styleOf(byName["Mean"]["chart:style-name"])).not.toMatch(/draw:stroke="dash"/);
+    expect(styleOf(byName["Appointments"]["chart:style-name"])).toMatch(/chart:symbol-name="circle"/);
+    const band = styleOf(byName["Special cause concern"]["chart:style-name"]);
+    expect(band).toMatch(/draw:fill-color="#f5c29b"/);
+    expect(band).toMatch(/draw:opacity="60%"/);
+    const axes = Object.fromEntries([...sub.matchAll(/<chart:axis [^>]*>/g)].map((m) => attrsOf(m[0])).map((a) => [a["chart:name"], a]));
+    const secondary = styleOf(axes["secondary-y"]["chart:style-name"]);
+    expect(secondary).toMatch(/chart:minimum="0"/);
+    expect(secondary).toMatch(/chart:maximum="1"/);
+    // The value axis's number style is a percentage.
+    const primary = styleOf(axes["primary-y"]["chart:style-name"]);
+    const dataStyle = primary.match(/style:data-style-name="([^"]+)"/)![1];
+    expect(sub).toMatch(new RegExp(`<number:percentage-style style:name="${dataStyle}"`));
+  }, 60_000);
+
+  it("writes a chart without styles as before: one line group, no second axis", async () => {
+    const zip = await JSZip.loadAsync(await addCharts(await fixture(), [CHARTS[0]]));
+    const xml = await zip.file("xl/charts/chart1.xml")!.async("string");
+    expect(xml).not.toMatch(/<c:barChart>/);
+    expect(xml.match(/<c:valAx>/g)).toHaveLength(1);
+    expect(xml).toMatch(/<c:symbol val="circle"\/>/);
+  });
+});

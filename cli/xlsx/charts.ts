@@ -1,5 +1,5 @@
 /**
- * Our native line charts in a sheet's drawing. A rebuild replaces our charts and only ours: each is named
+ * Our native charts in a sheet's drawing (lines, and SPC's special-cause columns). A rebuild replaces our charts and only ours: each is named
  * "PCN Toolkit chart N" (a name Excel and LibreOffice keep when they save; LibreOffice drops descriptions),
  * and charts made by earlier versions ("Chart N" plotting one of the plan's series) are recognised too.
  * A person's charts, images and shapes in the same drawing stay as they are.
@@ -129,29 +129,43 @@ function anchorXml(spec: ChartSpec, id: number, name: string, rId: string, decla
  * Text categories are written as strRef, numbers and dates as numRef (so dates keep their format on the
  * axis), as Excel does. Every boolean is written with an explicit val: the schema default (true) and
  * LibreOffice's Office-2007 compatibility defaults disagree, so omitting them renders differently per app.
+ * Series styled "band" go in a column group on a hidden secondary axis from 0 to 1 (a 1 fills the month's
+ * column, a 0 shows nothing), 60% opaque so the lines show through whichever group a program draws last.
  */
 export function chartXml(spec: ChartSpec, catIsText: boolean, date1904: boolean): string {
   const axCat = 500000001;
   const axVal = 500000002;
+  const axCat2 = 500000003;
+  const axVal2 = 500000004;
   const ref = (sheet: string, r: RangeRef) => plain(a1(r, { sheet, absolute: true }));
   const catF = ref(spec.categories.sheet, spec.categories.range);
   const cat = catIsText ? `<c:strRef><c:f>${catF}</c:f></c:strRef>` : `<c:numRef><c:f>${catF}</c:f></c:numRef>`;
-  const series = spec.series
-    .map((s, i) => {
+  type Series = ChartSpec["series"][number];
+  const head = (s: Series, i: number) => `<c:ser><c:idx val="${i}"/><c:order val="${i}"/><c:tx><c:v>${xstring(s.name)}</c:v></c:tx>`;
+  const tail = (s: Series) => `<c:cat>${cat}</c:cat><c:val><c:numRef><c:f>${ref(s.sheet, s.range)}</c:f></c:numRef></c:val>`;
+  const indexed = spec.series.map((s, i) => ({ s, i }));
+  const lines = indexed
+    .filter(({ s }) => s.style !== "band")
+    .map(({ s, i }) => {
       const rgb = hexColor(s.color);
       const fill = rgb ? `<a:solidFill><a:srgbClr val="${rgb}"/></a:solidFill>` : "";
-      const line = rgb ? `<c:spPr><a:ln w="28575" cap="rnd">${fill}<a:round/></a:ln></c:spPr>` : "";
+      const dash = s.style === "dash" ? `<a:prstDash val="dash"/>` : "";
+      const width = s.style === "dash" || s.style === "line" ? 19050 : 28575;
+      const line = rgb || dash ? `<c:spPr><a:ln w="${width}" cap="rnd">${fill}${dash}<a:round/></a:ln></c:spPr>` : "";
       // Marker colours are automatic per series index, so pin them too when the line colour is fixed.
       const markerSp = rgb ? `<c:spPr>${fill}<a:ln w="9525">${fill}</a:ln></c:spPr>` : "";
-      return (
-        `<c:ser><c:idx val="${i}"/><c:order val="${i}"/>` +
-        `<c:tx><c:v>${xstring(s.name)}</c:v></c:tx>` +
-        line +
-        `<c:marker><c:symbol val="circle"/><c:size val="5"/>${markerSp}</c:marker>` +
-        `<c:cat>${cat}</c:cat>` +
-        `<c:val><c:numRef><c:f>${ref(s.sheet, s.range)}</c:f></c:numRef></c:val>` +
-        `<c:smooth val="0"/></c:ser>`
-      );
+      const marker = !s.style || s.style === "markers"
+        ? `<c:marker><c:symbol val="circle"/><c:size val="5"/>${markerSp}</c:marker>`
+        : `<c:marker><c:symbol val="none"/></c:marker>`;
+      return head(s, i) + line + marker + tail(s) + `<c:smooth val="0"/></c:ser>`;
+    })
+    .join("");
+  const bands = indexed
+    .filter(({ s }) => s.style === "band")
+    .map(({ s, i }) => {
+      const rgb = hexColor(s.color) ?? "BFBFBF";
+      return head(s, i) + `<c:spPr><a:solidFill><a:srgbClr val="${rgb}"><a:alpha val="60000"/></a:srgbClr></a:solidFill><a:ln><a:noFill/></a:ln></c:spPr>` +
+        `<c:invertIfNegative val="0"/>` + tail(s) + `</c:ser>`;
     })
     .join("");
   const title = spec.title
@@ -160,20 +174,36 @@ export function chartXml(spec: ChartSpec, catIsText: boolean, date1904: boolean)
       `<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>`
     : `<c:autoTitleDeleted val="1"/>`;
   const axisCommon = `<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>`;
+  // The value axis in the KPI's unit (0%, £0.00), not linked to the source cells' formats.
+  const valFmt = spec.valueFormat ? `<c:numFmt formatCode="${xattr(spec.valueFormat)}" sourceLinked="0"/>` : `<c:numFmt formatCode="General" sourceLinked="1"/>`;
+  const barGroup = bands
+    ? `<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>${bands}` +
+      `<c:gapWidth val="0"/><c:overlap val="100"/><c:axId val="${axCat2}"/><c:axId val="${axVal2}"/></c:barChart>`
+    : "";
+  const barAxes = bands
+    ? `<c:catAx><c:axId val="${axCat2}"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="1"/>` +
+      `<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/>${axisCommon}` +
+      `<c:crossAx val="${axVal2}"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>` +
+      `<c:valAx><c:axId val="${axVal2}"/><c:scaling><c:orientation val="minMax"/><c:max val="1"/><c:min val="0"/></c:scaling><c:delete val="1"/>` +
+      `<c:axPos val="r"/><c:numFmt formatCode="General" sourceLinked="1"/>${axisCommon}` +
+      `<c:crossAx val="${axCat2}"/><c:crosses val="max"/><c:crossBetween val="between"/></c:valAx>`
+    : "";
   return (
     XML_DECL +
     `<c:chartSpace xmlns:c="${NS.c}" xmlns:a="${NS.a}" xmlns:r="${NS.rel}">` +
     `<c:date1904 val="${date1904 ? 1 : 0}"/><c:lang val="en-GB"/><c:roundedCorners val="0"/>` +
     `<c:chart>${title}<c:plotArea><c:layout/>` +
-    `<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>${series}` +
+    barGroup +
+    `<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>${lines}` +
     `<c:marker val="1"/><c:axId val="${axCat}"/><c:axId val="${axVal}"/></c:lineChart>` +
     `<c:catAx><c:axId val="${axCat}"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>` +
     `<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/>${axisCommon}` +
     `<c:crossAx val="${axVal}"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>` +
     `<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>` +
     `<c:valAx><c:axId val="${axVal}"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>` +
-    `<c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" sourceLinked="1"/>${axisCommon}` +
+    `<c:axPos val="l"/><c:majorGridlines/>${valFmt}${axisCommon}` +
     `<c:crossAx val="${axCat}"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>` +
+    barAxes +
     `</c:plotArea><c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>` +
     `<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>`
   );

@@ -11,6 +11,7 @@ import { iifAchievement, iifPoints, iifValue, patientsNeeded } from "../funding/
 import { splitPence } from "../funding/money";
 import { gpEntitlement, gpNewGpClaim, gpSessionsClaim, parseGpArea } from "../funding/gpScheme";
 import { arrsMaximum, fyLabelOfIso, getRate, getYear, parseArea } from "../rates/book";
+import { FLAG_TEXT, noLimitsReason, parseBetter, parseMethod, spcLimits, spcPoints, spcStatus, type Direction, type SpcMethod } from "../spc";
 
 export type ParamType = "number" | "text" | "date";
 export interface ParamSpec {
@@ -32,6 +33,8 @@ export interface FunctionSpec {
   example: { args: string; result: string };
   /** A second name in Google Sheets only (Excel names need three characters or more). */
   sheetsAlias?: string;
+  /** The result has its own shape (one row), not the range's: a failure is one error, not one per cell of the range. */
+  ownShape?: boolean;
   /** Called once per cell with already-checked scalars (undefined for an omitted optional). */
   impl: (...args: any[]) => number | string | (number | string)[][];
 }
@@ -42,6 +45,31 @@ const yearParam: ParamSpec = { name: "year", type: "text", optional: true, descr
 const dateParam = (what: string): ParamSpec => ({ name: "date", type: "date", optional: true, description: `${what} (a date cell or "yyyy-mm-dd"; left out: the day the formula calculates).` });
 const areaParam: ParamSpec = { name: "area", type: "text", optional: true, description: `"national" (default), "outer london" or "inner london".` };
 const dateOrToday = (d: unknown) => (d === undefined ? todayIso() : toIsoDate(d));
+
+// ---- SPC (Making Data Count): readings as one row or column, blanks are months with no reading ----
+const readingsOf = (values: unknown[][]): (number | null)[] => {
+  if (values.length > 1 && (values[0]?.length ?? 0) > 1) fail("values must be one row or one column of readings.");
+  return values.flat().map((v, i) => {
+    if (v === null || v === undefined || v === "") return null;
+    if (typeof v !== "number" || !Number.isFinite(v)) fail(`Reading ${i + 1} is not a number ("${String(v).slice(0, 40)}"): leave a month with no reading blank.`);
+    return v;
+  });
+};
+const methodOf = (m?: string): SpcMethod => parseMethod(m) ?? fail(`method must be "MDC" or "R", not "${m}".`);
+const betterOf = (b?: string): Direction => {
+  if (b !== undefined && !/^\s*(higher|lower|neither|neutral)?\s*$/i.test(b)) fail(`better must be "Higher", "Lower" or left out (neither), not "${b}".`);
+  return parseBetter(b);
+};
+// A blank cell reaches Excel's functions as 0 on Windows: 0 means left out (all readings).
+const baselineOf = (b?: number): number | null => {
+  if (b === undefined || b === 0) return null;
+  if (!Number.isInteger(b) || b < 2) fail(`baseline must be a whole number of readings, 2 or more (got ${b}).`);
+  return b;
+};
+const valuesParam: ParamSpec = { name: "values", type: "number", whole: true, description: "The readings in time order, one row or one column; a month with no reading is a blank cell." };
+const baselineParam: ParamSpec = { name: "baseline", type: "number", optional: true, min: 0, description: "Limits from the first this many readings (left out: from all of them)." };
+const methodParam: ParamSpec = { name: "method", type: "text", optional: true, description: `"MDC" (default: as NHS England's Making Data Count Excel tool) or "R" (as NHSRplotthedots: moving ranges screened, the pre-2023 two-in-three rule).` };
+const betterParam: ParamSpec = { name: "better", type: "text", optional: true, description: `"Higher" or "Lower" is better (left out: neither, so special causes are neutral).` };
 
 export const CATALOGUE: FunctionSpec[] = [
   {
@@ -269,6 +297,50 @@ export const CATALOGUE: FunctionSpec[] = [
       const shares = splitPence(amount, flat);
       let k = 0;
       return weights.map((row) => row.map(() => shares[k++]));
+    },
+  },
+  {
+    name: "SPC_LIMITS",
+    ownShape: true,
+    description: "Making Data Count XmR limits of a series, as one row: mean, lower process limit, upper process limit, lower 2-sigma, upper 2-sigma (mean +/- 2.66 and 1.77 x the mean moving range).",
+    params: [valuesParam, baselineParam, methodParam],
+    returns: "number",
+    example: { args: `{1,2,3,4,5,6,7,8,9,10}`, result: "5.5, 2.84, 8.16, 3.726667, 7.273333 (a row)" },
+    impl: (values: unknown[][], baseline?: number, method?: string) => {
+      const v = readingsOf(values);
+      const b = baselineOf(baseline);
+      const l = spcLimits(v, { baseline: b, method: methodOf(method) });
+      if (!l) fail(`${noLimitsReason(v, b) ?? "Needs 2 readings in a row"} to work out limits.`);
+      return [[l.mean, l.lpl, l.upl, l.l2, l.u2]];
+    },
+  },
+  {
+    name: "SPC_FLAGS",
+    ownShape: true,
+    description: "Making Data Count's reading of each point of a series, in its shape: \"Common cause\", \"Special cause improvement\", \"Special cause concern\" or \"Special cause neutral\" (blank for a month with no reading).",
+    params: [valuesParam, betterParam, baselineParam, methodParam],
+    returns: "text",
+    example: { args: `{1,2,1,2,10,1,2,1,2,1,2,1,2,1,2,1,2,1}, "Higher"`, result: "Common cause x4, Special cause improvement, Common cause x13 (a row)" },
+    impl: (values: unknown[][], better?: string, baseline?: number, method?: string) => {
+      const v = readingsOf(values);
+      const b = baselineOf(baseline);
+      const types = spcPoints(v, betterOf(better), { baseline: b, method: methodOf(method) });
+      if (v.some((x) => x !== null) && types.every((t) => t === null)) fail(`${noLimitsReason(v, b) ?? "Needs 2 readings in a row"} to judge them.`);
+      let k = 0;
+      return values.map((row) => row.map(() => { const t = types[k++]; return t ? FLAG_TEXT[t] : ""; }));
+    },
+  },
+  {
+    name: "SPC_STATUS",
+    ownShape: true,
+    description: "Making Data Count's summary of a series, as one row: the variation of the latest reading (common cause, or special cause improvement, concern or neutral, high or low) and the assurance against the target (Pass, Fail, Hit and miss; blank with no target or no better direction). Both need 13 readings.",
+    params: [valuesParam, betterParam, { name: "target", type: "number", optional: true, description: "The target (left out: no assurance)." }, baselineParam, methodParam],
+    returns: "text",
+    example: { args: `{1,2,1,2,10,1,2,1,2,1,2,1,2,1,2,1,2,1}, "Higher", 5`, result: "Common cause, Hit and miss (a row)" },
+    impl: (values: unknown[][], better?: string, target?: number, baseline?: number, method?: string) => {
+      const v = readingsOf(values);
+      const s = spcStatus(v, betterOf(better), target ?? null, { baseline: baselineOf(baseline), method: methodOf(method) });
+      return [[s.variation, s.assurance]];
     },
   },
   {

@@ -90,6 +90,7 @@ export function invoke(spec: FunctionSpec, args: unknown[]): InvokeResult {
     const scalars = norm.map((v, i) => (spec.params[i].whole ? v : shapeOf(v) ? (v as unknown[][])[0][0] : v));
     if (shape) return { matrix: false, value: new CellError(`${spec.params.find((p) => !p.whole)!.name} must be a single value.`) };
     const out = callOne(spec, scalars);
+    if (!Array.isArray(out) && spec.ownShape) return { matrix: false, value: out };
     if (Array.isArray(out)) return { matrix: true, cells: out.map((row) => row.map((v) => (typeof v === "number" && !Number.isFinite(v) ? new CellError("The result is too large to compute.") : v))) };
     return { matrix: true, cells: (norm[spec.params.findIndex((p) => p.whole)] as unknown[][]).map((r) => r.map(() => out)) };
   }

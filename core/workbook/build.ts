@@ -22,7 +22,8 @@ import { fillFromBook } from "./ratesPlan";
 import { gpClaimsSpec, gpSchemeSpec, gpSummarySpec } from "./sheets/gpScheme";
 import { hasGpScheme } from "../funding/gpScheme";
 import { iifSpec } from "./sheets/iif";
-import { KPI_FIRST_READING_COL, kpiChartsSpec, kpisSpec } from "./sheets/kpis";
+import { KPI_KNOWN_COLUMNS, kpiChartsSpec, kpiLayout, kpisSpec, type KpiChartRow } from "./sheets/kpis";
+import { spcLimits } from "../spc";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
@@ -115,7 +116,7 @@ const NEEDS: Record<string, string[]> = {
   arrsShares: ["arrs", "practices"],
   budget: ["budgetSummary"],
   budgetSummary: ["budget"],
-  kpis: ["partnerships"],
+  kpis: ["partnerships", "kpiCharts"],
   kpiCharts: ["kpis"],
   iif: ["rates"],
   rates: ["_ratesBook"],
@@ -139,7 +140,7 @@ const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", 
 const todayIso = () => clockToday();
 
 /** All the sheet specs of a workbook, for one context. */
-function allSpecs(ctx: SpecCtx, today: number, kpiRows: { row: number; measure: string }[]): SheetSpec[] {
+function allSpecs(ctx: SpecCtx, today: number, kpiRows: KpiChartRow[]): SheetSpec[] {
   return [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
     arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
@@ -181,7 +182,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
       const p = probes.find((x) => x.key === s.key)!;
       const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
       return p.table
-        ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header), minHeaders: s.key === "kpis" ? KPI_FIRST_READING_COL + 1 : undefined }
+        ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header), minHeaders: s.key === "kpis" ? KPI_KNOWN_COLUMNS : undefined }
         : p.append
           ? { key: s.key, name: s.title, title: s.title, keys: [], headers: p.append.header }
           : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
@@ -202,18 +203,25 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const kpiMeta = meta.sheets.find((m) => m.key === "kpis");
   const remembered = kpiMeta && resolved.get("kpis")!.ours ? kpiMeta.layout.filter((k) => /^r\d+$/.test(k)).length : 0;
   const kpiMonths = data?.kpiMonths ?? (remembered >= 1 && remembered <= 60 ? remembered : undefined) ?? sampleData?.kpiMonths ?? 12;
+  // Months before the year (SPC's baseline): a sheet without them gets a year's worth.
+  const earlier = kpiMeta && resolved.get("kpis")!.ours ? kpiMeta.layout.filter((k) => /^h\d+$/.test(k)).length : 0;
+  const kpiEarlierMonths = data?.kpiEarlierMonths ?? (earlier >= 1 && earlier <= 48 ? earlier : undefined) ?? sampleData?.kpiEarlierMonths;
   const sheetName = (k: string) => resolved.get(k)!.name;
   const pcn = data?.pcn.name ?? meta.pcn ?? sampleData?.pcn.name;
   const icb = (data?.pcn.icb || undefined) ?? meta.icb ?? (sampleData?.pcn.icb || undefined);
-  const ctx: SpecCtx = { year, sheetName, data, pcnName: pcn, icb, kpiMonths, sample, yearNote };
+  const ctx: SpecCtx = { year, sheetName, data, pcnName: pcn, icb, kpiMonths, kpiEarlierMonths, sample, yearNote };
   const ctxSample: SpecCtx | undefined = sampleData && { ...ctx, data: sampleData };
   const today = isoToSerial(opts.today ?? todayIso());
   // KPI charts follow the KPI records as they will sit after this build.
   const kpiCtx = ctxSample && !everBuilt("kpis") ? ctxSample : ctx;
   const kpiProbe = kpisSpec(kpiCtx);
   const kpiSnap = resolved.get("kpis")!.ours ? snapshot.sheets.find((s) => s.name === kpiProbe.name) : undefined;
-  const kpiRecords = finalRecords(kpiProbe, kpiSnap, kpiSnap ? kpiMeta?.layout ?? [] : [])
-    .map((r) => ({ row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI") }));
+  const kpiReadings = kpiLayout(kpiCtx).readings;
+  const kpiRecords: KpiChartRow[] = finalRecords(kpiProbe, kpiSnap, kpiSnap ? kpiMeta?.layout ?? [] : [])
+    .map((r) => ({
+      row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI"), unit: r.unit, better: r.better, hasTarget: typeof r.target === "number",
+      hasLimits: spcLimits(kpiReadings.map((k) => (typeof r[k] === "number" ? (r[k] as number) : null))) !== null,
+    }));
   const plain = allSpecs(ctx, today, kpiRecords);
   const seeded = ctxSample ? allSpecs(ctxSample, today, kpiRecords) : undefined;
   const specs = plain.map((sp, i) => (seeded && !everBuilt(sp.key) ? seeded[i] : sp));
@@ -343,7 +351,8 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
 
 /**
  * "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and
- * underspend. Each finding names the field it points at, as the workbook shows it.
+ * underspend, KPIs of special cause concern or failing their target. Each finding names the field it points at, as
+ * the workbook shows it.
  */
 export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Finding[] {
   const findings = computeFindings(snapshot, today ?? todayIso());
@@ -354,7 +363,7 @@ export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Findi
     // A workbook the specs refuse (another year's): the findings go without field names.
   }
   return findings.map((f) => {
-    const field = fieldOf(f, specs, snapshot);
+    const field = f.field ?? fieldOf(f, specs, snapshot);
     return field ? { ...f, field } : f;
   });
 }

@@ -13,6 +13,7 @@ import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
+import { kpiFindings } from "./sheets/kpis";
 import { asText, blank, isNum, KEY_SRC } from "./sheets/common";
 import { BOARD_BELBIN_FIRST_ROW } from "./sheets/board";
 import { KD, keyDateLists } from "./sheets/keyDates";
@@ -63,6 +64,7 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
   const cellNames = new Map<string, () => Value>();
   const colMemo = new Map<string, Value[]>();
   const cellMemo = new Map<string, Value>();
+  const recordMemo = new Map<string, Map<number, RowValues>>();
   const env: Env = {
     year: getYear(meta.year),
     today: isoToSerial(todayIso),
@@ -76,6 +78,11 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
       const vals = rowsOf(cn.key).map((r) => (col.compute ? col.compute(r, env) : (r[col.key] ?? null)));
       colMemo.set(name, vals);
       return vals;
+    },
+    record(key, row) {
+      let byRow = recordMemo.get(key);
+      if (!byRow) recordMemo.set(key, (byRow = new Map(rowsOf(key).map((r) => [r.__row as number, r]))));
+      return byRow.get(row);
     },
     cell(name) {
       if (cellMemo.has(name)) return cellMemo.get(name)!;
@@ -233,6 +240,8 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
       }
     });
   }
+  const kpis = m.specs.find((s) => s.key === "kpis");
+  if (kpis && m.snapOf("kpis")) findings.push(...kpiFindings(kpis, m.rowsOf("kpis"), m.env));
   const order = { red: 0, amber: 1, info: 2 };
   return findings.sort((x, y) => order[x.severity] - order[y.severity]);
 }
@@ -306,7 +315,8 @@ function keyDateFindings(m: Model): Finding[] {
     if (days > KEY_DATE_DAYS) break;
     if (x.src === KEY_SRC.notice || x.src === KEY_SRC.actionDue) continue;
     const when = days === 0 ? "today" : days === 1 ? "tomorrow" : `in ${days} days`;
-    const at = x.src === KEY_SRC.year ? { sheet: x.sheet, row: x.row, col: KD.yearCol + 2 } : { sheet: x.sheet, row: x.row, col: colOf(...dateCol[x.sheetKey]) || undefined };
+    // A year's date sits in the year's dates table beside the list, under its own "Date" header (not in row 1).
+    const at = x.src === KEY_SRC.year ? { sheet: x.sheet, row: x.row, col: KD.yearCol + 2, field: "Date" } : { sheet: x.sheet, row: x.row, col: colOf(...dateCol[x.sheetKey]) || undefined };
     // A record without a reference (an agreement item) is named by what it is.
     const ref = x.ref || (x.src === KEY_SRC.year ? kd.name : x.what.slice(x.what.indexOf(": ") + 2));
     out.push({ severity: days <= 7 && x.src !== KEY_SRC.meeting ? "amber" : "info", ...at, ref, message: `${x.what}: ${fmtDate(x.date)}, ${when}.` });

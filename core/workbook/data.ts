@@ -101,9 +101,11 @@ export const KpiSchema = z.object({
   partnership: z.string().default(""),
   unit: z.enum(["Number", "Percent", "£"]).default("Number"),
   target: z.number().finite().optional(),
-  better: z.enum(["Higher", "Lower"]).default("Higher"),
+  better: z.enum(["Higher", "Lower", "Neither"]).default("Higher"),
   tolerance: z.number().finite().min(0, "cannot be negative").default(0),
   readings: z.array(z.number().finite().nullable()).default([]),
+  /** Readings of the months before the year (oldest first, ending with the March before it): SPC's baseline. */
+  earlier: z.array(z.number().finite().nullable()).default([]),
 });
 
 /** A claim under the practice-level GP reimbursement scheme (2026/27 on): a new salaried GP or extra sessions. */
@@ -208,6 +210,8 @@ export const NetworkSchema = z.object({
   pcn: z.object({ name: required, icb: z.string().default("") }),
   year: z.string().optional(),
   kpiMonths: z.number().int().min(1).max(60).default(12),
+  /** Months before the year the KPI sheet holds (default 12, or what the workbook has). */
+  kpiEarlierMonths: z.number().int().min(1).max(48).optional(),
   practices: z.array(PracticeSchema).min(1, "needs at least one practice"),
   partnerships: z.array(PartnershipSchema).default([]),
   arrsPosts: z.array(ArrsPostSchema).default([]),
@@ -253,6 +257,8 @@ export const NetworkSchema = z.object({
   dupes(n.successes.map((p) => ({ key: p.ref })), "successes", "ref", "reference");
   n.kpis.forEach((k, i) => {
     if (k.readings.length > n.kpiMonths) ctx.addIssue({ code: "custom", path: ["kpis", i, "readings"], message: `has ${k.readings.length} readings but kpiMonths is ${n.kpiMonths}` });
+    const earlier = n.kpiEarlierMonths ?? 12;
+    if (k.earlier.length > earlier) ctx.addIssue({ code: "custom", path: ["kpis", i, "earlier"], message: `has ${k.earlier.length} readings but kpiEarlierMonths is ${earlier}` });
   });
   n.partnerships.forEach((p, i) => {
     if (p.start && p.end && p.end < p.start) ctx.addIssue({ code: "custom", path: ["partnerships", i, "end"], message: `${p.end} is before the start date ${p.start}` });

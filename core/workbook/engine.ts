@@ -531,6 +531,16 @@ function planTable(
     ...scan.records.map((x) => ({ ...x.rec, __row: x.r + 1 })),
     ...placed.map((r, i) => ({ ...newRows[i], __row: r + 1 })),
   ];
+  // A record's own formats (its unit) over the columns', in runs of neighbouring columns.
+  if (t.recordFormats) {
+    const idx = new Map(cols.map((c, i) => [c.key, i]));
+    for (const rec of rows) {
+      const rf = t.recordFormats(rec);
+      const row = (rec.__row as number) - 1;
+      if (!rf || row > capacity) continue;
+      for (const k of rf.columns) { const i = idx.get(k); if (i !== undefined) plan.formats.push({ range: { row, col: i, rows: 1, cols: 1 }, format: rf.format }); }
+    }
+  }
   return { capacity, layout, texts, rows };
 }
 
@@ -649,7 +659,7 @@ function planReport(plan: SheetPlan, rep: ReportSpec, existing: SheetSnapshot | 
     }
     row.forEach((rc, c) => {
       if (rc?.name) names.push({ name: rc.name, sheet: plan.name, range: { row: r, col: rep.col + c, rows: 1, cols: 1 } });
-      if (rc?.validation) plan.validations.push({ range: { row: r, col: rep.col + c, rows: 1, cols: 1 }, list: rc.validation.list, message: rc.validation.message });
+      if (rc?.validation) plan.validations.push({ range: { row: r, col: rep.col + c, rows: 1, cols: 1 }, list: rc.validation.list, number: rc.validation.number, message: rc.validation.message });
       if (rc?.input) plan.styles.push({ range: { row: r, col: rep.col + c, rows: 1, cols: 1 }, fill: COLOURS.unknown });
     });
   });
@@ -706,7 +716,21 @@ export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta:
   const byLower = new Map(snap.sheets.map((s) => [s.name.toLowerCase(), s]));
   const claimed = new Set<string>([META_SHEET.toLowerCase(), LISTS_SHEET.toLowerCase(), DATA_SHEET.toLowerCase()]);
   const out = new Map<string, { name: string; ours: boolean }>();
-  const layoutFrom = (sheet: SheetSnapshot, s: NameRequest) => s.keys!.slice(0, leadingMatch(sheet.values[0], s.headers!));
+  // The leading headers in order; then each further header that is one of ours elsewhere in the probe (the KPI
+  // sheet's SPC flags follow however many months it has), up to the first that is not (a person's column).
+  const layoutFrom = (sheet: SheetSnapshot, s: NameRequest) => {
+    const row = sheet.values[0] ?? [];
+    const out = s.keys!.slice(0, leadingMatch(row, s.headers!));
+    const used = new Set(out);
+    for (let j = out.length; j < row.length; j++) {
+      const h = String(row[j] ?? "").trim();
+      const i = h ? s.headers!.findIndex((x, k) => x === h && !used.has(s.keys![k])) : -1;
+      if (i < 0) break;
+      out.push(s.keys![i]);
+      used.add(s.keys![i]);
+    }
+    return out;
+  };
   for (const s of specs) {
     const m = meta.sheets.find((x) => x.key === s.key);
     const sheet = m && m.name ? byLower.get(m.name.toLowerCase()) : undefined;

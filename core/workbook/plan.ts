@@ -43,7 +43,15 @@ export interface StyleRule {
   italic?: boolean;
 }
 
-export interface ChartSeries { name: string; sheet: string; range: RangeRef; color?: string }
+export interface ChartSeries {
+  name: string; sheet: string; range: RangeRef; color?: string;
+  /**
+   * How the series is drawn: "markers" (default) a line with a marker at each point; "line" a plain line; "dash" a
+   * dashed line (limits, a target); "band" a column the chart's full height where the value is 1 and none where it
+   * is 0, behind the lines (months flagged special cause), on an axis of its own that is not shown.
+   */
+  style?: "markers" | "line" | "dash" | "band";
+}
 export interface ChartSpec {
   type: "line";
   title: string;
@@ -51,6 +59,8 @@ export interface ChartSpec {
   anchor: RangeRef;
   categories: { sheet: string; range: RangeRef };
   series: ChartSeries[];
+  /** Number format of the value axis (e.g. "0%" for a percent KPI); the source cells' when left out. */
+  valueFormat?: string;
 }
 
 /**

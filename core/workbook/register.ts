@@ -23,9 +23,10 @@ export const REGISTER_CHECKS: readonly { sheets: readonly string[]; what: string
   { sheets: ["gpClaims", "gpScheme", "gpSummary"], what: "GP reimbursement scheme claims and transfers" },
   { sheets: ["iif"], what: "IIF indicators" },
   { sheets: ["rates", "arrsRates"], what: "figures a later revision replaced" },
+  { sheets: ["kpis"], what: "KPIs of special cause concern or that cannot meet their target" },
   // Building the network (issue #11): key dates land on the record they come from (a review, a meeting, a post's end).
   { sheets: ["keyDates", "partnerships", "arrs", "agreement", "priorities", "meetings"], what: "key dates in the next 30 days" },
-  { sheets: ["actions"], what: "meeting actions overdue or due soon" },
+  { sheets: ["actions", "meetings"], what: "meeting actions overdue or due soon" },
   { sheets: ["board"], what: "board representation and Belbin team roles" },
   { sheets: ["agreement"], what: "network agreement items not agreed or due for review" },
   { sheets: ["priorities"], what: "priorities whose review is overdue" },

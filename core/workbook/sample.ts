@@ -23,6 +23,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
     pcn: { name: "Riverbend Primary Care Network (fictional sample)", icb: "Example ICB" },
     year: y.year,
     kpiMonths: 12,
+    kpiEarlierMonths: 12,
     practices: [
       { name: "Riverside Surgery", odsCode: "X00001", registered: 9850, weighted: 10312.4, adjusted: 10120.7, beds: 42 },
       { name: "Oakfield Medical Centre", odsCode: "X00002", registered: 8720, weighted: 8455.9, adjusted: 8610.2, beds: 0 },
@@ -108,21 +109,40 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       compromises: i % 4 === 0 ? "Shared clinical governance meetings alternate venues" : "",
     });
   });
-  const kpis: [string, (typeof MONITORING_METHODS)[number], string, "Number" | "Percent", number, "Higher" | "Lower", number, number, number][] = [
-    ["Hypertension checks in pharmacies", "Codes", "P-001", "Number", 120, "Higher", 20, 80, 6],
-    ["Social prescribing referrals", "Templates", "P-002", "Number", 60, "Higher", 10, 48, 2],
-    ["Care home residents with a care plan", "Dashboard", "P-008", "Percent", 0.95, "Higher", 0.05, 0.82, 0.01],
-    ["Online consultations answered same day", "Dashboard", "P-004", "Percent", 0.9, "Higher", 0.05, 0.78, 0.012],
-    ["MSK wait to first contact (days)", "Meetings", "P-009", "Number", 7, "Lower", 3, 14, -0.5],
-    ["Patient satisfaction with access", "Patient feedback", "", "Percent", 0.75, "Higher", 0.05, 0.68, 0.005],
-    ["Staff wellbeing score", "Staff feedback", "", "Number", 7, "Higher", 1, 6.2, 0.05],
-    ["NHS Health Checks completed", "Codes", "P-007", "Number", 250, "Higher", 40, 170, 7],
+  // KPIs: the twelve months before the year (SPC's baseline) and the year's months that have ended by today. Each
+  // tells a story SPC reads: a service that stepped up, a steady process, a rising trend, a target the process cannot
+  // meet, a wait coming down, a latest month that fell, a one-off campaign month, a cost easing, demand that grew.
+  const done = Array.from({ length: 12 }, (_, m) => m).filter((m) => {
+    const [y0, m0] = y.start.split("-").map(Number);
+    return new Date(Date.UTC(y0, m0 - 1 + m + 1, 1)).toISOString().slice(0, 10) <= todayIso;
+  }).length;
+  const kpis: [string, (typeof MONITORING_METHODS)[number], string, "Number" | "Percent" | "£", number | undefined, "Higher" | "Lower" | "Neither", number, number[], number[]][] = [
+    ["Hypertension checks in pharmacies", "Codes", "P-001", "Number", 120, "Higher", 20,
+      [62, 58, 65, 60, 63, 57, 61, 66, 59, 64, 60, 62], [78, 85, 88, 92, 95, 99, 104, 101, 108, 112, 115, 118]],
+    ["Social prescribing referrals", "Templates", "P-002", "Number", 60, "Higher", 10,
+      [46, 51, 44, 49, 53, 47, 45, 50, 48, 52, 46, 49], [47, 51, 45, 50, 48, 53, 46, 49, 51, 47, 50, 48]],
+    ["Care home residents with a care plan", "Dashboard", "P-008", "Percent", 0.95, "Higher", 0.05,
+      [0.8, 0.81, 0.79, 0.81, 0.8, 0.82, 0.8, 0.81, 0.79, 0.82, 0.8, 0.81], [0.82, 0.83, 0.84, 0.86, 0.87, 0.89, 0.9, 0.89, 0.91, 0.92, 0.93, 0.94]],
+    ["Online consultations answered same day", "Dashboard", "P-004", "Percent", 0.9, "Higher", 0.05,
+      [0.78, 0.76, 0.79, 0.77, 0.8, 0.78, 0.75, 0.79, 0.77, 0.78, 0.8, 0.76], [0.79, 0.77, 0.78, 0.76, 0.8, 0.78, 0.79, 0.77, 0.78, 0.79, 0.77, 0.78]],
+    ["MSK wait to first contact (days)", "Meetings", "P-009", "Number", 7, "Lower", 3,
+      [15, 14, 16, 15, 14, 16, 15, 13, 15, 14, 16, 14], [12, 11, 10, 10, 9, 9, 8, 8, 7, 8, 7, 7]],
+    ["Patient satisfaction with access", "Patient feedback", "", "Percent", 0.72, "Higher", 0.05,
+      [0.7, 0.71, 0.69, 0.72, 0.7, 0.71, 0.69, 0.7, 0.72, 0.71, 0.7, 0.69], [0.71, 0.7, 0.72, 0.69, 0.71, 0.7, 0.72, 0.7, 0.71, 0.69, 0.7, 0.71]],
+    ["Staff wellbeing score", "Staff feedback", "", "Number", 7, "Higher", 1,
+      [6.2, 6.6, 6.1, 6.5, 6.3, 6.8, 6.0, 6.4, 6.7, 6.2, 6.5, 6.3], [6.6, 6.2, 6.5, 6.9, 6.3, 6.4, 6.7, 6.1, 6.5, 6.6, 6.3, 6.4]],
+    ["NHS Health Checks completed", "Codes", "P-007", "Number", 250, "Higher", 40,
+      [168, 175, 160, 172, 181, 165, 158, 170, 176, 169, 174, 162], [171, 166, 178, 245, 173, 169, 175, 164, 180, 172, 170, 177]],
+    ["Cost per online consultation (£)", "Dashboard", "P-004", "£", 2.45, "Lower", 0.2,
+      [2.71, 2.65, 2.74, 2.68, 2.7, 2.66, 2.72, 2.69, 2.67, 2.73, 2.64, 2.7], [2.62, 2.58, 2.55, 2.57, 2.52, 2.5, 2.48, 2.51, 2.47, 2.45, 2.46, 2.44]],
+    ["Online consultation requests per 1,000 patients", "Dashboard", "P-004", "Number", undefined, "Neither", 0,
+      [38, 41, 39, 40, 42, 37, 39, 41, 40, 38, 42, 40], [44, 46, 45, 47, 48, 46, 49, 47, 48, 50, 49, 51]],
   ];
-  kpis.forEach(([measure, method, partnership, unit, target, better, tolerance, base, step], i) => {
-    input.kpis!.push({
-      ref: `K-${String(i + 1).padStart(2, "0")}`, measure, method, partnership, unit, target, better, tolerance,
-      readings: Array.from({ length: 12 }, (_, m) => Math.round((base + step * m + (((m * 3 + i) % 4) - 1.5) * Math.abs(step) * 0.8) * 1000) / 1000),
-    });
+  kpis.forEach(([measure, method, partnership, unit, target, better, tolerance, earlier, year], i) => {
+    const readings = year.slice(0, done);
+    // Patient satisfaction fell in the latest month: a special cause of concern "Check register" reports.
+    if (i === 5 && readings.length) readings[readings.length - 1] = 0.58;
+    input.kpis!.push({ ref: `K-${String(i + 1).padStart(2, "0")}`, measure, method, partnership, unit, target, better, tolerance, earlier: [...earlier], readings });
   });
   Object.assign(input, developmentSample(todayIso));
   // Valid for its year as a data file would be: only the year's ARRS roles and IIF indicators.

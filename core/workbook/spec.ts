@@ -33,6 +33,8 @@ export interface Env {
   column(name: string): Value[];
   /** A named single cell's value. */
   cell(name: string): Value;
+  /** A table record's values as read, by the sheet's key and the record's 1-based sheet row (none: undefined). */
+  record?(key: string, row: number): RowValues | undefined;
 }
 
 export interface ColumnSpec {
@@ -70,6 +72,8 @@ export interface TableSpec {
   conditionalFormats?: (col: (key: string) => RangeRef) => ConditionalFormatRule[];
   /** Names for single cells in particular records (e.g. Rate_arrsAllocation -> the value cell of that rate's row). */
   rowNames?: (row: RowValues) => { name: string; column: string } | null;
+  /** A number format for some of one record's cells over their columns' own (a KPI's unit: 90%, £2.45). */
+  recordFormats?: (row: RowValues) => { format: string; columns: string[] } | null;
 }
 
 /** A fixed report cell: a label or formula (ours, refreshed), or an input the person owns once it has a value. */
@@ -83,7 +87,7 @@ export interface ReportCell {
   /** Workbook name for this cell. */
   name?: string;
   compute?: (env: Env) => Value;
-  validation?: { list: string[]; message: string };
+  validation?: { list?: string[]; number?: { min?: number; max?: number; integer?: boolean }; message: string };
   /** A label a person is expected to type over (the network's name): what they type is kept without a warning. */
   personal?: boolean;
 }

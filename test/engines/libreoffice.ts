@@ -291,7 +291,7 @@ export function parseFods(xml: string): Record<string, LoValue[][]> {
   let pendingCells = 0;
   let cell: { a: Record<string, string>; repeat: number; paras: string[] } | undefined;
   let inPara = false;
-  let skipDepth = 0; // inside office:annotation
+  let skipDepth = 0; // inside office:annotation, or a drawn object (a chart holds a table of its own)
 
   const pushCells = (v: LoValue, n: number) => {
     if (v === null) {
@@ -308,7 +308,7 @@ export function parseFods(xml: string): Record<string, LoValue[][]> {
       if (cell && inPara && !skipDepth) cell.paras[cell.paras.length - 1] += decode(text);
       continue;
     }
-    if (tag === "office:annotation") {
+    if (tag === "office:annotation" || tag === "draw:frame") {
       if (!selfClose) skipDepth += close ? -1 : 1;
       continue;
     }

@@ -287,8 +287,16 @@ export interface CfModel {
 }
 /** Excel's default column width in points (8.43 characters of Calibri 11). */
 export const DEFAULT_COLUMN_WIDTH = 48;
-export interface SeriesModel { name: string; values?: string; xValues?: string; color?: string }
-export interface ChartModel { id: number; name: string; type: string; title?: string; series: SeriesModel[]; position?: { start: string; end?: string } }
+export interface SeriesModel {
+  name: string; values?: string; xValues?: string; color?: string;
+  chartType?: string; axisGroup?: "Primary" | "Secondary"; gapWidth?: number; markerStyle?: string; lineStyle?: string; fill?: string;
+}
+export interface AxisModel { minimum?: number; maximum?: number; visible?: boolean; numberFormat?: string }
+export interface ChartModel {
+  id: number; name: string; type: string; title?: string; series: SeriesModel[]; position?: { start: string; end?: string };
+  /** Value axes set by the add-in, keyed "Value/Primary" or "Value/Secondary". */
+  axes?: Record<string, AxisModel>;
+}
 
 export interface PageModel {
   orientation: string;
@@ -2027,6 +2035,16 @@ export class FakeChart extends ClientObject<ChartModel> {
     return { set position(v: string) { self.write("legend.position", v, () => {}); }, set visible(v: boolean) { self.write("legend.visible", v, () => {}); } };
   }
   get series() { return new FakeSeriesCollection(this.context, `${this.path}.series`, () => this.tryResolve()); }
+  get axes() {
+    return {
+      valueAxis: new FakeChartAxis(this.context, `${this.path}.axes.valueAxis`, () => this.tryResolve(), "Value/Primary"),
+      getItem: (type: string, group: string = "Primary") => {
+        if (type !== "Value" && type !== "Category") throw err("InvalidArgument", `No axis type ${type}.`);
+        if (group !== "Primary" && group !== "Secondary") throw err("InvalidArgument", `No axis group ${group}.`);
+        return new FakeChartAxis(this.context, `${this.path}.axes.getItem(${type},${group})`, () => this.tryResolve(), `${type}/${group}`, true);
+      },
+    };
+  }
   setPosition(start: string | FakeRange, end?: string | FakeRange) {
     const d = (x: string | FakeRange) => (typeof x === "string" ? x : x.describe());
     this.call("setPosition", [d(start), end === undefined ? undefined : d(end)], (c) => {
@@ -2040,6 +2058,29 @@ export class FakeChart extends ClientObject<ChartModel> {
       if (s) s.charts = s.charts.filter((x) => x !== c);
     });
   }
+}
+const LINE_STYLES = ["None", "Continuous", "Dash", "DashDot", "DashDotDot", "Dot", "Grey25", "Grey50", "Grey75", "Automatic", "RoundDot"];
+const MARKER_STYLES = ["Invalid", "Automatic", "None", "Square", "Diamond", "Triangle", "X", "Star", "Dot", "Dash", "Circle", "Plus", "Picture"];
+const SERIES_TYPES = ["Line", "LineMarkers", "ColumnClustered", "ColumnStacked", "Area", "BarClustered"];
+/** A chart's axis. As Excel, a secondary axis exists only once a series is on it (else ItemNotFound at the sync). */
+class FakeChartAxis extends ClientObject<ChartModel> {
+  protected cls() { return "ChartAxis"; }
+  protected props() { return {}; }
+  constructor(ctx: FakeRequestContext, path: string, resolve: Resolver<ChartModel>, private key: string, byGroup = false) {
+    super(ctx, path, resolve);
+    if (byGroup) ctx.use("ChartAxes.getItem");
+  }
+  private set<K extends keyof AxisModel>(prop: K, v: AxisModel[K]) {
+    this.write(prop, v, (c) => {
+      if (this.key.endsWith("/Secondary") && !c.series.some((x) => x.axisGroup === "Secondary")) throw err("ItemNotFound", "The chart has no secondary axis.");
+      c.axes ??= {};
+      (c.axes[this.key] ??= {})[prop] = v;
+    });
+  }
+  set minimum(v: number) { this.set("minimum", v); }
+  set maximum(v: number) { this.set("maximum", v); }
+  set visible(v: boolean) { this.set("visible", v); }
+  set numberFormat(v: string) { this.set("numberFormat", v); }
 }
 class FakeSeriesCollection extends ClientObject<ChartModel> {
   protected cls() { return "ChartSeriesCollection"; }
@@ -2060,9 +2101,19 @@ class FakeSeries extends ClientObject<SeriesModel> {
   get name(): string { return this.read("name"); }
   setValues(r: FakeRange) { this.call("setValues", [r.describe()], (s) => { const m = r.modelNow(); s.values = rectA1(m.rect, m.sheet.name, true); }); }
   setXAxisValues(r: FakeRange) { this.call("setXAxisValues", [r.describe()], (s) => { const m = r.modelNow(); s.xValues = rectA1(m.rect, m.sheet.name, true); }); }
+  set chartType(v: string) { this.write("chartType", v, (s) => { if (!SERIES_TYPES.includes(v)) throw err("InvalidArgument", `Bad chart type ${v}.`); s.chartType = v; }); }
+  set axisGroup(v: "Primary" | "Secondary") { this.write("axisGroup", v, (s) => { if (v !== "Primary" && v !== "Secondary") throw err("InvalidArgument", "Bad axis group."); s.axisGroup = v; }); }
+  set gapWidth(v: number) { this.write("gapWidth", v, (s) => { if (!(v >= 0 && v <= 500)) throw err("InvalidArgument", "Gap width is 0 to 500."); s.gapWidth = v; }); }
+  set markerStyle(v: string) { this.write("markerStyle", v, (s) => { if (!MARKER_STYLES.includes(v)) throw err("InvalidArgument", "Bad marker style."); s.markerStyle = v; }); }
   get format() {
     const self = this;
-    return { line: { set color(v: string) { self.write("format.line.color", v, (s) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); s.color = v; }); } } };
+    return {
+      line: {
+        set color(v: string) { self.write("format.line.color", v, (s) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); s.color = v; }); },
+        set lineStyle(v: string) { self.write("format.line.lineStyle", v, (s) => { if (!LINE_STYLES.includes(v)) throw err("InvalidArgument", "Bad line style."); s.lineStyle = v; }); },
+      },
+      fill: { setSolidColor(v: string) { self.write("format.fill", v, (s) => { if (!COLOUR.test(v)) throw err("InvalidArgument", "Bad colour."); s.fill = v; }); } },
+    };
   }
 }
 

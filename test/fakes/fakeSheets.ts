@@ -1359,6 +1359,10 @@ export class FakeChartBuilder extends Fake {
     this.type = "LINE";
     return this;
   }
+  asComboChart() {
+    this.type = "COMBO";
+    return this;
+  }
   addRange(r: FakeRange) {
     if (!(r instanceof FakeRange)) throw new Error("addRange needs a Range");
     this.ranges.push(r);

@@ -14,6 +14,8 @@ export interface SpecCtx {
   /** The workbook is the fictional sample. */
   sample?: boolean;
   kpiMonths: number;
+  /** Months before the financial year on the KPI sheet (SPC's baseline); default 12. */
+  kpiEarlierMonths?: number;
   /** Set when the year was chosen by default and today's financial year is not shipped: the sentence saying so. */
   yearNote?: string;
 }
