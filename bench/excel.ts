@@ -173,14 +173,14 @@ async function bridgeBuild(wb: FakeWorkbook): Promise<{ open: SyncRecord[]; buil
  * which cannot carry a network file): a read with the layout the pane's first read learned, then applyPlan in a
  * merged undo group with delayForCellEdit, as the bridge does.
  */
-async function largeBuild(wb: FakeWorkbook, maxChartsPerSync?: number, maxRequestBytes?: number): Promise<{ open: SyncRecord[]; build: SyncRecord[] }> {
+async function largeBuild(wb: FakeWorkbook, maxChartsPerSync?: number, maxRequestBytes?: number, scale = 1): Promise<{ open: SyncRecord[]; build: SyncRecord[] }> {
   const run = fakeRun(wb);
   let layout: ReadLayout | undefined;
   const a = wb.syncs.length;
   await run({ delayForCellEdit: true }, (c: FakeRequestContext) => readSnapshot(ctxOf(c), { clock: wb.clock, onLayout: (l) => (layout = l) }));
   const b = wb.syncs.length;
   const snapshot = await run({ delayForCellEdit: true }, (c: FakeRequestContext) => readSnapshot(ctxOf(c), { clock: wb.clock, layout }));
-  const plan = buildPlan(snapshot, { data: largeNetwork(), today: TODAY });
+  const plan = buildPlan(snapshot, { data: largeNetwork(scale), today: TODAY });
   await run({ delayForCellEdit: true, mergeUndoGroup: true }, (c: FakeRequestContext) =>
     applyPlan(ctxOf(c), plan, undefined, {
       snapshot,
@@ -208,7 +208,8 @@ function minimum(plan: WritePlan): { bytes: number; charts: number; syncs: numbe
  * test/excel-limits.test.ts): 8 is the floor of its bytes with each action's envelope.
  */
 // 8 before SPC (issue #11) added ~1.9 MB of KPI chart data and SPC columns: 2 more syncs of ~1 MB.
-const LARGE_NEW_TARGET = 10;
+// 10 syncs of ~1 MB carry its bytes; issue #10's 10 charts a sync need one more for the 100 charts.
+const LARGE_NEW_TARGET = 11;
 /** A write budget at which the large network's ~6.3 MB (as the writer estimates it) goes in 5 write syncs. */
 const BIG_WRITES = 1_300_000;
 
@@ -234,21 +235,24 @@ function rebuildMinimum(recs: SyncRecord[]): string {
   return `${Math.ceil(read / RESPONSE_BUDGET) + w} (${Math.round(read / 1e5) / 10} MB read)`;
 }
 
-/** Tables for `npm run bench` (bench/run.ts prints them); prints nothing itself. */
-export async function benchExcel(): Promise<BenchTable[]> {
+/**
+ * Tables for `npm run bench` (bench/run.ts prints them); prints nothing itself. `scale` shrinks the large network
+ * (the suite checks the tables' shape at a fraction; test/excel-limits.test.ts holds the full size to its targets).
+ */
+export async function benchExcel(scale = 1): Promise<BenchTable[]> {
   const fresh = () => { const wb = new FakeWorkbook({ cost: COST.slow }); wb.addSheet("Sheet1"); return wb; };
   const sampleWb = fresh();
   const s1 = await bridgeBuild(sampleWb);
   const s2 = await bridgeBuild(sampleWb);
   const samplePlan = buildPlan({ sheets: [] }, { sample: true, today: TODAY });
-  const largePlan = buildPlan({ sheets: [] }, { data: largeNetwork(), today: TODAY });
+  const largePlan = buildPlan({ sheets: [] }, { data: largeNetwork(scale), today: TODAY });
   const largeWb = fresh();
-  const l1 = await largeBuild(largeWb);
-  const l2 = await largeBuild(largeWb);
+  const l1 = await largeBuild(largeWb, undefined, undefined, scale);
+  const l2 = await largeBuild(largeWb, undefined, undefined, scale);
   const tenWb = fresh();
-  const l10 = await largeBuild(tenWb, 10);
+  const l20 = await largeBuild(tenWb, 20, undefined, scale);
   const bigWb = fresh();
-  const lBig = await largeBuild(bigWb, undefined, BIG_WRITES);
+  const lBig = await largeBuild(bigWb, 20, BIG_WRITES, scale);
   const ms = minimum(samplePlan), ml = minimum(largePlan);
   const rows = [
     summary("sample", "new", 3, s1.open, s1.build, ms.syncs),
@@ -265,7 +269,7 @@ export async function benchExcel(): Promise<BenchTable[]> {
     "max charts/sync": Math.max(...recs.map((r) => r.charts)), "slowest sync s": Math.round(Math.max(...recs.map((r) => r.ms)) / 100) / 10,
     "all ok": recs.every((r) => r.outcome === "ok" && r.requestBytes <= 5 * MiB) ? "yes" : "NO",
   });
-  const trade = [tradeRow(WRITE_BUDGET, 10, l10.build), tradeRow(WRITE_BUDGET, MAX_CHARTS_PER_SYNC, l1.build), tradeRow(BIG_WRITES, MAX_CHARTS_PER_SYNC, lBig.build)];
+  const trade = [tradeRow(WRITE_BUDGET, MAX_CHARTS_PER_SYNC, l1.build), tradeRow(WRITE_BUDGET, 20, l20.build), tradeRow(BIG_WRITES, 20, lBig.build)];
   return [
     {
       title: "Excel add-in: syncs of a real build on the strict fake (Excel on the web's 5 MB caps, slow-host cost model)",
@@ -275,7 +279,7 @@ export async function benchExcel(): Promise<BenchTable[]> {
         `Write budget ${WRITE_BUDGET.toLocaleString("en-GB")} bytes a sync (issue #10: ~1 MB), ${MAX_CHARTS_PER_SYNC} charts a sync; writes of formulas go once per column run (R1C1).`,
         `Minimum: one read, then the writes' bytes (${KB(ml.bytes)} KB for the large network, ${KB(ms.bytes)} KB for the sample) and charts (${ml.charts}, ${ms.charts}) at those budgets.`,
         `Large new: issue #13's target was 6 syncs when its writes were 1.9 MB. The 2026/27 plan's cell content is ${KB(ml.bytes)} KB (${KB(ml.bySheet.get("PCN_Data") ?? 0)} KB of it the hidden PCN_Data sheet, ${KB(ml.bySheet.get("Budget") ?? 0)} KB Budget): ` +
-          `5 write syncs of ~1 MB cannot carry it, so the target here is ${LARGE_NEW_TARGET} (the content's floor plus each action's envelope); 6 needs ~${KB(BIG_WRITES)} KB a sync (see the trade below) or a smaller PCN_Data.`,
+          `5 write syncs of ~1 MB cannot carry it, nor 5 syncs of 10 charts its 100 charts, so the target here is ${LARGE_NEW_TARGET} (10 write syncs for the charts, the bytes' floor being one fewer); bigger syncs and 20 charts a sync need fewer (see the trade below), as would a smaller PCN_Data.`,
         "A rebuild first reads what a rollback would need (number formats, rules, conditional formats of what it changes): one more read sync (more where a response would pass 4 MB).",
       ],
     },
