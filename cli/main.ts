@@ -1,5 +1,5 @@
 /**
- * `npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]`
+ * `npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty] [--lock-statement "Q2 2026/27"]`
  * Writes the PCN workbook offline. Rebuilding into an existing file keeps what people typed there.
  * Everything is checked before anything is written; every refusal or failure is one sentence on stderr.
  */
@@ -11,6 +11,7 @@ import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates
 import { todayIso } from "../core/funding/dates";
 import { checkRatesFile } from "../core/rates/file";
 import { buildPlan, workbookContext } from "../core/workbook/build";
+import { lockStatementPlan } from "../core/workbook/statement";
 import { readMeta } from "../core/workbook/engine";
 import { planRatesFile } from "../core/workbook/ratesPlan";
 import { validateNetwork, type NetworkData } from "../core/workbook/data";
@@ -18,11 +19,11 @@ import type { DataConflict } from "../core/workbook/plan";
 import { addCharts } from "./xlsxCharts";
 import { applyPlan, snapshotOf } from "./writer";
 
-export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean }
+export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean; lockStatement?: string }
 
 export const DEFAULT_OUT = "out/pcn-workbook.xlsx";
 
-export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]
+export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty] [--lock-statement "Q2 2026/27"]
   --out    where to write the workbook (default: ${DEFAULT_OUT}); its folder must exist. If the file exists, it
            is rebuilt in place: everything typed into it is kept.
   --year   financial year (${YEAR_LABELS.join(", ")}). Default: an existing workbook keeps its year; a new one
@@ -32,6 +33,10 @@ export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/
   --rates  a rates file (docs/rates-file.md) whose figures go into the Rates and ARRS Rates sheets; it is
            checked first, and nothing is written if it has any problem
   --empty  a new workbook with empty sheets (without --data, a new workbook gets the fictional sample network)
+  --lock-statement "Q2 2026/27"
+           after building, freeze that period's money to practices as values in a statement sheet of its own,
+           which no build rewrites (a month such as "Apr 2026", a quarter, or "Year 2026/27"); nothing is
+           written if the period cannot be locked
   --help   show this help`;
 
 /** Reads the command line. `--help` gives `help: true` (the caller prints USAGE and exits 0). */
@@ -49,6 +54,7 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === "--data") { o.data = val(); o.sample = false; }
     else if (a === "--rates") o.rates = val();
     else if (a === "--empty") o.sample = false;
+    else if (a === "--lock-statement") o.lockStatement = val();
     else if (a === "--quiet") o.quiet = true;
     else if (a === "--help" || a === "-h") o.help = true;
     else throw new PcnError(`Unknown option ${a}.\n${USAGE}`);
@@ -67,6 +73,8 @@ export interface CliResult {
   /** Cells the rates file changed, one line each, and what it held that was not loaded. */
   rateChanges: string[];
   rateNotes: string[];
+  /** The statement --lock-statement made, and what to know about it. */
+  statement?: { period: string; sheet: string; warnings: string[] };
 }
 
 /** A failure of the file system as one sentence. */
@@ -202,6 +210,13 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
     rateChanges = rp.changes;
     rateNotes = rp.notes;
   }
+  // A period's statement, from the workbook as just built (refused with a sentence before anything is written).
+  let statement: CliResult["statement"];
+  if (o.lockStatement !== undefined) {
+    const l = lockStatementPlan(snapshotOf(wb), o.lockStatement, { today: o.today });
+    applyPlan(wb, l.plan);
+    statement = { period: l.period, sheet: l.sheet, warnings: l.warnings };
+  }
   // exceljs stores formulas without results: ask every spreadsheet program to calculate them all on opening.
   wb.calcProperties = { ...(wb.calcProperties ?? {}), fullCalcOnLoad: true };
   if (big) log("\n  saving...\n");
@@ -214,7 +229,7 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
     : (data ? "new from data" : sample ? "new sample" : "new empty");
   return {
     file: out, warnings: plan.warnings.filter((w) => w !== yearReason), sheets: plan.sheets.length, outcome, conflicts: plan.conflicts ?? [], updates: plan.dataUpdates ?? 0,
-    year: plan.year, yearReason, rateChanges, rateNotes,
+    year: plan.year, yearReason, rateChanges, rateNotes, statement,
   };
 }
 
@@ -245,6 +260,10 @@ export async function runCli(argv: string[], stdout: (s: string) => void = (s) =
       for (const n of r.rateNotes) stdout(`  ${n}\n`);
     }
     for (const c of r.conflicts) stdout(`Kept your value: ${c.sheet} row ${c.row}${c.ref ? ` (${c.ref})` : ""}, ${c.field}: yours ${c.yours}, the data file's ${c.file}.\n`);
+    if (r.statement) {
+      stdout(`Locked ${r.statement.period}: its statement is the sheet "${r.statement.sheet}" (values; no build rewrites it).\n`);
+      for (const w of r.statement.warnings) stdout(`  ${w}\n`);
+    }
     stdout(closingLine(r) + "\n");
     return 0;
   } catch (e) {

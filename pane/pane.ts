@@ -135,6 +135,9 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
       )
     : undefined;
 
+  // ---- Lock statement (issue #12): its own small section; the pane's layout is being redesigned around it
+  const lock = bridge.lockStatement ? lockSection() : undefined;
+
   const pane = h(doc, "div", { className: "pcn-pane" },
     h(doc, "header", {}, h(doc, "h1", {}, "PCN Toolkit"), subtitle),
     loadMsg,
@@ -143,6 +146,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     sheetsSection,
     ...(ratesSection ? [ratesSection] : []),
     registerSection,
+    ...(lock ? [lock.section] : []),
     ...(selfTestSection ? [selfTestSection] : []),
   );
   replaceContent(root, pane);
@@ -192,6 +196,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     checkButton.disabled = !ready;
     ratesInput.disabled = !ready;
     selfTestButton.disabled = !ready;
+    lock?.refresh(ready);
     for (const b of findingButtons) b.disabled = !ready;
     pane.setAttribute("aria-busy", busy ? "true" : "false");
   }
@@ -220,6 +225,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     renderYearNote();
     if (opts.resetPractices) practices.set(Array.isArray(s.practices) ? s.practices : []);
     sheets.set(Array.isArray(s.sheets) ? s.sheets : []);
+    lock?.setPeriods(Array.isArray(s.lockPeriods) ? s.lockPeriods.map(toText) : []);
   }
 
   let loading: Promise<void> | undefined;
@@ -403,6 +409,55 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
     }
     setBusy(false);
     restoreFocus(selfTestButton);
+  }
+
+  /** A period chooser and the button; the result (the sheet made, or why not) in a live region. */
+  function lockSection() {
+    const select = h(doc, "select", { id: `${id}lock-period`, "aria-describedby": `${id}lock-hint` });
+    const button = h(doc, "button", { type: "button", "aria-describedby": `${id}lock-hint` }, "Lock statement");
+    const msg = h(doc, "div", { role: "status", "aria-live": "polite" });
+    const hint = h(doc, "p", { className: "hint", id: `${id}lock-hint` }, "");
+    const section = h(doc, "section", { "aria-labelledby": `${id}lock-h` },
+      h(doc, "h2", { id: `${id}lock-h` }, "Lock statement"),
+      hint,
+      h(doc, "label", { for: `${id}lock-period` }, "Period"),
+      select,
+      h(doc, "div", { className: "actions" }, button),
+      msg,
+    );
+    let periods: string[] = [];
+    const refresh = (ready: boolean) => {
+      select.disabled = !ready || periods.length === 0;
+      button.disabled = !ready || periods.length === 0;
+    };
+    const setPeriods = (ps: string[]) => {
+      const was = select.value;
+      periods = ps;
+      replaceContent(select, ...ps.map((p) => h(doc, "option", { value: p }, p)));
+      if (ps.includes(was)) select.value = was;
+      hint.textContent = ps.length
+        ? "Freezes the period's money to practices (each stream, the costs taken off, the method, each practice's share, and the year to date) as values in a new statement sheet, one practice a page. No build ever rewrites it."
+        : "Build the Distribution sheet first: then a period's money to practices can be locked into a statement sheet.";
+      refresh(!busy && !!state);
+    };
+    async function run(): Promise<void> {
+      if (busy || !bridge.lockStatement || !select.value) return;
+      setBusy(true);
+      replaceContent(msg, h(doc, "p", { className: "summary" }, `Locking ${select.value}…`));
+      try {
+        const res = await bridge.lockStatement(select.value);
+        const warnings = (res?.warnings ?? []).map(toText);
+        const head = `Locked ${select.value}: the statement is the sheet "${toText(res?.sheet)}".`;
+        if (warnings.length) showMsg(msg, "warn", h(doc, "strong", {}, head), h(doc, "ul", {}, ...warnings.map((w) => h(doc, "li", {}, w))));
+        else showMsg(msg, "ok", head);
+      } catch (err) {
+        showError(msg, "Couldn't lock the statement.", err);
+      }
+      setBusy(false);
+      restoreFocus(button);
+    }
+    button.addEventListener("click", () => void run());
+    return { section, refresh, setPeriods };
   }
 
   yearSelect.addEventListener("change", () => {

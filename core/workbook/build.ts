@@ -21,11 +21,15 @@ import { arrsRatesSpec, ratesBookSpec, ratesSpec } from "./sheets/rates";
 import { fillFromBook } from "./ratesPlan";
 import { gpClaimsSpec, gpSchemeSpec, gpSummarySpec } from "./sheets/gpScheme";
 import { hasGpScheme } from "../funding/gpScheme";
-import { iifSpec } from "./sheets/iif";
+import { iifPracticesSpec, iifSpec } from "./sheets/iif";
+import { distributionSpec } from "./sheets/distribution";
+import { distCostsSpec, distKeysSpec } from "./sheets/distributionInputs";
+import { distSummarySpec } from "./sheets/distributionSummary";
 import { KPI_FIRST_READING_COL, kpiChartsSpec, kpisSpec } from "./sheets/kpis";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
+import { statementState } from "./statement";
 
 export interface BuildOptions {
   /**
@@ -65,6 +69,12 @@ export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: 
   { key: "gpClaims", title: "GP Scheme Claims", when: hasGpScheme },
   { key: "gpSummary", title: "GP Scheme Summary", when: hasGpScheme },
   { key: "iif", title: "IIF" },
+  // Money to practices (#12): streams, the PCN's costs, agreed keys, the summary and year end.
+  { key: "iifPractices", title: "IIF by Practice" },
+  { key: "distribution", title: "Distribution" },
+  { key: "distCosts", title: "Distribution Costs" },
+  { key: "distKeys", title: "Distribution Keys" },
+  { key: "distSummary", title: "Distribution Summary" },
   { key: "budget", title: "Budget" },
   { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
@@ -103,11 +113,16 @@ const NEEDS: Record<string, string[]> = {
   gpScheme: ["practices", "rates", "gpClaims"],
   gpClaims: ["practices", "rates", "gpScheme"],
   gpSummary: ["gpScheme", "gpClaims", "rates"],
+  iifPractices: ["iif", "practices"],
+  distribution: ["practices", "funding", "arrs", "arrsShares", "iif", "iifPractices", "distCosts", "distKeys", "distSummary"],
+  distCosts: ["distribution"],
+  distKeys: ["practices"],
+  distSummary: ["distribution", "distCosts", "distKeys", "funding", "arrs", "iif", "iifPractices", "practices", "arrsShares"],
 };
 const needsOf = (k: string) => (hasOwn(NEEDS, k) ? NEEDS[k] : []);
 
 /** Sheets whose records a data file (--data) owns. */
-const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims"]);
+const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims", "iifPractices", "distribution", "distCosts", "distKeys"]);
 
 const todayIso = () => clockToday();
 
@@ -115,7 +130,8 @@ const todayIso = () => clockToday();
 function allSpecs(ctx: SpecCtx, today: number, kpiRows: { row: number; measure: string }[]): SheetSpec[] {
   return [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx),
+    iifPracticesSpec(ctx), distributionSpec(ctx), distCostsSpec(ctx), distKeysSpec(ctx), distSummarySpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
     ratesBookSpec(ctx),
   ].filter((x): x is SheetSpec => x !== null);
 }
@@ -177,6 +193,10 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const icb = (data?.pcn.icb || undefined) ?? meta.icb ?? (sampleData?.pcn.icb || undefined);
   const ctx: SpecCtx = { year, sheetName, data, pcnName: pcn, icb, kpiMonths, sample, yearNote };
   const ctxSample: SpecCtx | undefined = sampleData && { ...ctx, data: sampleData };
+  const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
+  // The Distribution sheets have a column (or a row) for each practice as the Practices sheet holds them after this build.
+  ctx.practiceNames = practiceNamesAfter(ctxSample && !everBuilt("practices") ? ctxSample : ctx, practicesFromPane, resolved.get("practices")!.ours ? snapshot : undefined, meta);
+  if (ctxSample) ctxSample.practiceNames = ctx.practiceNames;
   const today = isoToSerial(opts.today ?? todayIso());
   // KPI charts follow the KPI records as they will sit after this build.
   const kpiCtx = ctxSample && !everBuilt("kpis") ? ctxSample : ctx;
@@ -187,7 +207,6 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const plain = allSpecs(ctx, today, kpiRecords);
   const seeded = ctxSample ? allSpecs(ctxSample, today, kpiRecords) : undefined;
   const specs = plain.map((sp, i) => (seeded && !everBuilt(sp.key) ? seeded[i] : sp));
-  const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
   if (practicesFromPane.length) {
     // What a person confirmed in the pane wins over the sheet; sample or file data never does.
     const practices = specs.find((s) => s.key === "practices")!;
@@ -199,6 +218,15 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // The person's data file owns the records it names (updated where the person has not changed them since).
   if (data) for (const sp of specs) if (DATA_SHEETS.has(sp.key) && sp.table) sp.owned ??= {};
   return { specs, year: year.year, data, meta, sample, fresh, pcn, icb, yearNote };
+}
+
+/** Practice names as the Practices sheet will hold them once built: its records, then the new ones from the pane or data. */
+function practiceNamesAfter(ctx: SpecCtx, fromPane: PracticeInput[], snapshot: WorkbookSnapshot | undefined, meta: WorkbookMeta): string[] {
+  const spec = practicesSpec(ctx);
+  if (fromPane.length) spec.rows = fromPane.map((p) => ({ name: p.name.trim() }));
+  const snap = snapshot?.sheets.find((s) => s.name === spec.name);
+  const layout = snap ? meta.sheets.find((m) => m.key === "practices")?.layout ?? [] : [];
+  return finalRecords(spec, snap, layout).map((r) => r.name).filter((n): n is string | number => (typeof n === "string" && n.trim() !== "") || typeof n === "number").map(String);
 }
 
 /** Turns specs + data + what the workbook already holds into the write plan every host applies. Throws PcnError with a sentence on refusal. */
@@ -223,6 +251,8 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
     }
     // The rates book is what the Rates and ARRS Rates formulas compare with: rebuilt whenever they are.
     if (only.has("rates") || only.has("arrsRates")) only.add("_ratesBook");
+    // The summary's practice rows follow the Distribution sheet's practice columns: built together.
+    if (only.has("distribution") || only.has("distSummary")) { only.add("distribution"); only.add("distSummary"); }
   }
   const r = runEngine({ year, pcn: data?.pcn.name ?? pcn, icb, sample, data: !!data, specs, only, snapshot }, meta, warnings);
   // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
@@ -281,6 +311,7 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
     yearNote: state.workbookYear ? undefined : fallback.note,
     sheets: sheetCatalogue(state.workbookYear ?? fallback.year).map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
     practices: state.practices,
+    ...statementState(snapshot),
   };
 }
 

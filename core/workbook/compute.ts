@@ -13,17 +13,18 @@ import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 // build.ts imports this module too: the cycle is safe because both only call each other at run time.
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
+import { distributionFindings } from "./sheets/distributionSummary";
 
 export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
 
-interface Model {
+export interface Model {
   specs: SheetSpec[];
   env: Env;
   rowsOf(key: string): RowValues[];
   snapOf(key: string): SheetSnapshot | undefined;
 }
 
-function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
+export function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
   if (!readMeta(snapshot).year) return null;
   const { specs, meta } = workbookSpecs(snapshot, { year: readMeta(snapshot).year, today: todayIso });
   const snapOf = (key: string) => {
@@ -99,7 +100,12 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
         row.forEach((rc, c) => {
           if (!rc?.name) return;
           const fromSheet = () => (snap?.values[r]?.[rep.col + c] ?? null) as Value;
-          cellNames.set(rc.name, rc.input ? fromSheet : rc.compute ? () => rc.compute!(env) : fromSheet);
+          // An input still holding the formula we seeded it with is ours to compute (a file not yet recalculated).
+          const seeded = () => {
+            const f = snap?.formulas[r]?.[rep.col + c];
+            return !!f && typeof rc.cell === "object" && rc.cell !== null && "f" in rc.cell && f.replace(/\s/g, "").toUpperCase() === rc.cell.f.replace(/\s/g, "").toUpperCase();
+          };
+          cellNames.set(rc.name, rc.input ? () => (rc.compute && seeded() ? rc.compute(env) : fromSheet()) : rc.compute ? () => rc.compute!(env) : fromSheet);
         }),
       );
     }
@@ -209,6 +215,7 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
     }
   }
   findings.push(...gpSchemeFindings(m));
+  findings.push(...distributionFindings(m.specs, m.rowsOf, (k) => !!m.snapOf(k), m.env));
   // Figures a later revision replaced, and the claims that use them.
   findings.push(...supersededFindings(m.env.year, m.specs, m.rowsOf, m.snapOf));
   const iif = m.specs.find((s) => s.key === "iif");
