@@ -63,6 +63,11 @@ export const dateF = (serial: number) => {
  */
 export const splitPartF = (amount: string, upTo: string, before: string, total: string) =>
   `IF(${total}=0,0,ROUND(ROUND(${amount}*(${upTo}/${total}),2)-ROUND(${amount}*(${before}/${total}),2),2))`;
+/**
+ * AND that stops at the first false condition (nested IFs): a condition guarded by an earlier one, such as a
+ * COUNTIF whose criterion may be blank, is never evaluated unguarded (HyperFormula refuses a blank criterion).
+ */
+export const andF = (...conds: string[]) => conds.slice(0, -1).reduceRight((acc, c) => `IF(${c},${acc},FALSE)`, conds[conds.length - 1]);
 /** A formula string literal. */
 export const str = (s: string) => `"${s.replace(/"/g, '""')}"`;
 /**

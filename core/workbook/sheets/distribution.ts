@@ -20,7 +20,7 @@ import { round2, splitPart } from "../../funding/money";
 import type { YearRates } from "../../rates/types";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, type ColumnSpec, type Env, type FormulaCtx, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, cellEq, checkF, inp, isNum, matchIn, memo, num, splitPartF, str, sumNums, xround, type SpecCtx } from "./common";
+import { andF, blank, calc, cellEq, checkF, inp, isNum, matchIn, memo, num, splitPartF, str, sumNums, xround, type SpecCtx } from "./common";
 import { fundingStreams, monthLabels } from "./funding";
 
 // ---- the year's periods and income streams ----
@@ -298,7 +298,7 @@ export function distributionSpec(ctx: SpecCtx): SheetSpec {
   const nameRef = (k: number) => `${colLetter(shareCol(k))}$1`;
   const methodsF = arrF(METHODS);
   const keyedF = (c: FormulaCtx) => `OR(${c.ref("method")}="Custom percentages",${c.ref("method")}="Fixed amounts")`;
-  const keyFoundF = (c: FormulaCtx) => `AND(${c.ref("key")}<>"",COUNTIF(DKey_Key,${c.ref("key")})>0)`;
+  const keyFoundF = (c: FormulaCtx) => andF(`${c.ref("key")}<>""`, `COUNTIF(DKey_Key,${c.ref("key")})>0`);
   const pctF = (c: FormulaCtx) => `SUMIF(DKey_Key,${c.ref("key")},DKey_Percent)`;
   const propF = (c: FormulaCtx) => `ISNUMBER(MATCH(${c.ref("method")},${arrF(PROPORTIONAL)},0))`;
   const practicesCountF = `SUMPRODUCT(--(Practice_Name<>""))`;
@@ -352,7 +352,7 @@ export function distributionSpec(ctx: SpecCtx): SheetSpec {
         const n = c.ref("net"), m = c.ref("method"), wt = c.ref("weightTotal");
         const incomplete = [`NOT(ISNUMBER(${n}))`, `ISNA(MATCH(${m},${methodsF},0))`, `AND(${keyedF(c)},NOT(${keyFoundF(c)}))`,
           K ? `COUNTIF(${wRange(c)},"Not on Practices")>0` : `${m}<>"Retain at PCN"`];
-        const refused = [`${n}<0`, `AND(${m}="Fixed amounts",ROUND(${wt},2)>${n})`, `AND(${propF(c)},${wt}<=0)`, `AND(${m}="Custom percentages",ABS(${pctF(c)}-1)>0.0001)`];
+        const refused = [`${n}<0`, `AND(${m}="Fixed amounts",ROUND(${wt},2)>${n})`, `AND(${propF(c)},${wt}<=0)`, andF(`${m}="Custom percentages"`, `${c.ref("key")}<>""`, `ABS(${pctF(c)}-1)>0.0001`)];
         return `=IF(${c.ref("ref")}="","",IF(OR(${incomplete.join(",")}),"Incomplete",IF(OR(${refused.join(",")}),"${REFUSED}","OK")))`;
       },
       outcome, { width: 11, name: "Outcome" }),
@@ -375,8 +375,8 @@ export function distributionSpec(ctx: SpecCtx): SheetSpec {
           [`${m}=""`, str(MSG.method)],
           [`AND(${m}<>"",ISNA(MATCH(${m},${methodsF},0)))`, str(MSG.methodList)],
           [`AND(${keyedF(c)},${k}="")`, str(MSG.key)],
-          [`AND(${keyedF(c)},${k}<>"",COUNTIF(DKey_Key,${k})=0)`, `"Key "&${k}&" is not on Distribution Keys"`],
-          [`AND(${m}="Custom percentages",${keyFoundF(c)},ABS(${pctF(c)}-1)>0.0001)`, `"Custom percentages of "&${k}&" add to "&ROUND(${pctF(c)}*100,2)&"%, not 100%: the split is refused"`],
+          [andF(keyedF(c), `${k}<>""`, `COUNTIF(DKey_Key,${k})=0`), `"Key "&${k}&" is not on Distribution Keys"`],
+          [andF(`${m}="Custom percentages"`, keyFoundF(c), `ABS(${pctF(c)}-1)>0.0001`), `"Custom percentages of "&${k}&" add to "&ROUND(${pctF(c)}*100,2)&"%, not 100%: the split is refused"`],
           [`AND(ISNUMBER(${n}),N(${n})<0)`, str(MSG.costs)],
           [`AND(ISNUMBER(${n}),${m}="Fixed amounts",ISNUMBER(${wt}),ROUND(N(${wt}),2)>N(${n}))`, str(MSG.fixed)],
           ...(K ? [

@@ -5,7 +5,7 @@
  */
 import { colLetter, type ConditionalFormatRule, type RangeRef } from "../plan";
 import { COLOURS, type ColumnSpec, type Env, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, cellEq, checkF, inp, isNum, matchIn, str, type SpecCtx } from "./common";
+import { andF, blank, calc, cellEq, checkF, inp, isNum, matchIn, str, type SpecCtx } from "./common";
 import { ALL_STREAMS, distributionPeriods } from "./distribution";
 
 export const COST_CATEGORIES = ["Staff not reimbursed", "Management", "Clinical director time", "Premises", "Services", "Other"] as const;
@@ -58,7 +58,7 @@ export function distCostsSpec(ctx: SpecCtx): SheetSpec {
           [`AND(ISNUMBER(${a}),N(${a})<0)`, str("Amount is negative")],
           [`AND(${p}<>"",ISNA(MATCH(${p},{${periods.map((x) => str(x.label)).join(",")}},0)))`, str(`Choose a period of ${y.year} from the list`)],
           [`AND(${s}="",${p}="")`, str("Choose the period: a cost taken off all streams of a period needs one")],
-          [`AND(${s}="",${p}<>"",COUNTIF(Dist_Period,${p})=0)`, `"No stream of "&${p}&" to take it off: add one on the Distribution sheet, or name a stream"`],
+          [andF(`${s}=""`, `${p}<>""`, `COUNTIF(Dist_Period,${p})=0`), `"No stream of "&${p}&" to take it off: add one on the Distribution sheet, or name a stream"`],
           [`AND(${s}<>"",ISNA(${at}))`, `"No stream "&${s}&" on the Distribution sheet"`],
           [`IF(OR(${s}="",${p}=""),FALSE,IF(ISNA(${at}),FALSE,INDEX(Dist_Period,${at})<>${p}))`, `"Stream "&${s}&" is for "&IF(INDEX(Dist_Period,${at})="","no period",INDEX(Dist_Period,${at}))&", not "&${p}`],
         ]);
@@ -109,7 +109,7 @@ export function distKeysSpec(ctx: SpecCtx): SheetSpec {
           [`AND(ISNUMBER(${pc}),OR(N(${pc})<0,N(${pc})>1))`, str("Percentage is outside 0% to 100%")],
           [`AND(${fx}<>"",NOT(ISNUMBER(${fx})))`, str("Fixed amount is text, not a number: retype it")],
           [`AND(ISNUMBER(${fx}),N(${fx})<0)`, str("Fixed amount is negative")],
-          [`AND(${pr}<>"",COUNTIFS(DKey_Key,${c.ref("key")},DKey_Practice,${pr})>1)`, `${pr}&" is in "&${c.ref("key")}&" more than once: the amounts are added together"`],
+          [andF(`${pr}<>""`, `COUNTIFS(DKey_Key,${c.ref("key")},DKey_Practice,${pr})>1`), `${pr}&" is in "&${c.ref("key")}&" more than once: the amounts are added together"`],
         ]);
       },
       (r, env) => (blank(r.key) ? "" : problems(r, env).join("; ") || "OK"), { width: 44 }),

@@ -11,7 +11,7 @@ import { round2, splitPart } from "../../funding/money";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type Env, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
 import type { Finding } from "../register";
-import { blank, cellEq, countIf, fcell, isNum, label, matchIn, num, splitPartF, str, sumNums, xround, type SpecCtx } from "./common";
+import { andF, blank, cellEq, countIf, fcell, isNum, label, matchIn, num, splitPartF, str, sumNums, xround, type SpecCtx } from "./common";
 import { ALL_STREAMS, arrF, distributionPeriods, distributionSources, practiceColumns, weightC, weightF } from "./distribution";
 
 const W = 7;
@@ -188,8 +188,8 @@ export function distSummarySpec(ctx: SpecCtx): SheetSpec {
     [`NOT(ISNUMBER(Dist_YearAllocate))`, str(YEAR_MSG.allocate)],
     [`NOT(${prop})`, str(YEAR_MSG.method)],
     [`AND(${mth}="Custom percentages",${key}="")`, str(YEAR_MSG.key)],
-    [`AND(${mth}="Custom percentages",${key}<>"",COUNTIF(DKey_Key,${key})=0)`, `"Key "&${key}&" is not on Distribution Keys"`],
-    [`AND(${mth}="Custom percentages",${key}<>"",COUNTIF(DKey_Key,${key})>0,ABS(${pct}-1)>0.0001)`, `"Custom percentages of "&${key}&" add to "&ROUND(${pct}*100,2)&"%, not 100%: the allocation is refused"`],
+    [andF(`${mth}="Custom percentages"`, `${key}<>""`, `COUNTIF(DKey_Key,${key})=0`), `"Key "&${key}&" is not on Distribution Keys"`],
+    [andF(`${mth}="Custom percentages"`, `${key}<>""`, `COUNTIF(DKey_Key,${key})>0`, `ABS(${pct}-1)>0.0001`), `"Custom percentages of "&${key}&" add to "&ROUND(${pct}*100,2)&"%, not 100%: the allocation is refused"`],
     [`AND(${prop},Dist_YearWeightTotal<=0)`, str(YEAR_MSG.noWeight)],
     [`OR(SUMPRODUCT(--(Practice_Name<>""))<>${practices.length}${practices.map((_, i) => `,ISNA(MATCH($A${firstP + i + 1},Practice_Name,0))`).join("")})`, str(YEAR_MSG.changed)],
     [`OR(Dist_YearAgreedBy="",Dist_YearAgreedOn="",Dist_YearMinutes="")`, str(YEAR_MSG.evidence)],
