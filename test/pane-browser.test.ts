@@ -170,6 +170,43 @@ describe("Excel task pane (built), fake Office.js", () => {
   }, 30_000);
 });
 
+describe("Excel task pane (built): Lock statement", () => {
+  it("locks a period of the built Distribution sheet into a statement sheet; a period without streams gets a sentence and no sheet", async () => {
+    const b = await open();
+    const { page, context, dialogs, errors } = b;
+    await serveDir(context, EXCEL_ORIGIN, excelDir);
+    await serveText(context, OFFICE_JS, officeStub);
+    await page.goto(`${EXCEL_ORIGIN}/taskpane.html`);
+    await ready(page);
+    const period = page.getByLabel("Period", { exact: true });
+    const lock = page.getByRole("button", { name: "Lock statement" });
+    // Nothing to lock before the Distribution sheet is built.
+    expect(await lock.isDisabled()).toBe(true);
+    await page.getByLabel("Fill new sheets with the fictional sample network").check();
+    await page.getByRole("button", { name: "Build all sheets" }).click();
+    await page.getByRole("status").filter({ hasText: /^Built \d+ sheets?/ }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => lock.isDisabled()).toBe(false);
+    const year = await page.getByLabel("Build for the year").inputValue();
+    const sheetsNow = () => page.evaluate(() => (window as any).__wb.sheets.map((s: { name: string }) => s.name) as string[]);
+    const before = await sheetsNow();
+    // The last month of the year has no stream in the sample: refused with the core's sentence, no sheet.
+    const lastMonth = (await period.locator("option").allTextContents())[11];
+    await period.selectOption(lastMonth);
+    await lock.click();
+    await page.getByRole("alert").filter({ hasText: /nothing to lock/ }).waitFor({ timeout: 10_000 });
+    expect(await sheetsNow()).toEqual(before);
+    await period.selectOption(`Q1 ${year}`);
+    await lock.click();
+    const name = `Statement Q1 ${year.replace("/", "-")}`;
+    await page.getByRole("status").filter({ hasText: `Locked Q1 ${year}: the statement is the sheet "${name}".` }).waitFor({ timeout: 10_000 });
+    expect(await sheetsNow()).toEqual([...before, name]);
+    const title = await page.evaluate((n) => String((window as any).__wb.sheet(n).get(0, 0)?.v), name);
+    expect(title).toMatch(new RegExp(`^Distribution statement: Q1 ${year.replace("/", "\\/")}`));
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
+
 describe("Excel task pane (built): the self-test", () => {
   it("runs from a labelled, keyboard-reachable button and reports every check", async () => {
     const b = await open();
