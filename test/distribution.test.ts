@@ -13,7 +13,7 @@ import { afterCosts, distribute, fixedShares, METHODS, weightedPoints, type Meth
 import { buildPlan } from "../core/workbook/build";
 import { computeWorkbook } from "../core/workbook/compute";
 import type { NetworkData } from "../core/workbook/data";
-import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
+import { isoToSerial, type SnapshotValue, type WorkbookSnapshot } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { distributionPeriods, distributionSources } from "../core/workbook/sheets/distribution";
 import { getYear } from "../core/rates/book";
@@ -175,7 +175,9 @@ function randomNetwork(year: string, seed: number, count: number): NetworkData {
   };
   // One practice left the network in the year's fifth month: it shares each period up to that day.
   const practices = base.practices.map((p, k) => (k === 2 ? { ...p, leftOn: distributionPeriods(y)[4].label && isoOf(distributionPeriods(y)[4].start + 9) } : p));
-  return { ...base, practices, distribution: dist };
+  // The official IIF worked example (reference.md 4.1): 600 of 1,000 with 200 personalised care adjustments is 75%.
+  const iif = base.iif.map((i) => (i.code !== "CAN-04" || !i.practices ? i : { ...i, practices: i.practices.map((x, k) => (k === 0 ? { ...x, numerator: 600, denominator: 1000, pcas: 200 } : x)) }));
+  return { ...base, practices, iif, distribution: dist };
 }
 const KEY = "Key (custom percentages or fixed amounts: see Distribution Keys)";
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -186,6 +188,25 @@ describe("random streams, methods and costs in LibreOffice and HyperFormula", ()
     const data = randomNetwork(year, seed, 40);
     const r = await checkWorkbook(workbook(data, { year }));
     expect(r.HyperFormula).toEqual(r.LibreOffice);
+    // IIF by Practice: the worked example's 75% in LibreOffice, and the points it earns on CAN-04's sourced scale
+    // (22 points from 65% to 80%: two thirds of the way, 14.67 points).
+    const iif = r.lo["IIF by Practice"];
+    const ex = iif.find((row) => row[0] === "CAN-04" && row[1] === data.practices[0].name)!;
+    expect(ex[5]).toBeCloseTo(0.75, 12);
+    const can04 = r.lo["IIF"].find((row) => row.includes("CAN-04"))!;
+    if (can04.includes(22) && can04.includes(0.65) && can04.includes(0.8)) expect(ex[6]).toBeCloseTo((22 * 0.1) / 0.15, 9);
+    else expect(year).toBe("2026/27");
+    // A practice that left the network (in the fifth month) has no key value for a later period's proportional split.
+    const leaver = data.practices[2];
+    const leftSerial = isoToSerial(leaver.leftOn!);
+    let after = 0;
+    for (const row of streams(r.lo)) {
+      if ((row["From"] as number) <= leftSerial || row["Split"] !== "OK" || ["Fixed amounts", "Retain at PCN", "Custom percentages"].includes(String(row["Method"]))) continue;
+      expect(row[`Key value: ${leaver.name}`], String(row["Stream ref"])).toBe(0);
+      expect(row[leaver.name], String(row["Stream ref"])).toBe(0);
+      after++;
+    }
+    expect(after).toBeGreaterThan(0);
     expect(r.LibreOffice.ok).toBeGreaterThan(12);
     expect(r.LibreOffice.refused).toBeGreaterThan(2);
     // Refused exactly where the money is not there (independently of the sheet's formulas): costs above the amount,
