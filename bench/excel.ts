@@ -173,7 +173,7 @@ async function bridgeBuild(wb: FakeWorkbook): Promise<{ open: SyncRecord[]; buil
  * which cannot carry a network file): a read with the layout the pane's first read learned, then applyPlan in a
  * merged undo group with delayForCellEdit, as the bridge does.
  */
-async function largeBuild(wb: FakeWorkbook, maxChartsPerSync?: number): Promise<{ open: SyncRecord[]; build: SyncRecord[] }> {
+async function largeBuild(wb: FakeWorkbook, maxChartsPerSync?: number, maxRequestBytes?: number): Promise<{ open: SyncRecord[]; build: SyncRecord[] }> {
   const run = fakeRun(wb);
   let layout: ReadLayout | undefined;
   const a = wb.syncs.length;
@@ -187,19 +187,29 @@ async function largeBuild(wb: FakeWorkbook, maxChartsPerSync?: number): Promise<
       isSetSupported: (n, v) => wb.isSetSupported(n, v),
       clock: wb.clock,
       maxChartsPerSync,
+      maxRequestBytes,
       freshRun: (batch) => run({ delayForCellEdit: true }, (f: FakeRequestContext) => batch(ctxOf(f))),
     }),
   );
   return { open: wb.syncs.slice(a, b), build: wb.syncs.slice(b) };
 }
 
-/** The fewest syncs a build could take: one read, then the writes' bytes and charts at the per-sync budgets. */
-function minimum(plan: WritePlan): { bytes: number; charts: number; syncs: number } {
-  let bytes = 0;
-  for (const sp of plan.sheets) for (const b of sp.blocks) bytes += sum(compileBlock(b).map((w) => writeBytes(w)));
+/** The fewest syncs a build could take: one read, then the writes' cell content and charts at the per-sync budgets. */
+function minimum(plan: WritePlan): { bytes: number; charts: number; syncs: number; bySheet: Map<string, number> } {
+  const bySheet = new Map<string, number>();
+  for (const sp of plan.sheets) bySheet.set(sp.name, sum(sp.blocks.flatMap((b) => compileBlock(b).map((w) => writeBytes(w)))));
+  const bytes = sum([...bySheet.values()]);
   const charts = sum(plan.sheets.map((s) => s.charts.length));
-  return { bytes, charts, syncs: 1 + Math.max(1, Math.ceil(bytes / WRITE_BUDGET), Math.ceil(charts / MAX_CHARTS_PER_SYNC)) };
+  return { bytes, charts, bySheet, syncs: 1 + Math.max(1, Math.ceil(bytes / WRITE_BUDGET), Math.ceil(charts / MAX_CHARTS_PER_SYNC)) };
 }
+
+/**
+ * Issue #13's 6 syncs for the large network no longer fits ~1 MB a sync (see the note printed with the table and
+ * test/excel-limits.test.ts): 8 is the floor of its bytes with each action's envelope.
+ */
+const LARGE_NEW_TARGET = 8;
+/** A write budget at which the large network's ~6.3 MB (as the writer estimates it) goes in 5 write syncs. */
+const BIG_WRITES = 1_300_000;
 
 function summary(network: string, build: string, target: number | string, open: SyncRecord[], recs: SyncRecord[], min: number | string): Record<string, unknown> {
   const writes = recs.filter((r) => r.writes > 0);
@@ -236,21 +246,25 @@ export async function benchExcel(): Promise<BenchTable[]> {
   const l2 = await largeBuild(largeWb);
   const tenWb = fresh();
   const l10 = await largeBuild(tenWb, 10);
+  const bigWb = fresh();
+  const lBig = await largeBuild(bigWb, undefined, BIG_WRITES);
   const ms = minimum(samplePlan), ml = minimum(largePlan);
   const rows = [
     summary("sample", "new", 3, s1.open, s1.build, ms.syncs),
     summary("sample", "rebuild", 3, s2.open, s2.build, ms.syncs + 1),
-    summary("large", "new", 6, l1.open, l1.build, ml.syncs),
+    summary("large", "new", LARGE_NEW_TARGET, l1.open, l1.build, ml.syncs),
     summary("large", "rebuild", "within 5 MB", l2.open, l2.build, rebuildMinimum(l2.build)),
   ];
   const detail = l1.build.map((r, i) => ({
     sync: i + 1, kind: r.writes > 0 ? "write" : "read", "request KB": KB(r.requestBytes), "response KB": KB(r.responseBytes),
     charts: r.charts, cells: r.cells, "calc suspended": r.writes > 0 ? (r.calcSuspended ? "yes" : "NO") : "", "slow-host ms": Math.round(r.ms), sheets: r.sheets.slice(0, 4).join(", ") + (r.sheets.length > 4 ? ", …" : ""),
   }));
-  const trade = [
-    { "charts a sync": 10, "large new syncs": l10.build.length, "max write KB": KB(Math.max(...l10.build.map((r) => r.requestBytes))), "slowest sync s": Math.round(Math.max(...l10.build.map((r) => r.ms)) / 100) / 10 },
-    { "charts a sync": MAX_CHARTS_PER_SYNC, "large new syncs": l1.build.length, "max write KB": KB(Math.max(...l1.build.map((r) => r.requestBytes))), "slowest sync s": Math.round(Math.max(...l1.build.map((r) => r.ms)) / 100) / 10 },
-  ];
+  const tradeRow = (budget: number, charts: number, recs: SyncRecord[]) => ({
+    "write budget KB": KB(budget), "charts a sync": charts, "large new syncs": recs.length, "max write KB": KB(Math.max(...recs.map((r) => r.requestBytes))),
+    "max charts/sync": Math.max(...recs.map((r) => r.charts)), "slowest sync s": Math.round(Math.max(...recs.map((r) => r.ms)) / 100) / 10,
+    "all ok": recs.every((r) => r.outcome === "ok" && r.requestBytes <= 5 * MiB) ? "yes" : "NO",
+  });
+  const trade = [tradeRow(WRITE_BUDGET, 10, l10.build), tradeRow(WRITE_BUDGET, MAX_CHARTS_PER_SYNC, l1.build), tradeRow(BIG_WRITES, MAX_CHARTS_PER_SYNC, lBig.build)];
   return [
     {
       title: "Excel add-in: syncs of a real build on the strict fake (Excel on the web's 5 MB caps, slow-host cost model)",
@@ -259,14 +273,19 @@ export async function benchExcel(): Promise<BenchTable[]> {
         `Counted from the build's first sync; "pane open" is the read the pane makes when it opens (it learns the layout that lets the build read in one sync).`,
         `Write budget ${WRITE_BUDGET.toLocaleString("en-GB")} bytes a sync (issue #10: ~1 MB), ${MAX_CHARTS_PER_SYNC} charts a sync; writes of formulas go once per column run (R1C1).`,
         `Minimum: one read, then the writes' bytes (${KB(ml.bytes)} KB for the large network, ${KB(ms.bytes)} KB for the sample) and charts (${ml.charts}, ${ms.charts}) at those budgets.`,
+        `Large new: issue #13's target was 6 syncs when its writes were 1.9 MB. The 2026/27 plan's cell content is ${KB(ml.bytes)} KB (${KB(ml.bySheet.get("PCN_Data") ?? 0)} KB of it the hidden PCN_Data sheet, ${KB(ml.bySheet.get("Budget") ?? 0)} KB Budget): ` +
+          `5 write syncs of ~1 MB cannot carry it, so the target here is ${LARGE_NEW_TARGET} (the content's floor plus each action's envelope); 6 needs ~${KB(BIG_WRITES)} KB a sync (see the trade below) or a smaller PCN_Data.`,
         "A rebuild first reads what a rollback would need (number formats, rules, conditional formats of what it changes): one more read sync (more where a response would pass 4 MB).",
       ],
     },
     { title: "Excel add-in: each sync of the large network's new build", rows: detail },
     {
-      title: "Excel add-in: the chart trade (issue #10's 10 charts a sync against issue #13's 6 syncs)",
+      title: "Excel add-in: the trades (issue #10's ~1 MB and 10 charts a sync against issue #13's 6 syncs)",
       rows: trade,
-      notes: ["At 20 charts a sync the slowest sync stays a few seconds on the slow-host model; writes are never timed out, so the only cost of bigger syncs is time, not failure."],
+      notes: [
+        "Charts are spread over the syncs the bytes need anyway (at most the cap a sync), so a cap above that costs nothing and a lower one adds syncs.",
+        "Writes are never timed out, so the only cost of bigger syncs is time on a slow host, not failure; every request stays far under Excel on the web's 5 MB.",
+      ],
     },
   ];
 }

@@ -1,10 +1,12 @@
 /**
  * Reading the workbook: every sheet's values and formulas from A1 to the end of its used range, with what a
  * build needs to know besides (sheet ids and visibility, charts, names, tables, the date system, where the person
- * is), in ONE sync when the layout of the last read is known (the pane reads the workbook when it opens, so a
- * build usually is), else two. Responses are sized from the bytes the last read really took (or an estimate), cut
- * into row chunks under the budget, halved and retried when Excel still finds one too big, and a sheet Excel
- * answers `null` for (over 5 million cells) is read again in chunks.
+ * is), in ONE sync when the layout of the last read is known and fits a response (the pane reads the workbook when
+ * it opens, so a build usually has it), else two: the sheets, then their sizes with their first rows (which is all
+ * of most sheets). What is left goes in row chunks sized from the bytes the last read, or the rows before, really
+ * took, so no response passes the budget or the read time-out however long the cells are; a big workbook whose
+ * layout is known starts its chunks in the first sync. A chunk Excel still finds too big, or answers `null` for
+ * (over 5 million cells), is read again in halves.
  */
 import type { RangeRef, SheetSnapshot, SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
 import { isPayloadError } from "./errors";
@@ -14,6 +16,12 @@ import { realClock, Syncer, SYNC_TIMEOUT_MS, type Clock } from "./sync";
 export const RESPONSE_BUDGET = 4_000_000;
 /** A guess at one cell's value + formula in a response, before a read has measured the real bytes. */
 const READ_BYTES_PER_CELL = 40;
+/** A first read takes up to this many rows of each sheet with their sizes (the sample's sheets are all shorter)... */
+const HEAD_ROWS = 256;
+/** ...fewer when there are many sheets, so that rows of this many bytes (~25 cells) stay under the budget. */
+const HEAD_ROW_BYTES = 25 * READ_BYTES_PER_CELL;
+/** Excel's columns (a box of whole rows). */
+const EXCEL_COLS = 16384;
 /** Days between the 1900 and 1904 date systems' serial numbers. */
 export const DATE_1904_SHIFT = 1462;
 
@@ -45,7 +53,7 @@ export interface ExcelSnapshot extends WorkbookSnapshot {
 
 /** What the last read learned about the workbook's shape: lets the next one go in a single sync. */
 export interface ReadLayout {
-  sheets: { id: string; bytes: number; rows: number }[];
+  sheets: { id: string; bytes: number; rows: number; cols: number }[];
 }
 
 export interface ReadOptions {
@@ -106,9 +114,12 @@ export async function readSnapshot(context: Excel.RequestContext, opts: ReadOpti
 export async function readWith(context: Excel.RequestContext, s: Syncer, opts: ReadOptions): Promise<ExcelSnapshot> {
   const budget = opts.maxResponseBytes ?? RESPONSE_BUDGET;
   if (opts.layout) {
+    const total = opts.layout.sheets.reduce((n, x) => n + x.bytes, 0);
     try {
-      return await readOnce(context, s, opts.layout, budget, opts);
-    } catch {
+      return await (total <= budget ? readOnce(context, s, opts.layout, opts) : readByLayout(context, s, opts.layout, budget, opts));
+    } catch (e) {
+      // A read that did not answer in time is not tried again the long way (it would wait as long again).
+      if ((e as { code?: string })?.code === "Timeout") throw e;
       // A sheet gone or added, a selection Excel will not describe, a response too big: read it the careful way.
     }
   }
@@ -134,9 +145,7 @@ function queueHost(context: Excel.RequestContext, withSelection: boolean) {
 }
 
 /** One sync: the list of sheets, each known sheet's cells and charts, the host's facts. */
-async function readOnce(context: Excel.RequestContext, s: Syncer, layout: ReadLayout, budget: number, opts: ReadOptions): Promise<ExcelSnapshot> {
-  const total = layout.sheets.reduce((n, x) => n + x.bytes, 0);
-  if (total > budget) throw new Error("too big for one response");
+async function readOnce(context: Excel.RequestContext, s: Syncer, layout: ReadLayout, opts: ReadOptions): Promise<ExcelSnapshot> {
   const listing = context.workbook.worksheets.load("items/name,items/id,items/visibility");
   const known = layout.sheets.map((x) => {
     const ws = context.workbook.worksheets.getItem(x.id);
@@ -145,7 +154,7 @@ async function readOnce(context: Excel.RequestContext, s: Syncer, layout: ReadLa
   const host = queueHost(context, true);
   await s.read("reading the workbook", 0);
   const listed = listing.items.map((w) => ({ name: w.name, id: w.id, visibility: w.visibility, ws: w }));
-  if (listed.length !== known.length || listed.some((l, i) => l.id !== known[i].id)) throw new Error("the sheets changed");
+  if (!sameSheets(listed, layout)) throw new Error("the sheets changed");
   const sheets: SheetSnapshot[] = [];
   const hostSheets: HostSheet[] = [];
   for (let i = 0; i < listed.length; i++) {
@@ -161,7 +170,45 @@ async function readOnce(context: Excel.RequestContext, s: Syncer, layout: ReadLa
   return snap;
 }
 
-/** Two syncs (more for big sheets): the list of sheets and the host's facts, then the sheets. */
+const sameSheets = (listed: { id: string }[], layout: ReadLayout) => listed.length === layout.sheets.length && listed.every((l, i) => l.id === layout.sheets[i].id);
+
+/**
+ * A workbook the last read found bigger than one response: the list of sheets, their used ranges, charts and the
+ * host's facts go in the first sync with as many row chunks as the budget allows (sized from the bytes the last
+ * read measured), the rest in as few syncs after it as the bytes need.
+ */
+async function readByLayout(context: Excel.RequestContext, s: Syncer, layout: ReadLayout, budget: number, opts: ReadOptions): Promise<ExcelSnapshot> {
+  const listing = context.workbook.worksheets.load("items/name,items/id,items/visibility");
+  const known = layout.sheets.map((x) => {
+    const ws = context.workbook.worksheets.getItem(x.id);
+    return { ws, dims: ws.getUsedRangeOrNullObject(true).load(USED), charts: ws.charts.load("items/name,items/id"), cfs: ws.getRange().conditionalFormats.load(CF_LIST) };
+  });
+  const host = queueHost(context, true);
+  const targets: Rows[] = layout.sheets.map((x, i) => ({ sheet: i, ws: known[i].ws, rows: x.rows, cols: x.cols, perRow: perRowOf(x), next: 0, measured: true }));
+  const first = queueChunks(targets, budget);
+  await s.read("reading the workbook", 0);
+  const listed = listing.items.map((w) => ({ name: w.name, id: w.id, visibility: w.visibility, ws: w }));
+  if (!sameSheets(listed, layout)) throw new Error("the sheets changed");
+  if (!first.every(answered)) throw new Error("a read came back null");
+  const used = known.map((k) => (k.dims.isNullObject ? null : rectOf(k.dims)));
+  const grids = used.map((u) => (u ? emptyGrid(u.row + u.rows, u.col + u.cols) : emptyGrid(0, 0)));
+  for (const t of targets) {
+    const u = used[t.sheet];
+    const cols = u ? u.col + u.cols : 0;
+    // A sheet whose columns changed since the last read is read again from its top.
+    if (cols !== t.cols) Object.assign(t, { next: 0, cols });
+    t.rows = u ? u.row + u.rows : 0;
+  }
+  for (const c of first) if (c.t.cols === layout.sheets[c.t.sheet].cols) take(c, grids[c.t.sheet]);
+  await readRest(targets, grids, s, budget);
+  const sheets = listed.map((l, i) => ({ name: l.name, ...grids[i] }));
+  const hostSheets = listed.map((l, i) => ({ name: l.name, id: l.id, visibility: l.visibility, charts: known[i].charts.items.map((c) => ({ name: c.name, id: c.id })), used: used[i], cfs: cfsOf(known[i].cfs) }));
+  const snap = finish(sheets, { sheets: hostSheets, ...host() });
+  opts.onLayout?.(layoutOf(snap));
+  return snap;
+}
+
+/** Two syncs or more: the list of sheets and the host's facts, then the sheets. */
 async function readTwice(context: Excel.RequestContext, s: Syncer, budget: number, opts: ReadOptions): Promise<ExcelSnapshot> {
   const listing = context.workbook.worksheets.load("items/name,items/id,items/visibility");
   let host = queueHost(context, true);
@@ -182,11 +229,10 @@ async function readSheets(s: Syncer, listed: Listed[], facts: Omit<HostInfo, "sh
   const charts = listed.map((l) => l.ws.charts.load("items/name,items/id"));
   const cfs = listed.map((l) => l.ws.getRange().conditionalFormats.load(CF_LIST));
   const previous = new Map((opts.layout?.sheets ?? []).map((x) => [x.id, x]));
-  const guess = listed.reduce((n, l) => n + (previous.get(l.id)?.bytes ?? 0), 0);
   let grids: Grid[] | null = null;
   let used: (RangeRef | null)[] = [];
-  // Most workbooks fit one response: every used range whole, in the same sync as the charts.
-  if (guess <= budget) {
+  // When the last read measured every sheet and they fit one response: every used range whole, with the charts.
+  if (listed.every((l) => previous.has(l.id)) && listed.reduce((n, l) => n + previous.get(l.id)!.bytes, 0) <= budget) {
     const whole = listed.map((l) => l.ws.getUsedRangeOrNullObject(true).load(`${USED},values,formulas`));
     try {
       await s.read("reading the sheets", 0);
@@ -205,26 +251,46 @@ async function readSheets(s: Syncer, listed: Listed[], facts: Omit<HostInfo, "sh
     }
   }
   if (!grids) {
-    // Too big for one response: measure, then read in row chunks sized from the bytes per row.
-    const dims = listed.map((l) => l.ws.getUsedRangeOrNullObject(true).load(USED));
-    // The charts again: a sync that failed answered nothing.
-    listed.forEach((l, i) => { charts[i] = l.ws.charts.load("items/name,items/id"); cfs[i] = l.ws.getRange().conditionalFormats.load(CF_LIST); });
-    await s.read("measuring the sheets", 0);
+    // Sizes first, with each sheet's first rows (a box of whole rows, its used part only: most sheets end there),
+    // then the rest in row chunks sized from what those rows took. A workbook nobody has measured yet must not be
+    // asked for 30 MB in one go (over the 5 MB cap on the web, and past the time-out on a slow host).
+    const headRows = Math.max(1, Math.min(HEAD_ROWS, Math.floor(budget / (listed.length * HEAD_ROW_BYTES))));
+    let dims: Excel.Range[] = [];
+    let heads: Excel.Range[] | null = null;
+    for (const withHeads of [true, false]) {
+      dims = listed.map((l) => l.ws.getUsedRangeOrNullObject(true).load(USED));
+      // The charts again: a sync that failed answered nothing.
+      listed.forEach((l, i) => { charts[i] = l.ws.charts.load("items/name,items/id"); cfs[i] = l.ws.getRange().conditionalFormats.load(CF_LIST); });
+      heads = withHeads ? listed.map((l) => l.ws.getRangeByIndexes(0, 0, headRows, EXCEL_COLS).getUsedRangeOrNullObject(true).load(`${USED},values,formulas`)) : null;
+      try {
+        await s.read("measuring the sheets", 0);
+        break;
+      } catch (e) {
+        if (!withHeads || !isPayloadError(e)) throw e;
+      }
+    }
     used = dims.map((u) => (u.isNullObject ? null : rectOf(u)));
-    grids = [];
-    const chunks: Chunk[] = [];
-    listed.forEach((l, i) => {
-      const u = dims[i];
-      const rows = u.isNullObject ? 0 : u.rowIndex + u.rowCount;
-      const cols = u.isNullObject ? 0 : u.columnIndex + u.columnCount;
-      grids!.push(emptyGrid(rows, cols));
-      if (rows === 0) return;
+    grids = used.map((u) => (u ? emptyGrid(u.row + u.rows, u.col + u.cols) : emptyGrid(0, 0)));
+    const targets: Rows[] = listed.map((l, i) => {
+      const u = used[i];
+      const rows = u ? u.row + u.rows : 0;
+      const cols = u ? u.col + u.cols : 0;
       const known = previous.get(l.id);
-      const perRow = known && known.rows > 0 ? Math.ceil(known.bytes / known.rows) * 1.1 : cols * READ_BYTES_PER_CELL;
-      const per = Math.max(1, Math.floor(budget / Math.max(1, perRow)));
-      for (let r = 0; r < rows; r += per) chunks.push({ sheet: i, ws: l.ws, row: r, rows: Math.min(per, rows - r), cols, bytes: Math.min(per, rows - r) * perRow });
+      // Measured by the last read where it saw this sheet, else a guess that the first chunk corrects.
+      const t: Rows = known && known.rows > 0 && known.cols === cols
+        ? { sheet: i, ws: l.ws, rows, cols, perRow: perRowOf(known), next: 0, measured: true }
+        : { sheet: i, ws: l.ws, rows, cols, perRow: Math.max(1, cols * READ_BYTES_PER_CELL), next: 0, measured: false };
+      const h = heads?.[i];
+      if (h && (h.isNullObject || (Array.isArray(h.values) && Array.isArray(h.formulas)))) {
+        t.next = Math.min(rows, headRows);
+        if (!h.isNullObject) {
+          putInto(grids![i], h.rowIndex, h.columnIndex, h.values, h.formulas);
+          if (!t.measured) Object.assign(t, { perRow: Math.max(1, ((jsonBytes(h.values) + jsonBytes(h.formulas)) / h.rowCount) * 1.1), measured: true });
+        }
+      }
+      return t;
     });
-    await readChunks(chunks, grids, s, budget);
+    await readRest(targets, grids, s, budget);
   }
   const sheets = listed.map((l, i) => ({ name: l.name, ...grids![i] }));
   const hostSheets = listed.map((l, i) => ({ name: l.name, id: l.id, visibility: l.visibility, charts: charts[i].items.map((c) => ({ name: c.name, id: c.id })), used: used[i], cfs: cfsOf(cfs[i]) }));
@@ -237,49 +303,89 @@ function finish(sheets: SheetSnapshot[], host: HostInfo): ExcelSnapshot {
   return host.date1904 ? { sheets, date1904: true, host } : { sheets, host };
 }
 
+/** The bytes a sheet's values and formulas took in the response (a formula array repeats each literal). */
 function layoutOf(snap: ExcelSnapshot): ReadLayout {
-  return { sheets: snap.sheets.map((x, i) => ({ id: snap.host!.sheets[i].id, bytes: jsonBytes(x.values) + jsonBytes(x.formulas.map((r) => r.map((f, j) => f ?? x.values[0]?.[j] ?? ""))), rows: x.values.length })) };
+  return {
+    sheets: snap.sheets.map((x, i) => ({
+      id: snap.host!.sheets[i].id,
+      bytes: jsonBytes(x.values) + jsonBytes(x.formulas.map((r, ri) => r.map((f, j) => f ?? x.values[ri]?.[j] ?? ""))),
+      rows: x.values.length,
+      cols: x.values[0]?.length ?? 0,
+    })),
+  };
 }
 
 const rectOf = (r: Excel.Range): RangeRef => ({ row: r.rowIndex, col: r.columnIndex, rows: r.rowCount, cols: r.columnCount });
 
-interface Chunk { sheet: number; ws: Excel.Worksheet; row: number; rows: number; cols: number; bytes: number }
+/** Bytes a row is taken to cost, from what the last read measured, with a margin for rows that differ. */
+const perRowOf = (x: { bytes: number; rows: number }) => Math.max(1, (x.bytes / Math.max(1, x.rows)) * 1.1);
 
-/** Groups chunks into syncs under the budget; halves them if Excel still finds a response too big (or answers null). */
-async function readChunks(chunks: Chunk[], grids: Grid[], s: Syncer, budget: number): Promise<void> {
-  let group: Chunk[] = [];
+/** A sheet read in row chunks from A1: how far it has got and what a row is taken to cost. */
+interface Rows { sheet: number; ws: Excel.Worksheet; rows: number; cols: number; perRow: number; next: number; measured: boolean }
+interface Chunk { t: Rows; row: number; rows: number; range: Excel.Range }
+
+/**
+ * A sheet nobody has measured yet is first read in a chunk of at most this share of the budget (in guessed bytes),
+ * so that a guess 8x too low still stays under the budget; later chunks are sized from what it really took.
+ */
+const PROBE_SHARE = 8;
+
+/** Queues row chunks, sheet after sheet, while their bytes stay under the budget (at least one chunk a sync). */
+function queueChunks(targets: Rows[], budget: number): Chunk[] {
+  const chunks: Chunk[] = [];
   let bytes = 0;
-  const flush = async () => {
-    if (group.length === 0) return;
-    const batch = group;
-    group = [];
-    bytes = 0;
-    const ranges = batch.map((c) => c.ws.getRangeByIndexes(c.row, 0, c.rows, c.cols).load("values,formulas"));
+  for (const t of targets) {
+    while (t.next < t.rows) {
+      const room = budget - bytes;
+      const cap = t.measured ? room : Math.min(room, budget / PROBE_SHARE);
+      let n = Math.min(t.rows - t.next, Math.floor(cap / t.perRow));
+      if (n < 1) {
+        if (chunks.length > 0) return chunks;
+        n = 1;
+      }
+      chunks.push({ t, row: t.next, rows: n, range: t.ws.getRangeByIndexes(t.next, 0, n, t.cols).load("values,formulas") });
+      bytes += n * t.perRow;
+      t.next += n;
+      // One chunk of a sheet not measured yet: the next is sized from what this one took.
+      if (!t.measured) break;
+    }
+  }
+  return chunks;
+}
+
+const answered = (c: Chunk) => Array.isArray(c.range.values) && Array.isArray(c.range.formulas);
+
+/** Puts a chunk into its sheet's grid, and sizes the sheet's next chunks from the bytes this one took. */
+function take(c: Chunk, g: Grid): void {
+  const values = c.range.values.slice(0, Math.max(0, g.values.length - c.row));
+  putInto(g, c.row, 0, values, c.range.formulas);
+  c.t.perRow = Math.max(1, ((jsonBytes(c.range.values) + jsonBytes(c.range.formulas)) / c.rows) * 1.1);
+  c.t.measured = true;
+}
+
+/**
+ * Reads what is left of each sheet in syncs of row chunks under the budget. When Excel still finds a response too
+ * big (or answers null, over its 5 million cells), the same rows are read again in chunks half the size.
+ */
+async function readRest(targets: Rows[], grids: Grid[], s: Syncer, budget: number): Promise<void> {
+  while (targets.some((t) => t.next < t.rows)) {
+    const chunks = queueChunks(targets, budget);
     let tooBig = false;
     try {
       await s.read("reading the sheets", 0);
-      tooBig = ranges.some((r) => !Array.isArray(r.values) || !Array.isArray(r.formulas));
+      tooBig = !chunks.every(answered);
     } catch (e) {
       if (!isPayloadError(e)) throw e;
       tooBig = true;
     }
     if (tooBig) {
-      if (batch.every((c) => c.rows === 1)) throw new Error("Excel would not return even one row of the workbook at a time.");
-      const halves = batch.flatMap((c) => {
-        if (c.rows === 1) return [c];
-        const h = Math.ceil(c.rows / 2);
-        return [{ ...c, rows: h, bytes: c.bytes / 2 }, { ...c, row: c.row + h, rows: c.rows - h, bytes: c.bytes / 2 }];
-      });
-      return readChunks(halves, grids, s, Math.floor(budget / 2));
+      if (chunks.every((c) => c.rows === 1)) throw new Error("Excel would not return even one row of the workbook at a time.");
+      for (const c of chunks) c.t.next = Math.min(c.t.next, c.row);
+      for (const t of new Set(chunks.map((c) => c.t))) t.perRow *= 2;
+      continue;
     }
-    batch.forEach((c, i) => putInto(grids[c.sheet], c.row, 0, ranges[i].values, ranges[i].formulas));
-  };
-  for (const c of chunks) {
-    if (group.length > 0 && bytes + c.bytes > budget) await flush();
-    group.push(c);
-    bytes += c.bytes;
+    for (const c of chunks) take(c, grids[c.t.sheet]);
   }
-  await flush();
 }
 
 /** A 1900-system serial as the workbook's (1904 workbooks count from 1904-01-01). */

@@ -6,6 +6,7 @@
  * (see bench/excel.ts).
  */
 import { rectangles, type Block, type PlanCell, type RangeRef } from "../core/workbook/plan";
+import { OP_BYTES } from "./before";
 import { toExcelInput } from "./literal";
 import { a1ToR1C1 } from "./r1c1";
 
@@ -17,8 +18,6 @@ export type CellWrite =
   | { rect: RangeRef; same: Input }
   | { rect: RangeRef; matrix: Input[][] };
 
-/** A repeated literal this long or longer is sent once (shorter runs cost less as matrix cells). */
-const MIN_SAME_RUN = 8;
 
 const encoder = new TextEncoder();
 export const jsonBytes = (x: unknown) => encoder.encode(JSON.stringify(x) ?? "").length;
@@ -60,10 +59,10 @@ function compileRect(b: Block, opts: CompileOptions): CellWrite[] {
         while (k < rows && r1c1[k][j] === f) k++;
         runs.push({ row: i, rows: k - i, col: j, cols: 1, key: `f${f}` });
       } else if (!isFormula(b.cells[i][j])) {
-        // A repeated literal (blank spare rows, a default choice).
+        // A repeated literal (blank spare rows, a default choice): a candidate, kept below if it pays.
         const v = inputs[i][j];
         while (k < rows && !isFormula(b.cells[k][j]) && inputs[k][j] === v) k++;
-        if (k - i >= MIN_SAME_RUN) runs.push({ row: i, rows: k - i, col: j, cols: 1, key: `v${JSON.stringify(v)}` });
+        if (k - i >= 2) runs.push({ row: i, rows: k - i, col: j, cols: 1, key: `v${JSON.stringify(v)}` });
       }
       i = k;
     }
@@ -78,6 +77,13 @@ function compileRect(b: Block, opts: CompileOptions): CellWrite[] {
   for (const r of merged) {
     // A formula alone in its run goes with the literals (a matrix cell costs less than a write of its own).
     if (r.rows * r.cols < 2) continue;
+    // A repeated literal goes once only when that saves more than two writes' envelopes: its own, and the one it
+    // adds by cutting its column's literals in two (and their neighbours' rectangles apart). Runs of 12 "Expenditure"
+    // cut the large Budget's column into 1,100 writes that cost more than the 140 KB of its cells.
+    if (r.key.startsWith("v")) {
+      const b1 = jsonBytes(JSON.parse(r.key.slice(1)));
+      if (r.rows * r.cols * (b1 + 1) <= b1 + 2 * OP_BYTES) continue;
+    }
     const rect = { row: b.row + r.row, col: b.col + r.col, rows: r.rows, cols: r.cols };
     out.push(r.key.startsWith("f") ? { rect, r1c1: r.key.slice(1) } : { rect, same: JSON.parse(r.key.slice(1)) as Input });
     for (let i = r.row; i < r.row + r.rows; i++) for (let j = r.col; j < r.col + r.cols; j++) covered[i][j] = true;
@@ -117,21 +123,23 @@ export function writeBytes(w: CellWrite): number {
   return "r1c1" in w ? jsonBytes(w.r1c1) : "same" in w ? jsonBytes(w.same) : jsonBytes(w.matrix);
 }
 
-/** A matrix write cut into row slices of at most `budget` bytes each (a single value is never cut). */
-export function sliceWrite(w: CellWrite, budget: number): CellWrite[] {
-  if (!("matrix" in w)) return [w];
-  const out: CellWrite[] = [];
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < w.matrix.length; i++) {
-    const b = jsonBytes(w.matrix[i]) + 1;
-    if (i > start && bytes + b > budget) {
-      out.push({ rect: { ...w.rect, row: w.rect.row + start, rows: i - start }, matrix: w.matrix.slice(start, i) });
-      start = i;
-      bytes = 0;
-    }
+/**
+ * A matrix write cut after as many rows as fit in `room` bytes (its value as JSON): the head and the rest, or null
+ * when not even one row fits or the write is not a matrix (a single value is never cut).
+ */
+export function splitWrite(w: CellWrite, room: number): [CellWrite, CellWrite] | null {
+  if (!("matrix" in w) || w.matrix.length < 2) return null;
+  let bytes = 2;
+  let n = 0;
+  while (n < w.matrix.length - 1) {
+    const b = jsonBytes(w.matrix[n]) + 1;
+    if (bytes + b > room) break;
     bytes += b;
+    n++;
   }
-  out.push({ rect: { ...w.rect, row: w.rect.row + start, rows: w.matrix.length - start }, matrix: w.matrix.slice(start) });
-  return out;
+  if (n === 0) return null;
+  return [
+    { rect: { ...w.rect, rows: n }, matrix: w.matrix.slice(0, n) },
+    { rect: { ...w.rect, row: w.rect.row + n, rows: w.rect.rows - n }, matrix: w.matrix.slice(n) },
+  ];
 }

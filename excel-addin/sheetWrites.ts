@@ -6,7 +6,7 @@ import { a1, type ChartSpec, type NamedRange, type RangeRef, type SheetPlan, typ
 import { cfClearRects, OP_BYTES } from "./before";
 import type { Occupancy } from "./fingerprint";
 import { mergeRects } from "./geometry";
-import { compileBlock, sliceWrite, writeBytes, type CellWrite } from "./runs";
+import { compileBlock, splitWrite, writeBytes, type CellWrite } from "./runs";
 import { within } from "../core/workbook/plan";
 
 /** Charts this add-in made carry this name prefix; only those are replaced. */
@@ -28,6 +28,8 @@ export interface Step {
   effect?: (occ: Occupancy) => void;
   /** Cells it writes or clears (a rollback puts these back). */
   touches?: RangeRef[];
+  /** The same step as a head of at most `room` bytes and the rest (a big matrix write is cut to fill a sync). */
+  split?: (room: number) => [Step, Step] | null;
 }
 
 export interface SheetCtx {
@@ -39,7 +41,6 @@ export interface SheetCtx {
   tableOfOurs?: Excel.Table;
   supports: (name: string, version: string) => boolean;
   warnings: string[];
-  budget: number;
   deferVisibility: boolean;
   /** The sheet exists and is hidden now. */
   hiddenNow: boolean;
@@ -63,7 +64,13 @@ function writeStep(sheet: string, ws: Excel.Worksheet, w: CellWrite): Step {
     return { sheet, bytes: writeBytes(w) + OP_BYTES, touches: [r], run: () => void (at().formulas = w.same as unknown as string[][]), effect: (o) => o.fill(r, w.same !== "") };
   }
   const m = w.matrix;
-  return { sheet, bytes: writeBytes(w) + OP_BYTES, touches: [r], run: () => void (at().formulas = m), effect: (o) => o.fill(r, (i, j) => m[i][j] !== "") };
+  return {
+    sheet, bytes: writeBytes(w) + OP_BYTES, touches: [r], run: () => void (at().formulas = m), effect: (o) => o.fill(r, (i, j) => m[i][j] !== ""),
+    split: (room) => {
+      const parts = splitWrite(w, room - OP_BYTES);
+      return parts && [writeStep(sheet, ws, parts[0]), writeStep(sheet, ws, parts[1])];
+    },
+  };
 }
 
 /** Everything one sheet needs, in the order Excel must see it. */
@@ -85,7 +92,8 @@ export function sheetSteps(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSna
     block.cells.forEach((row, i) => row.forEach((cell, j) => {
       if (cell && typeof cell === "object" && "d" in cell && !formatted(block.row + i, block.col + j)) dateCells.push({ row: block.row + i, col: block.col + j, rows: 1, cols: 1 });
     }));
-    for (const w of compileBlock(block, { dateShift: c.dateShift })) for (const part of sliceWrite(w, c.budget - OP_BYTES)) steps.push(writeStep(key, ws, part));
+    // A matrix bigger than a sync is cut as the steps are packed (apply.ts pack), where it fills what room is left.
+    for (const w of compileBlock(block, { dateShift: c.dateShift })) steps.push(writeStep(key, ws, w));
   }
   // Formats per range, set once for all its cells (a single value, not a matrix).
   for (const f of sp.formats) steps.push(small(() => void (at(f.range).numberFormat = f.format as unknown as string[][])));

@@ -83,11 +83,19 @@ describe("Excel syncs at the limit", () => {
     expect(again.syncs.every((r) => r.outcome === "ok" && r.delayForCellEdit)).toBe(true);
   });
 
-  it("builds the large network in at most 6 syncs, none over 1 MB or 20 charts, none cut off on a slow host", async () => {
+  // Issue #13 asked for the large network in at most 6 syncs when its writes were 1.9 MB. The 2026/27 workbook's are
+  // 5.76 MB of cell content alone (3.94 MB of it the hidden PCN_Data sheet's fingerprints of what each of the 10,500
+  // records took from the data file; 1.37 MB Budget), ~6.1 MB as the fake counts the requests: 5 write syncs of at
+  // most 1 MiB carry 5.24 MB, so 6 syncs (1 read + 5 writes) cannot be met at issue #10's ~1 MB a sync. The floor is
+  // 1 read + 6 writes = 7 with the content alone, 1 + 7 = 8 with each action's envelope as the writer estimates it
+  // (200 bytes): 8 is the bound, and the writes must be packed full (no more than their bytes need).
+  it("builds the large network in at most 8 syncs (its bytes' floor at ~1 MB a sync), none over 1 MB or 20 charts, none cut off on a slow host", async () => {
     const wb = workbook();
     const { syncs, plan } = await largeBuild(wb);
-    expect(syncs.length).toBeLessThanOrEqual(6);
+    expect(syncs.length).toBeLessThanOrEqual(8);
     const writes = syncs.filter((r) => r.writes > 0);
+    // Packed: on average at least 85% of a MiB a write sync (the old packing left syncs half empty: 9 writes).
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(writes.reduce((n, r) => n + r.requestBytes, 0) / (0.85 * MiB)));
     expect(Math.max(...writes.map((r) => r.requestBytes))).toBeLessThanOrEqual(MiB);
     expect(Math.max(...writes.map((r) => r.charts))).toBeLessThanOrEqual(20);
     expect(syncs.every((r) => r.outcome === "ok" && r.responseBytes <= 5 * MiB)).toBe(true);

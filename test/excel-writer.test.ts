@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handMadePlan, startingWorkbook, TRICKY_TEXT } from "../bench/excel";
 import { buildPlan } from "../core/workbook/build";
 import type { SheetPlan, WorkbookSnapshot, WritePlan } from "../core/workbook/plan";
-import { applyPlan, charsToPoints, describe as describeError, isValidExcelName, needsApostrophe, readSnapshot, toExcelInput, WRITE_BUDGET, type ApplyOptions } from "../excel-addin/writer";
+import { applyPlan, charsToPoints, describe as describeError, isValidExcelName, needsApostrophe, readSnapshot, toExcelInput, WRITE_BUDGET, type ApplyOptions, type ReadLayout } from "../excel-addin/writer";
 import { coerceInput, FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 
 const ctxOf = (c: FakeRequestContext) => c as unknown as Excel.RequestContext;
@@ -307,6 +307,48 @@ describe("readSnapshot", () => {
     expect(big.formulas[2999]).toEqual([null, null, "=B3000*2"]);
     expect(snap.sheets[1].values).toEqual([["x"]]);
     expect(wb.syncs.filter((s) => s.outcome === "ok").every((s) => s.responseBytes <= 200_000)).toBe(true);
+  });
+});
+
+describe("reads sized to the limits", () => {
+  // Long texts (~600 bytes a cell in values + formulas, 15x the reader's first guess) on a slow link: 100 KB/s, so a
+  // response of 3 MB would pass the 30 s read time-out. Budget 300 KB a response, the host refusing over 400 KB.
+  const slowLink = { roundTripMs: 700, perCellUs: 5, perKBms: 10, perChartMs: 300, recalcPerFormulaUs: 20 };
+  const texts = () => {
+    const wb = new FakeWorkbook({ cost: slowLink, maxResponseBytes: 400_000 });
+    wb.addSheet("Short", [["a", 1], ["b", 2]]);
+    // A short header row over long rows (a layout that measured bytes from the header would guess them small).
+    wb.addSheet("Notes", [["Key", "Note", "More"], ...Array.from({ length: 3000 }, (_, i) => [`K${i}`, `${i} `.padEnd(300, "n"), `${i} `.padEnd(300, "m")])]);
+    return wb;
+  };
+  const readWith = (wb: FakeWorkbook, layout?: ReadLayout, onLayout?: (l: ReadLayout) => void) =>
+    fakeRun(wb)((c: FakeRequestContext) => readSnapshot(ctxOf(c), { maxResponseBytes: 300_000, clock: wb.clock, layout, onLayout }));
+
+  it("a workbook nobody has measured: sizes first, then chunks sized from what its first rows took; nothing refused, nothing near the time-out", async () => {
+    const wb = texts();
+    let layout: ReadLayout | undefined;
+    const snap = await readWith(wb, undefined, (l) => (layout = l));
+    expect(snap.sheets[1].values.length).toBe(3001);
+    expect(snap.sheets[1].values[3000]).toEqual(["K2999", "2999 ".padEnd(300, "n"), "2999 ".padEnd(300, "m")]);
+    expect(wb.syncs.every((r) => r.outcome === "ok" && r.responseBytes <= 400_000 && r.ms < 10_000)).toBe(true);
+    // A chunk's bytes are measured per cell: the layout says ~3.6 MB for Notes, not the header's few bytes a row.
+    const notes = layout!.sheets[1];
+    expect(notes.bytes).toBeGreaterThan(3000 * 2 * 600);
+    // With the layout: as many syncs as the bytes need at the budget, the first carrying the list of sheets too.
+    const from = wb.syncs.length;
+    const again = await readWith(wb, layout);
+    const syncs = wb.syncs.slice(from);
+    expect(again.sheets).toEqual(snap.sheets);
+    expect(syncs.every((r) => r.outcome === "ok" && r.responseBytes <= 400_000)).toBe(true);
+    const total = syncs.reduce((n, r) => n + r.responseBytes, 0);
+    expect(syncs.length).toBeLessThanOrEqual(Math.ceil(total / (0.75 * 300_000)));
+  });
+
+  it("a small workbook's first read is still two syncs: its sheets' first rows come with their sizes", async () => {
+    const wb = texts();
+    wb.sheet("Notes")!.cells = new Map([...wb.sheet("Notes")!.cells].filter(([r]) => r < 20));
+    await readWith(wb);
+    expect(wb.syncs.length).toBe(2);
   });
 });
 

@@ -320,15 +320,17 @@ export class SheetModel {
     return this.formats.get(`${r},${c}`) ?? "General";
   }
   /** Bounding box of cells holding something (valuesOnly) or also formats and styles. */
-  used(valuesOnly: boolean): Rect | null {
+  /** The used range, or its part within `within`. */
+  used(valuesOnly: boolean, within?: Rect): Rect | null {
     let r0 = Infinity, c0 = Infinity, r1 = -1, c1 = -1;
     const take = (r: number, c: number) => {
+      if (within && !(r >= within.row && r < within.row + within.rows && c >= within.col && c < within.col + within.cols)) return;
       if (r < r0) r0 = r;
       if (r > r1) r1 = r;
       if (c < c0) c0 = c;
       if (c > c1) c1 = c;
     };
-    for (const [r, row] of this.cells) for (const c of row.keys()) take(r, c);
+    for (const [r, row] of this.cells) if (!within || (r >= within.row && r < within.row + within.rows)) for (const c of row.keys()) take(r, c);
     if (!valuesOnly) for (const k of [...this.formats.keys(), ...this.styles.keys()]) { const [r, c] = k.split(",").map(Number); take(r, c); }
     return r1 < 0 ? null : { row: r0, col: c0, rows: r1 - r0 + 1, cols: c1 - c0 + 1 };
   }
@@ -1187,6 +1189,15 @@ export class FakeRange extends ClientObject<RangeModel> {
       }
       return { sheet: a.sheet, rect: { row, col, rows, cols } };
     });
+  }
+  /** The used part of this range (a null object when nothing in it is used), as Range.getUsedRangeOrNullObject. */
+  getUsedRangeOrNullObject(valuesOnly = false): FakeRange {
+    this.uses("getUsedRangeOrNullObject");
+    return new FakeRange(this.context, `${this.path}.getUsedRangeOrNullObject(${valuesOnly})`, () => {
+      const m = this.tryResolve();
+      const u = m ? m.sheet.used(valuesOnly, m.rect) : null;
+      return m && u ? { sheet: m.sheet, rect: u } : null;
+    }, true);
   }
   private part(what: string, pick: (r: Rect) => Rect): FakeRange {
     this.uses(what.replace(/\(.*$/, ""));
