@@ -110,6 +110,35 @@ function checkStreams(values: Record<string, LoValue[][]>) {
   return { ok, refused };
 }
 
+/**
+ * The year end on Distribution Summary, checked on an engine's values: the surplus is income less costs less what
+ * went to practices; the allocations add to the surplus to allocate, to the penny; each practice's "distributed
+ * this year" is its shares on the Distribution sheet; its total is the two together.
+ */
+function checkYearEnd(values: Record<string, LoValue[][]>) {
+  const g = values["Distribution Summary"];
+  const at = (label: string | RegExp) => g.find((r) => typeof r[0] === "string" && (typeof label === "string" ? r[0] === label : label.test(r[0])))!;
+  const income = at(/^Income: received/)[1] as number, costs = at(/^The PCN's own costs/)[1] as number, paid = at(/^Paid or due to practices/)[1] as number;
+  const surplus = at(/^Surplus \(\+\) or deficit/)[1] as number;
+  expect(pence(surplus)).toBe(pence(income) - pence(costs) - pence(paid));
+  const typed = at(/^Surplus or deficit to allocate/)[1];
+  const toAllocate = typeof typed === "number" ? typed : surplus;
+  const head = g.findIndex((r) => r[0] === "Practice" && r[3] === "Year-end allocation (£)");
+  const practices = PRACTICES(values);
+  const rows = g.slice(head + 1, head + 1 + practices.length);
+  expect(rows.map((r) => r[0])).toEqual(practices);
+  const ok = streams(values).filter((r) => r["Split"] === "OK");
+  let allocated = 0;
+  rows.forEach((r, k) => {
+    const alloc = r[3] as number, distributed = r[4] as number;
+    allocated += pence(alloc);
+    expect(pence(distributed), `${practices[k]} distributed`).toBe(ok.reduce((a, x) => a + pence(x[practices[k]] as number), 0));
+    expect(pence(r[5] as number), `${practices[k]} total`).toBe(pence(alloc) + pence(distributed));
+  });
+  expect(allocated, "allocations add to the surplus").toBe(pence(toAllocate));
+  return rows.length;
+}
+
 async function checkWorkbook(wb: ExcelJS.Workbook) {
   const { lo, hf } = await engines(wb);
   expect(errorsIn(lo)).toEqual([]);
@@ -119,6 +148,7 @@ async function checkWorkbook(wb: ExcelJS.Workbook) {
     expect(d.compared, engine).toBeGreaterThan(200);
     expect(d.bad.slice(0, 10), engine).toEqual([]);
     out[engine] = checkStreams(values);
+    expect(checkYearEnd(values), engine).toBeGreaterThan(0);
   }
   return { lo, hf, ...out };
 }

@@ -177,7 +177,10 @@ describe("--data updates what it owns, never what the person changed", () => {
     const store = wb.getWorksheet(DATA_SHEET)!;
     expect(store.state).toBe("hidden");
     const d = network();
-    const records = d.practices.length + d.partnerships.length + d.arrsPosts.length + d.arrsPosts.reduce((a, p) => a + p.shares.length, 0) + d.budget.length + d.kpis.length + d.iif.length;
+    const records = d.practices.length + d.partnerships.length + d.arrsPosts.length + d.arrsPosts.reduce((a, p) => a + p.shares.length, 0) + d.budget.length + d.kpis.length + d.iif.length
+      // Money to practices (#12): each practice's IIF figures, streams, costs and key rows are records too.
+      + d.iif.reduce((a, i) => a + (i.practices?.length ?? 0), 0)
+      + (d.distribution ? d.distribution.streams.length + d.distribution.costs.length + d.distribution.keys.length : 0);
     const rows = () => col(store, 2).filter((v) => typeof v === "string" && v !== "").length;
     expect(rows()).toBe(records);
     // A smaller file: its records only are remembered; records already in the workbook stay in the workbook.
