@@ -10,7 +10,7 @@ import { PcnError } from "../core/errors";
 import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates/book";
 import { todayIso } from "../core/funding/dates";
 import { checkRatesFile } from "../core/rates/file";
-import { buildPlan, workbookContext } from "../core/workbook/build";
+import { buildPlan, SAMPLE_REFUSAL, workbookContext } from "../core/workbook/build";
 import { lockStatementPlan } from "../core/workbook/statement";
 import { readMeta } from "../core/workbook/engine";
 import { planRatesFile } from "../core/workbook/ratesPlan";
@@ -188,6 +188,7 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
     yearReason = d.note ?? `the financial year of today, ${longDate(o.today ?? todayIso())}`;
   }
   const context = workbookContext(snapshot, year);
+  if (input && existed && context.sample) throw new PcnError(SAMPLE_REFUSAL);
   if (input) {
     // Practices, partnerships and ARRS roles the workbook already holds may be named too.
     const held = existed ? { practices: context.practices, partnerships: context.partnerships, roles: context.roles } : {};

@@ -152,6 +152,9 @@ export interface WorkbookSpecs {
 }
 
 /** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
+/** Data into the sample workbook: refused (said before any check of the data, which may be for another year). */
+export const SAMPLE_REFUSAL = "This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).";
+
 export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): WorkbookSpecs {
   const meta = readMeta(snapshot);
   // A workbook keeps its year; a new one takes today's financial year (or the newest shipped, said plainly).
@@ -178,7 +181,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // The sample goes only into a new workbook, and later only into sheets of that sample workbook never built.
   const sample = meta.sample === true || (fresh && !!opts.sample && opts.data === undefined);
   if (opts.data !== undefined && meta.sample) {
-    throw new PcnError("This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).");
+    throw new PcnError(SAMPLE_REFUSAL);
   }
   if (opts.sample && opts.data === undefined && !sample) warnings.push("The sample network only goes into a new workbook: this one already holds your PCN Toolkit sheets, so no sample records were added.");
   const everBuilt = (k: string) => meta.sheets.some((m) => m.key === k);
