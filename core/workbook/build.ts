@@ -151,10 +151,10 @@ export interface WorkbookSpecs {
   yearNote?: string;
 }
 
-/** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
 /** Data into the sample workbook: refused (said before any check of the data, which may be for another year). */
 export const SAMPLE_REFUSAL = "This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).";
 
+/** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
 export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): WorkbookSpecs {
   const meta = readMeta(snapshot);
   // A workbook keeps its year; a new one takes today's financial year (or the newest shipped, said plainly).
