@@ -4,11 +4,12 @@
  * where it stopped, so the next execution of the same build continues there. A build of any size finishes
  * in as many executions as it takes; none passes Apps Script's 6-minute limit.
  */
-import { buildPlan, paneState, readWorkbookState } from "../core/workbook/build";
+import { buildPlan, paneState, readWorkbookState, SHEETS } from "../core/workbook/build";
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type PlanCell, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildRequest, HostState } from "../pane/bridge";
 import { pauseLease, releaseLease, takeLease } from "./lease";
+import { buildMemory } from "./memory";
 import { readForBuild } from "./read";
 import type { Properties, PropertiesServiceLike, RangeList, Range, Sheet, Spreadsheet, WriterApp } from "./surface";
 import { applyPlan, type ApplyProgress, type Resume } from "./writer";
@@ -139,7 +140,8 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     const marker = readMarker(props);
     const hash = requestHash(req);
     const live = !!marker && marker.token === token && marker.request === hash;
-    let keys = live ? marker.remaining.filter((k) => !k.startsWith("_")) : req.sheets;
+    // The sheets still to build (the engine adds its helper sheets, PCN_Meta and the like, to every plan).
+    let keys = live ? marker.remaining.filter((k) => SHEETS.some((s) => s.key === k)) : req.sheets;
     // Only helper sheets left (a stop inside them): one small sheet brings them along.
     if (live && keys.length === 0) keys = ["about"];
 
@@ -172,6 +174,7 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
       created,
       resume: live ? marker.stopped : undefined,
       sheets: read.sheets,
+      memory: buildMemory(plan, read.snapshot),
     });
     if (view && res.inserted) restoreView(ss, view);
     const warnings = [...plan.warnings, ...res.warnings];

@@ -4,7 +4,7 @@
  * builds; Check register reads values only.
  */
 import { META_SHEET, workbookSpecs, type BuildOptions } from "../core/workbook/build";
-import { LISTS_SHEET } from "../core/workbook/engine";
+import { DATA_SHEET, LISTS_SHEET } from "../core/workbook/engine";
 import type { SheetSnapshot, SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
 import type { SheetSpec } from "../core/workbook/spec";
 import { dateToSerialFn, isDate } from "./cells";
@@ -59,11 +59,11 @@ export interface BuildReadRequest {
 
 /**
  * What a build's plan depends on, and nothing else:
- *  1. the sheet names and the meta sheet (values);
+ *  1. the sheet names and the meta sheet (values), and the data store when a data file is built (values);
  *  2. where a spec is not found through the meta sheet, the first row of each unclaimed sheet (a sheet is
  *     recognised by its header row);
  *  3. the sheets the build writes, values and formulas; the sheets in `valuesOf`, values.
- * Sheets not read appear with no cells, which the engine treats as "not rebuilt: names only".
+ * Sheets not read, or read in part, are marked `partial`: the engine keeps the table sizes the meta sheet remembers.
  */
 export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead {
   const all = ss.getSheets();
@@ -79,9 +79,14 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
     tz ??= ss.getSpreadsheetTimeZone();
     return dateToSerialFn(tz)(d);
   };
-  const snap = new Map<string, SheetSnapshot>(entries.map((e) => [e.name, { name: e.name, values: [], formulas: [] }]));
-  const metaEntry = entries.find((e) => e.name === META_SHEET);
-  if (metaEntry) snap.get(META_SHEET)!.values = readRange(metaEntry.sheet.getDataRange(), toSerial, { values: true, formulas: false }).values;
+  const snap = new Map<string, SheetSnapshot>(entries.map((e) => [e.name, { name: e.name, values: [], formulas: [], partial: true }]));
+  const readValues = (name: string) => {
+    const e = entries.find((x) => x.name === name);
+    if (e) snap.set(name, { name, values: readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: false }).values, formulas: [] });
+  };
+  readValues(META_SHEET);
+  // The engine compares a data file with what the file last gave (and rewrites that store whole).
+  if (req.options.data) readValues(DATA_SHEET);
   const snapshot = (): WorkbookSnapshot => ({ sheets: entries.map((e) => snap.get(e.name)!) });
 
   // Which sheets are ours through the meta sheet; the rest may be recognised by their header rows.
@@ -93,6 +98,7 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
     for (const s of byMeta) claimed.add(s.name.toLowerCase());
     for (const e of entries) {
       if (claimed.has(e.name.toLowerCase())) continue;
+      // Its header row only: still `partial`.
       snap.get(e.name)!.values = readRange(e.sheet.getRange("1:1"), toSerial, { values: true, formulas: false }).values;
     }
     specs = workbookSpecs(snapshot(), req.options).specs;
@@ -117,7 +123,7 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
     const got = needs
       ? readByNeed(e.sheet, needs, toSerial)
       : readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: full });
-    snap.set(e.name, { name: e.name, ...got });
+    snap.set(e.name, { name: e.name, ...got, ...(full ? {} : { partial: true }) });
     if (s.key === "practices") current = workbookSpecs(snapshot(), req.options).specs;
   }
   return { snapshot: snapshot(), sheets, readKeys };

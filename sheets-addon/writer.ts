@@ -10,6 +10,7 @@
  */
 import type { NamedRange, RangeRef, SheetPlan, WritePlan } from "../core/workbook/plan";
 import { parseSheetA1, planExtent } from "./paint";
+import { MEMORY_KEYS, type Memory } from "./memory";
 import { ValidationRules } from "./rules";
 import { Handles, sheetSteps, type SheetState, type Step, type StepKind } from "./sheet-steps";
 import type { Sheet, Spreadsheet } from "./surface";
@@ -38,6 +39,8 @@ export interface ApplyOptions {
   resume?: Resume;
   /** Sheets already looked up (by name), so none is looked up again. */
   sheets?: Map<string, Sheet>;
+  /** PCN_Meta and PCN_Data for the sheets finished (a build of several executions); without it, as planned. */
+  memory?: Memory;
 }
 
 /** `sheetsPlanned`: the plan's sheet count; `done` false when the time budget stopped it before the end. */
@@ -94,16 +97,21 @@ class Estimator {
   }
 }
 
-/** Helper sheets first (dropdown lists and the meta sheet other builds read), then the plan's order. */
+/** The dropdown lists first (rules refer to them), then the plan's order; the memory sheets (memory.ts) come last. */
 function buildOrder(plan: WritePlan): number[] {
-  const helper = (p: SheetPlan) => (p.key === "_lists" ? 0 : p.key === "_meta" ? 1 : 2);
-  return plan.sheets.map((_, i) => i).sort((i, j) => helper(plan.sheets[i]) - helper(plan.sheets[j]) || i - j);
+  const rank = (p: SheetPlan) => (p.key === "_lists" ? 0 : 1);
+  return plan.sheets
+    .map((_, i) => i)
+    .filter((i) => !MEMORY_KEYS.includes(plan.sheets[i].key))
+    .sort((i, j) => rank(plan.sheets[i]) - rank(plan.sheets[j]) || i - j);
 }
 
 /**
  * Applies the plan, step by step, until it is done or the budget is spent; caller holds the build lease.
  * Every sheet exists and has a big enough grid before any is written: dropdowns, charts and formulas refer
  * across sheets. A sheet's names are set when the sheet is finished, and only those of sheets in the plan.
+ * The memory sheets are written last, whether the execution finishes, stops or fails, for what it finished;
+ * time is kept for them. A sheet whose columns move is written within one execution (its memory entry at once).
  */
 export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: ApplyProgress) => void, opts?: ApplyOptions | TimeBudget): ApplyResult {
   const o: ApplyOptions = opts && "startedAt" in opts ? { budget: opts } : (opts ?? {});
@@ -149,14 +157,16 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
     known.set(p.name, sheet);
     return sheet;
   });
-  plan.sheets.forEach((p, i) => {
+  const grid: { rows: number; cols: number }[] = [];
+  const fit = (i: number, p: SheetPlan) => {
     const need = planExtent(p, wanted.get(p.name));
-    const fresh = states[i] === "new";
-    const rows = fresh ? NEW_SHEET_ROWS : targets[i].getMaxRows();
-    const cols = fresh ? NEW_SHEET_COLS : targets[i].getMaxColumns();
-    if (need.rows > rows) targets[i].insertRowsAfter(rows, need.rows - rows);
-    if (need.cols > cols) targets[i].insertColumnsAfter(cols, need.cols - cols);
-  });
+    const g = (grid[i] ??= states[i] === "new" ? { rows: NEW_SHEET_ROWS, cols: NEW_SHEET_COLS } : { rows: targets[i].getMaxRows(), cols: targets[i].getMaxColumns() });
+    if (need.rows > g.rows) targets[i].insertRowsAfter(g.rows, need.rows - g.rows);
+    if (need.cols > g.cols) targets[i].insertColumnsAfter(g.cols, need.cols - g.cols);
+    g.rows = Math.max(g.rows, need.rows);
+    g.cols = Math.max(g.cols, need.cols);
+  };
+  plan.sheets.forEach((p, i) => fit(i, p));
 
   const namesOn = (name: string): NamedRange[] => plan.names.filter((n) => n.sheet === name);
   const order = buildOrder(plan);
@@ -166,33 +176,77 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
   const hardMs = budget ? (budget.hardMs ?? budget.limitMs + 60000) : Infinity;
   let ran = 0;
   let stopped: Resume | undefined;
-  for (let n = 0; n < order.length && !stopped; n++) {
-    const i = order[n];
-    const p = plan.sheets[i];
-    const hash = planHash(p);
-    const steps = sheetSteps(ctx, targets[i], p, states[i], namesOn(p.name));
-    // The same sheet with the same plan as where the last execution stopped: its earlier steps are done.
-    const from = o.resume && o.resume.key === p.key && o.resume.name === p.name && o.resume.hash === hash && states[i] !== "new" ? Math.min(o.resume.step, steps.length) : 0;
-    onProgress?.({ done: n, total, label: p.name });
-    for (let k = from; k < steps.length; k++) {
-      const step = steps[k];
-      if (budget) {
-        const elapsed = now() - budget.startedAt;
-        const late = elapsed > budget.limitMs || elapsed + estimator.estimate(step) > hardMs;
-        // At least one step per execution, so a build always moves on, unless even that would overrun.
-        if (late && (ran > 0 || elapsed + estimator.estimate(step) > hardMs)) {
-          stopped = { key: p.key, name: p.name, step: k, hash };
-          break;
-        }
-      }
-      const t = now();
-      step.run();
-      estimator.learn(step, now() - t);
-      ran++;
+  const run = (step: Step) => {
+    const t = now();
+    step.run();
+    estimator.learn(step, now() - t);
+    ran++;
+  };
+  const finished = (i: number) => {
+    built.push(plan.sheets[i].key);
+    created.delete(plan.sheets[i].name);
+  };
+
+  // The memory sheets, for the sheets finished so far: every step, whatever the time (their time is kept aside).
+  const memoryAt = plan.sheets.map((p, i) => i).filter((i) => MEMORY_KEYS.includes(plan.sheets[i].key));
+  const memoryPlans = () => {
+    const composed = o.memory?.plans(new Set(built));
+    return memoryAt.map((i) => ({ i, p: composed?.find((c) => c.key === plan.sheets[i].key) ?? plan.sheets[i] }));
+  };
+  const writeMemory = () => {
+    for (const { i, p } of memoryPlans()) {
+      fit(i, p);
+      for (const step of sheetSteps(ctx, targets[i], p, states[i], namesOn(p.name))) run(step);
+      // Written now: a sheet this build inserted holds something on its next write.
+      if (states[i] === "new") states[i] = "resumed";
     }
-    if (stopped) break;
-    built.push(p.key);
-    created.delete(p.name);
+  };
+  let memorySteps: Step[] | undefined;
+  const memoryTime = () => (memorySteps ??= memoryAt.flatMap((i) => sheetSteps(ctx, targets[i], plan.sheets[i], states[i], []))).reduce((ms, s) => ms + estimator.estimate(s), 0);
+
+  let failed = true;
+  try {
+    for (let n = 0; n < order.length && !stopped; n++) {
+      const i = order[n];
+      const p = plan.sheets[i];
+      const hash = planHash(p);
+      const steps = sheetSteps(ctx, targets[i], p, states[i], namesOn(p.name));
+      // The same sheet with the same plan as where the last execution stopped: its earlier steps are done.
+      const from = o.resume && o.resume.key === p.key && o.resume.name === p.name && o.resume.hash === hash && states[i] !== "new" ? Math.min(o.resume.step, steps.length) : 0;
+      // Half in its old columns and half in its new ones, a sheet would be read back wrong: all its steps in one
+      // execution (it waits for the next if this one has too little time left).
+      let whole = !!o.memory?.relayout(p.key);
+      onProgress?.({ done: n, total, label: p.name });
+      for (let k = from; k < steps.length; k++) {
+        const step = steps[k];
+        if (budget && (k === from || !whole)) {
+          const elapsed = now() - budget.startedAt;
+          const time = (x: Step[]) => x.reduce((ms, s) => ms + estimator.estimate(s), 0) + memoryTime();
+          // Too long even for an execution of its own: it goes step by step after all.
+          if (whole && ran === 0 && elapsed + time(steps.slice(k)) > hardMs) whole = false;
+          const cost = time(whole ? steps.slice(k) : [step]);
+          const late = elapsed > budget.limitMs || elapsed + cost > hardMs;
+          // At least one step per execution, so a build always moves on, unless even that would overrun.
+          if (late && (ran > 0 || elapsed + cost > hardMs)) {
+            stopped = { key: p.key, name: p.name, step: k, hash };
+            break;
+          }
+        }
+        run(step);
+      }
+      if (stopped) break;
+      finished(i);
+      if (whole) writeMemory();
+    }
+    failed = false;
+  } finally {
+    // Also when a step failed: what was finished is remembered as it stands.
+    try {
+      writeMemory();
+      for (const i of memoryAt) finished(i);
+    } catch (e) {
+      if (!failed) throw e;
+    }
   }
   if (!stopped) onProgress?.({ done: total, total, label: "Done" });
   const doneKeys = new Set(built);

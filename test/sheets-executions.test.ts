@@ -72,7 +72,7 @@ const names = (g: FakeGas) => g.ss.namedRanges.map((n) => [n.name, n.range.sheet
 const builds = (g: FakeGas) => g.executions.filter((e) => e.fn === "buildSheets");
 
 describe("one execution where one will do", () => {
-  it("the sample builds in one execution of at most 450 document calls, and the pane's next look at the workbook needs none", async () => {
+  it("the sample builds in one execution, its document calls the plan's names and column widths and a few a sheet, and the pane's next look at the workbook needs none", async () => {
     const { gas, ctx } = boot();
     const bridge = sidebar(gas, ctx);
     await bridge.getState();
@@ -82,7 +82,23 @@ describe("one execution where one will do", () => {
     const [only, ...more] = builds(gas);
     expect(more).toEqual([]);
     expect(only.killed).toBe(false);
-    expect(only.calls.byKind.document).toBeLessThanOrEqual(450);
+    // Issue #13's target, at most 450 document calls, was met by the 2025/26 sample (17 sheets, 125 names: 435
+    // calls). The 2026/27 sample has 20 sheets and 150 names. Apps Script sets a name in one call
+    // (Spreadsheet.setNamedRange: no batch form under spreadsheets.currentonly) and column widths in one call per
+    // run of equal widths (Sheet.setColumnWidths): those two follow the plan, whatever the writer does, and take
+    // 274 of the 546 calls. The rest is the writer's: held to 13 a sheet (it makes 13: insert, values,
+    // formats, header styles, rules, freeze, filter, range fetches) and a dozen for the workbook (the read, the
+    // view put back).
+    const plan = buildPlan({ sheets: [] }, { year: YEAR, sample: true });
+    const widthRuns = plan.sheets.reduce((n, p) => {
+      const w = [...p.columnWidths].sort((a, b) => a.col - b.col);
+      return n + w.filter((x, i) => i === 0 || x.col !== w[i - 1].col + 1 || x.width !== w[i - 1].width).length;
+    }, 0);
+    const names = only.calls.count("Spreadsheet.setNamedRange");
+    const widths = only.calls.count("Sheet.setColumnWidths");
+    expect(names).toBe(plan.names.length);
+    expect(widths).toBeLessThanOrEqual(widthRuns);
+    expect(only.calls.byKind.document - names - widths).toBeLessThanOrEqual(13 * plan.sheets.length + 12);
     expect(only.elapsed).toBeLessThan(EXECUTION_LIMIT_MS);
     // A new spreadsheet: the only cells read are the first row of its own Sheet1 (to see whether it is a table of ours).
     expect(only.cellsRead()).toBeLessThanOrEqual(26);
@@ -95,6 +111,21 @@ describe("one execution where one will do", () => {
     expect(state.practices.length).toBe(6);
     // The build's lease and marker are gone.
     expect(gas.documentProperties.getKeys()).toEqual([]);
+  });
+});
+
+describe("what a build leaves", () => {
+  it("a build of one sheet leaves what PCN_Meta remembers of the sheets it does not read, so Check register still sees every table", async () => {
+    const { gas, ctx } = boot();
+    const bridge = sidebar(gas, ctx);
+    await bridge.build({ year: YEAR, sheets: [], sample: true }, () => {});
+    const before = await bridge.checkRegister();
+    for (const sheet of ["Partnerships", "ARRS Workforce"]) expect(before.some((f) => f.sheet === sheet), sheet).toBe(true);
+    await bridge.build({ year: YEAR, sheets: ["funding"] }, () => {});
+    const last = builds(gas).at(-1)!;
+    // Funding's build reads Funding (and Practices' values), not the tables Check register looks at.
+    expect(last.cellsRead()).toBeLessThan(1000);
+    expect(await bridge.checkRegister()).toEqual(before);
   });
 });
 
@@ -131,7 +162,7 @@ describe("builds of any size", () => {
     expect(contents(gas)).toEqual(contents(oneGo));
     expect(names(gas)).toEqual(names(oneGo));
     expect(gas.documentProperties.getKeys()).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 
   it("a large rebuild through the sidebar resumes across executions on a slow host, reads each cell at most once per execution, only the sheets still to build, and changes nothing", async () => {
     // Half the large network on a host twelve times slower than the published figures (the full one is in the bench).
@@ -166,7 +197,76 @@ describe("builds of any size", () => {
     expect(firstRows(practices(after).cells)).toEqual(firstRows(practices(before.contents).cells));
     const elsewhere = (n: string[][]) => n.filter((x) => x[1] !== "Practices");
     expect(elsewhere(names(gas))).toEqual(elsewhere(before.names));
-  }, 120_000);
+    // PCN_Meta, written by every execution from a plan of the sheets still to build, still remembers every sheet's
+    // table as it is: only the Practices table's size (column E of its row) moves.
+    const meta = (c: ReturnType<typeof contents>) => {
+      const cells = c.find((x) => x.name === "PCN_Meta")!.cells.map((x) => JSON.parse(x) as [string, { value: unknown }]);
+      const row = cells.find(([at, v]) => at.endsWith(",2") && v.value === "practices")![0].split(",")[0];
+      return cells.filter(([at]) => at !== `${row},5`);
+    };
+    expect(meta(after)).toEqual(meta(before.contents));
+  }, 600_000);
+});
+
+describe("a rebuild over several executions that moves a table's columns", () => {
+  /** The sample as an older version laid out Budget: two of its input columns the other way round (PCN_Meta says so). */
+  function olderBudget(opts: FakeOptions = {}) {
+    const gas = createFakeGas(opts);
+    const saved = Object.fromEntries(Object.keys(gas.globals).map((k) => [k, (globalThis as any)[k]]));
+    Object.assign(globalThis, gas.globals);
+    try {
+      gas.execute("setup", () => applyPlan((globalThis as any).SpreadsheetApp.getActiveSpreadsheet(), buildPlan({ sheets: [] }, { year: YEAR, sample: true, today: TODAY })), { limit: Infinity });
+    } finally {
+      Object.assign(globalThis, saved);
+    }
+    const meta = gas.sheet("PCN_Meta");
+    let row = 0;
+    for (let r = 1; r <= meta.extent().rows; r++) if (meta.cell(r, 2)?.value === "budget") row = r;
+    const layout: string[] = JSON.parse(String(meta.cell(row, 4)!.value));
+    expect(layout.slice(1, 3)).toEqual(["description", "category"]);
+    [layout[1], layout[2]] = [layout[2], layout[1]];
+    meta.put(row, 4, { value: JSON.stringify(layout), formula: null });
+    const budget = gas.sheet("Budget");
+    const original = [...budget.cells].map((c) => JSON.stringify(c)).sort();
+    for (let r = 1; r <= budget.extent().rows; r++) {
+      const [b, c] = [budget.cell(r, 2) ?? null, budget.cell(r, 3) ?? null];
+      budget.put(r, 2, c);
+      budget.put(r, 3, b);
+    }
+    return { gas, original };
+  }
+  function rebuild(gas: FakeGas): { runs: number; stops: (string | undefined)[] } {
+    const saved = Object.fromEntries(Object.keys(gas.globals).map((k) => [k, (globalThis as any)[k]]));
+    Object.assign(globalThis, gas.globals);
+    const stops: (string | undefined)[] = [];
+    try {
+      for (let done = false; !done && stops.length < 40; ) {
+        done = gas.execute("buildSheets", () => runBuildStep({ year: YEAR, sheets: [], sample: false }, "build-relayout", { now: () => gas.now(), today: TODAY })).done;
+        const m = JSON.parse(gas.documentProperties.getProperty("PCN_BUILD_MARKER") ?? "null");
+        stops.push(m?.stopped ? `${m.stopped.key}:${m.stopped.step}` : undefined);
+        gas.advance(1500);
+      }
+    } finally {
+      Object.assign(globalThis, saved);
+    }
+    return { runs: stops.length, stops };
+  }
+  const budgetCells = (g: FakeGas) => [...g.sheet("Budget").cells].map((c) => JSON.stringify(c)).sort();
+
+  it("moves the person's values to their columns as one run does, however the executions fall", () => {
+    const { gas: one } = olderBudget();
+    expect(rebuild(one).runs).toBe(1);
+    const { gas, original } = olderBudget({ costs: { call: 400, service: 250 } });
+    const { runs, stops } = rebuild(gas);
+    expect(runs).toBeGreaterThan(2);
+    // Budget is never left half in its old columns at the end of an execution: it is begun only with time to finish.
+    expect(stops.filter((x) => x?.startsWith("budget:") && x !== "budget:0")).toEqual([]);
+    expect(budgetCells(gas)).toEqual(budgetCells(one));
+    // And one run puts every value back where this version's columns have it.
+    expect(budgetCells(one)).toEqual(original);
+    const meta = (g: FakeGas) => [...g.sheet("PCN_Meta").cells].map((c) => JSON.stringify(c)).sort();
+    expect(meta(gas)).toEqual(meta(one));
+  });
 });
 
 describe("two people, one spreadsheet", () => {

@@ -730,8 +730,9 @@ export function resolveNames(specs: NameRequest[], snap: WorkbookSnapshot, meta:
   return out;
 }
 
-/** A hidden sheet of ours, rewritten whole: rows past the new content are cleared in one range. */
-function hiddenSheet(key: string, name: string, snapshot: WorkbookSnapshot, rows: PlanCell[][], width: number): SheetPlan {
+/** A hidden sheet of ours, rewritten whole: rows past the new content are cleared in one range (exported for the
+ * Sheets host, which writes PCN_Meta and PCN_Data in stages when a build takes several executions). */
+export function hiddenSheet(key: string, name: string, snapshot: WorkbookSnapshot, rows: PlanCell[][], width: number): SheetPlan {
   const old = snapshot.sheets.find((s) => s.name === name);
   const p = emptySheetPlan(key, name, !old);
   p.hidden = true;
@@ -777,9 +778,10 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
         rows = r.rows;
         texts.push(...r.texts);
       } else {
-        // Not rebuilt: still declare its names (over the rows it holds) so other sheets' formulas resolve.
+        // Not rebuilt: still declare its names (over the rows it holds) so other sheets' formulas resolve. A sheet
+        // the host read only in part keeps the size PCN_Meta remembers.
         const scan = scanTable(spec.table, mine, layout);
-        capacity = scan.end;
+        if (!mine?.partial) capacity = scan.end;
         rows = scan.records.map((x) => ({ ...x.rec, __row: x.r + 1 }));
         spec.table.columns.forEach((c, i) => {
           if (c.name) names.push({ name: spec.table!.namePrefix + c.name, sheet: spec.name, range: { row: 1, col: i, rows: Math.max(1, capacity), cols: 1 } });
@@ -838,8 +840,12 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
   }
   // What records took from the data file: the sheets built now, and what was remembered for the others.
   if (st.newStore) {
-    const store: DataStore = new Map(st.newStore);
-    for (const [k, v] of st.store ?? []) if (!store.has(k) && input.specs.some((s) => s.key === k && input.only && !input.only.has(k))) store.set(k, v);
+    // In the specs' order, whichever sheets this build rebuilds: the same sheet for the same records.
+    const store: DataStore = new Map();
+    for (const s of input.specs) {
+      const v = st.newStore.get(s.key) ?? (input.only && !input.only.has(s.key) ? st.store?.get(s.key) : undefined);
+      if (v) store.set(s.key, v);
+    }
     sheets.push(hiddenSheet("_data", DATA_SHEET, snapshot, dataStoreRows(store), 3));
   }
   // The meta sheet: ours, hidden, rewritten whole.

@@ -119,6 +119,12 @@ export interface SheetSnapshot {
   values: SnapshotValue[][];
   /** Same shape; a string starting with "=" where the cell holds a formula, else null. */
   formulas: (string | null)[][];
+  /**
+   * The host read only part of this sheet (nothing, its header row, or its values without formulas), as a build
+   * that does not write it may: the engine keeps the size PCN_Meta remembers of its table rather than size it
+   * from what it was not given.
+   */
+  partial?: boolean;
 }
 export interface WorkbookSnapshot {
   sheets: SheetSnapshot[];

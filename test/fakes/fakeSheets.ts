@@ -1958,12 +1958,17 @@ function newestMtime(paths: string[]): number {
  * files from building at once.
  */
 export async function ensureSheetsBuild(root: string): Promise<string> {
-  const { existsSync, mkdirSync, rmdirSync } = await import("node:fs");
+  const { existsSync, mkdirSync, rmdirSync, utimesSync, writeFileSync } = await import("node:fs");
   const { createRequire } = await import("node:module");
   const dist = `${root}/dist/sheets-addon`;
   const outputs = ["Code.js", "Sidebar.html", "appsscript.json"].map((f) => `${dist}/${f}`);
   const sources = ["sheets-addon", "core", "pane", "webpack.config.js"].map((p) => `${root}/${p}`);
-  const fresh = () => outputs.every(existsSync) && Math.min(...outputs.map((o) => statSync(o).mtimeMs)) >= newestMtime(sources);
+  // webpack leaves an output whose content is unchanged with its old time, so a source touched but not changed
+  // would make every test file rebuild, one after another on the lock: dist/.built (npm test's stamp after its
+  // webpack run) and the stamp of our own build below also count as "built after".
+  const stamps = [`${root}/dist/.built`, `${root}/dist/.sheets-built`];
+  const builtAt = () => Math.max(Math.min(...outputs.map((o) => statSync(o).mtimeMs)), ...stamps.filter(existsSync).map((f) => statSync(f).mtimeMs));
+  const fresh = () => outputs.every(existsSync) && builtAt() >= newestMtime(sources);
   if (fresh()) return dist;
   mkdirSync(`${root}/dist`, { recursive: true });
   const lock = `${root}/dist/.sheets-build-lock`;
@@ -1981,6 +1986,7 @@ export async function ensureSheetsBuild(root: string): Promise<string> {
   }
   try {
     if (fresh()) return dist;
+    const began = Date.now();
     const req = createRequire(`${root}/package.json`);
     const webpack = req("webpack");
     const configs = req(`${root}/webpack.config.js`) as ((env: unknown, argv: unknown) => any)[];
@@ -1994,6 +2000,9 @@ export async function ensureSheetsBuild(root: string): Promise<string> {
         resolve();
       }),
     );
+    // Dated when the build began: a source saved while webpack ran still counts as newer.
+    writeFileSync(`${root}/dist/.sheets-built`, new Date(began).toISOString() + "\n");
+    utimesSync(`${root}/dist/.sheets-built`, began / 1000, began / 1000);
     return dist;
   } finally {
     rmdirSync(lock);
