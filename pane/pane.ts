@@ -436,7 +436,7 @@ export function mountPane(root: HTMLElement, bridge: Bridge): PaneHandle {
       replaceContent(select, ...ps.map((p) => h(doc, "option", { value: p }, p)));
       if (ps.includes(was)) select.value = was;
       hint.textContent = ps.length
-        ? "Freezes the period's money to practices (each stream, the costs taken off, the method, each practice's share, and the year to date) as values in a new statement sheet, one practice a page. No build ever rewrites it."
+        ? "Freezes the period's money to practices (each stream, the costs taken off, the method, each practice's share, and the year to date) as values in a new statement sheet, a section per practice. No build ever rewrites it."
         : "Build the Distribution sheet first: then a period's money to practices can be locked into a statement sheet.";
       refresh(!busy && !!state);
     };
