@@ -3,9 +3,9 @@
  * Writes the PCN workbook offline. Rebuilding into an existing file keeps what people typed there.
  * Everything is checked before anything is written; every refusal or failure is one sentence on stderr.
  */
-import ExcelJS from "exceljs";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { basename, resolve } from "node:path";
 import { PcnError } from "../core/errors";
 import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates/book";
 import { todayIso } from "../core/funding/dates";
@@ -13,15 +13,25 @@ import { checkRatesFile } from "../core/rates/file";
 import { buildPlan, SAMPLE_REFUSAL, workbookContext } from "../core/workbook/build";
 import { lockStatementPlan } from "../core/workbook/statement";
 import { readMeta } from "../core/workbook/engine";
-import { planRatesFile } from "../core/workbook/ratesPlan";
+import { addRatesFile } from "../core/workbook/ratesPlan";
 import { validateNetwork, type NetworkData } from "../core/workbook/data";
 import type { DataConflict } from "../core/workbook/plan";
-import { addCharts } from "./xlsxCharts";
-import { applyPlan, snapshotOf } from "./writer";
+import { checkTarget, fsSentence, readWorkbookBuffer, readWorkbookFile, writeWorkbookBuffer, writeWorkbookFile } from "./workbookFile";
+
+export { fsSentence };
 
 export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean; lockStatement?: string }
 
 export const DEFAULT_OUT = "out/pcn-workbook.xlsx";
+
+/** Who runs the command, for the change journal: the login name, where the system gives one. */
+function loginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "";
+  }
+}
 
 export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty] [--lock-statement "Q2 2026/27"]
   --out    where to write the workbook (default: ${DEFAULT_OUT}); its folder must exist. If the file exists, it
@@ -77,59 +87,13 @@ export interface CliResult {
   statement?: { period: string; sheet: string; warnings: string[] };
 }
 
-/** A failure of the file system as one sentence. */
-export function fsSentence(e: unknown, what: string): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case "EACCES": case "EPERM": return `${what}: permission denied.`;
-    case "EROFS": return `${what}: the disk or folder is read-only.`;
-    case "ENOSPC": return `${what}: the disk is full.`;
-    case "EDQUOT": return `${what}: the disk quota is used up.`;
-    case "ENOTDIR": return `${what}: part of that path is a file, not a folder.`;
-    case "EISDIR": return `${what}: that is a folder, not a file.`;
-    case "ENOENT": return `${what}: no such file or folder.`;
-    case "EMFILE": case "ENFILE": return `${what}: too many files are open.`;
-    default: return `${what} (${code ?? (e as Error)?.message ?? String(e)}).`;
-  }
-}
-
 /** Where to write: an .xlsx name in a folder that exists (only the default out/ folder is made). */
 function checkOut(outArg: string): { out: string; makeFolder: boolean } {
   const out = resolve(outArg);
   if (!/\.xlsx$/i.test(out)) throw new PcnError(`--out must name an .xlsx file (${basename(out)} does not end in .xlsx); nothing was written.`);
-  const dir = dirname(out);
-  let makeFolder = false;
-  try {
-    if (!statSync(dir).isDirectory()) throw new PcnError(`--out ${outArg}: ${dir} is a file, not a folder; nothing was written.`);
-  } catch (e) {
-    if (e instanceof PcnError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && out === resolve(DEFAULT_OUT)) makeFolder = true;
-    else if (code === "ENOENT") throw new PcnError(`The folder ${dir} does not exist: create it first, or give another --out; nothing was written.`);
-    else throw new PcnError(fsSentence(e, `--out ${outArg} cannot be used`) + " Nothing was written.");
-  }
-  if (existsSync(out) && statSync(out).isDirectory()) throw new PcnError(`--out ${outArg} is a folder, not a file; nothing was written.`);
+  const makeFolder = out === resolve(DEFAULT_OUT);
+  checkTarget(out, { makeFolder });
   return { out, makeFolder };
-}
-
-/** An existing workbook, read as .xlsx, or a sentence saying why it cannot be. */
-async function readExisting(out: string): Promise<ExcelJS.Workbook> {
-  let bytes: Buffer;
-  try { bytes = readFileSync(out); } catch (e) { throw new PcnError(fsSentence(e, `${out} cannot be read`) + " Nothing was written."); }
-  const isZip = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
-  const wb = new ExcelJS.Workbook();
-  const foreign = `${out} is not an .xlsx workbook`;
-  // An encrypted workbook (or an old .xls) is an OLE compound file, not a zip package.
-  const isOle = bytes.length >= 8 && bytes.readUInt32LE(0) === 0xe011cfd0 && bytes.readUInt32LE(4) === 0xe11ab1a1;
-  if (isOle) throw new PcnError(`${foreign} this command can open (it is protected with a password, or an old .xls); nothing was written. Save it without a password as Excel .xlsx, or give another --out.`);
-  if (!isZip) throw new PcnError(`${foreign} (it is not a zip package: perhaps another kind of file renamed .xlsx); nothing was written. Give another --out, or save it from your spreadsheet program as .xlsx.`);
-  if (!bytes.includes("xl/workbook.xml")) throw new PcnError(`${foreign} (it is a zip package without a workbook: perhaps an .ods or another zip renamed .xlsx); nothing was written. Save it from your spreadsheet program as Excel .xlsx, or give another --out.`);
-  try {
-    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  } catch (e) {
-    throw new PcnError(`${out} could not be read as .xlsx (${(e as Error)?.message ?? String(e)}); nothing was written.`);
-  }
-  return wb;
 }
 
 /** Reads the data file's JSON (checked later, with the workbook it goes into). */
@@ -141,28 +105,15 @@ function readData(file: string): { path: string; raw: unknown } {
   try { return { path, raw: JSON.parse(text) }; } catch (e) { throw new PcnError(`${path} is not valid JSON: ${(e as Error).message}`); }
 }
 
-/** Writes beside and renames, so a failure never leaves a half-written file in place of the old one. */
-function save(out: string, buf: Buffer, makeFolder: boolean) {
-  const tmp = `${out}.${process.pid}.tmp`;
-  try {
-    if (makeFolder) mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(tmp, buf);
-    renameSync(tmp, out);
-  } catch (e) {
-    try { rmSync(tmp, { force: true }); } catch { /* the sentence below matters more */ }
-    throw new PcnError(fsSentence(e, `${out} could not be written`) + (existsSync(out) ? " The workbook that was there is unchanged." : " Nothing was written."));
-  }
-}
-
 export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s); };
   // Everything is checked before anything is written, and nothing is said that a later refusal would contradict.
   const { out, makeFolder } = checkOut(o.out);
   const input = o.data ? readData(o.data) : undefined;
-  const existed = existsSync(out);
-  const wb = existed ? await readExisting(out) : new ExcelJS.Workbook();
-  if (!existed) wb.creator = "PCN Toolkit";
-  const snapshot = snapshotOf(wb);
+  // The reader refuses a file that is not an .xlsx workbook (or cannot be read) with a sentence.
+  const wb = readWorkbookFile(out);
+  const existed = wb.exists;
+  const snapshot = wb.snapshot;
   let data: NetworkData | undefined;
   let ratesText: string | undefined;
   if (o.rates) {
@@ -198,33 +149,32 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
   }
   // The sample goes only into a new workbook (or new sheets of the sample workbook): never into yours.
   const sample = o.sample && !o.data && (!existed || context.sample);
-  const plan = buildPlan(snapshot, { year, data, sample, today: o.today });
-  const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
-  const big = cells > 50000; // a second or more: show progress
-  applyPlan(wb, plan, big ? (d, t, name) => log(`\r  writing sheets ${d}/${t} ${name.padEnd(20)}`) : undefined);
+  const plan = buildPlan(snapshot, { year, data, sample, today: o.today, journal: { host: "Offline command", user: loginName() } });
   let rateChanges: string[] = [];
   let rateNotes: string[] = [];
   if (ratesText !== undefined) {
-    const rp = planRatesFile(snapshotOf(wb), ratesText);
+    // Planned on the workbook as this build leaves it; its cells are written with the build's, in one write.
+    const rp = addRatesFile(plan, snapshot, ratesText);
     if (rp.problems.length) throw new PcnError(`The rates file ${resolve(o.rates!)} could not be loaded; nothing was written:\n${rp.problems.map((p) => `- ${p}`).join("\n")}`);
-    for (const w of rp.writes) wb.getWorksheet(w.sheet)!.getCell(w.row + 1, w.col + 1).value = w.value; // strings stay text in exceljs
     rateChanges = rp.changes;
     rateNotes = rp.notes;
   }
-  // A period's statement, from the workbook as just built (refused with a sentence before anything is written).
+  const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
+  const big = cells > 50000; // a second or more: show progress
+  const progress = big ? (d: number, t: number, name: string) => log(d < t ? `\r  writing sheets ${d}/${t} ${name.padEnd(20)}` : "\n  saving...\n") : undefined;
+  // A period's statement is planned from the workbook as this build leaves it: the build is written in memory
+  // and read back, the statement planned from that (a refusal is a sentence, and nothing is written), and the
+  // file replaced once, with both.
   let statement: CliResult["statement"];
+  let final = { plan, from: wb };
   if (o.lockStatement !== undefined) {
-    const l = lockStatementPlan(snapshotOf(wb), o.lockStatement, { today: o.today });
-    applyPlan(wb, l.plan);
+    const built = readWorkbookBuffer(await writeWorkbookBuffer(plan, wb, progress), out);
+    const l = lockStatementPlan(built.snapshot, o.lockStatement, { today: o.today });
     statement = { period: l.period, sheet: l.sheet, warnings: l.warnings };
+    final = { plan: l.plan, from: built };
   }
-  // exceljs stores formulas without results: ask every spreadsheet program to calculate them all on opening.
-  wb.calcProperties = { ...(wb.calcProperties ?? {}), fullCalcOnLoad: true };
-  if (big) log("\n  saving...\n");
-  let buf: Buffer = Buffer.from(await wb.xlsx.writeBuffer());
-  const charts = plan.sheets.flatMap((s) => s.charts.map((chart) => ({ sheet: s.name, chart })));
-  if (charts.length) buf = await addCharts(buf, charts);
-  save(out, buf, makeFolder);
+  // The new file replaces the old one only once it is completely written (see cli/workbookFile.ts).
+  await writeWorkbookFile(out, final.plan, final.from, { progress: statement ? undefined : progress, makeFolder });
   const outcome: Outcome = existed
     ? (context.sample ? "rebuilt sample" : data ? "rebuilt with data" : "rebuilt")
     : (data ? "new from data" : sample ? "new sample" : "new empty");
@@ -279,4 +229,5 @@ export async function runCli(argv: string[], stdout: (s: string) => void = (s) =
   }
 }
 
-if (process.argv[1] && /cli[\\/]main\.ts$/.test(process.argv[1])) void runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// Run as a script: `tsx cli/main.ts`, or the pre-built dist/cli/main.cjs that `npm run workbook` runs.
+if (process.argv[1] && /cli[\\/]main\.(ts|cjs)$/.test(process.argv[1])) void runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });

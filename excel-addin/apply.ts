@@ -25,7 +25,7 @@
 import type { RangeRef, SheetPlan, WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildResult } from "../pane/bridge";
 import { beforeReads, OP_BYTES, queueReads, type Before, type Read } from "./before";
-import { BuildFailure, ChangedMeanwhile, describe, EDIT_MODE_ADVICE, errorCode, errorLocation, isEditModeError, isPayloadError, readFailure } from "./errors";
+import { BuildFailure, BuildStopped, ChangedMeanwhile, describe, EDIT_MODE_ADVICE, errorCode, errorLocation, isEditModeError, isPayloadError, readFailure, StopRequested } from "./errors";
 import { ASSERTION_BYTES, failedAtAssertion, Occupancy, queueAssertion, sameRect } from "./fingerprint";
 import { dateShiftOf, readWith, RESPONSE_BUDGET, type ExcelSnapshot, type HostInfo, type ReadLayout } from "./read";
 import { rollback, type Undo } from "./rollback";
@@ -59,6 +59,11 @@ export interface ApplyOptions {
   isSetSupported?: (name: string, version: string) => boolean;
   clock?: Clock;
   layout?: ReadLayout;
+  /**
+   * Asked before each write batch is queued: true ends the build there. A batch in flight always lands (a write is
+   * never cut off), and what the batches before wrote is rolled back, so no sheet is left half-written.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface ApplyResult extends BuildResult {
@@ -115,8 +120,10 @@ export async function applyPlan(
   } catch (e) {
     const changed = e instanceof ChangedMeanwhile ? e.sheets : [];
     const gained = e instanceof GainedSheet ? `The workbook gained a sheet named "${e.sheet}" while the build was being planned, so nothing was changed. Please build again.` : "";
-    if (!undo.landed && (changed.length > 0 || isEditModeError(e) || !undo.written || gained)) {
+    const stopped = e instanceof StopRequested;
+    if (!undo.landed && (stopped || changed.length > 0 || isEditModeError(e) || !undo.written || gained)) {
       // Nothing reached the workbook: no rollback.
+      if (stopped) throw new BuildStopped("You stopped the build before it wrote anything: the workbook is as it was.", e);
       if (e instanceof BuildFailure) throw e;
       if (gained) throw new BuildFailure(gained, e, true);
       if (changed.length) throw new BuildFailure(`${listOf(changed)} changed since PCN Toolkit read the workbook (someone else may be editing it), so it changed nothing. Build again to bring the workbook up to date.`, e, true);
@@ -141,7 +148,9 @@ export async function applyPlan(
     }
     if (gained) throw new BuildFailure(gained, e, true);
     if (outcome === "finished") {
-      warnings.push(`Excel reported a problem as the build ended (${reason(e)}), but every change had been made: the build is complete.`);
+      warnings.push(stopped ? "Stop came as the build ended: every change had been made, so the build is complete." : `Excel reported a problem as the build ended (${reason(e)}), but every change had been made: the build is complete.`);
+    } else if (stopped && undo.cannot.length === 0) {
+      throw new BuildStopped("You stopped the build, so PCN Toolkit put every sheet and cell back as they were: nothing was changed.", e);
     } else if (changed.length > 0) {
       // A sheet the build added is removed whatever happened to it; one that was there is left as it is now.
       const left = changed.filter((n) => undo.started.has(n.toLowerCase()) && !undo.created.some((c) => c.toLowerCase() === n.toLowerCase()));
@@ -154,7 +163,7 @@ export async function applyPlan(
       );
     } else if (undo.cannot.length > 0) {
       throw new BuildFailure(
-        `PCN Toolkit could not finish building the workbook. It put the sheets and cells back as they were, except ${undo.cannot.join("; ")}: this Excel gives no way to read back how that was. Excel said: ${reason(e)}`,
+        `${stopped ? "You stopped the build." : "PCN Toolkit could not finish building the workbook."} It put the sheets and cells back as they were, except ${undo.cannot.join("; ")}: this Excel gives no way to read back how that was.${stopped ? "" : ` Excel said: ${reason(e)}`}`,
         e,
         false,
       );
@@ -324,6 +333,8 @@ async function writePlan(
   undo.written = true;
   for (const sp of toCreate) undo.created.push(sp.name);
   for (let k = 0; k < syncs.length; k++) {
+    // Between batches only: nothing of the next one is queued yet.
+    if (opts.shouldStop?.()) throw new StopRequested();
     const batch = syncs[k];
     // Progress: the first sheet this sync starts (a sync can carry several; sheets before it are sent).
     const starting = batch.filter((st) => st.sheet && st.kind !== "chart" && st.kind !== "last" && !reported.has(st.sheet)).map((st) => st.sheet);

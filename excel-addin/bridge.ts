@@ -9,10 +9,11 @@ import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookS
 import type { Finding } from "../core/workbook/register";
 import { planRatesFile } from "../core/workbook/ratesPlan";
 import { lockStatementPlan } from "../core/workbook/statement";
-import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult, SelfTestReport } from "../pane/bridge";
+import type { WritePlan } from "../core/workbook/plan";
+import type { Bridge, BuildControl, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult, SelfTestReport } from "../pane/bridge";
 import { applyPlan, applySheetVisibility } from "./apply";
 import { setDate1904 } from "./dateSystem";
-import { BuildFailure, EDIT_MODE_ADVICE, errorCode, isEditModeError, readFailure } from "./errors";
+import { BuildFailure, BuildStopped, EDIT_MODE_ADVICE, errorCode, isEditModeError, readFailure } from "./errors";
 import { toExcelInput } from "./literal";
 import { readSnapshot, type ExcelSnapshot, type ReadLayout } from "./read";
 import { runSelfTest } from "./selftest";
@@ -60,6 +61,21 @@ function defaultVersion(): string {
   } catch {
     return "Excel (version unknown)";
   }
+}
+
+/**
+ * The writer's progress (plan sheets, helpers included, `done` the index of the first sheet a batch starts) in the
+ * sheets a person sees: the count of those before it, and the next one of them as the sheet in hand.
+ */
+export function shownProgress(plan: WritePlan, onProgress: (p: BuildProgress) => void): (p: BuildProgress) => void {
+  const shown = plan.sheets.filter((sp) => !sp.hidden);
+  return (p) => {
+    const at = Math.max(0, Math.floor(Number(p.done) || 0));
+    if (at >= plan.sheets.length) return onProgress({ done: shown.length, total: shown.length, label: "Done" });
+    const before = plan.sheets.slice(0, at).filter((sp) => !sp.hidden).length;
+    const next = plan.sheets.slice(at).find((sp) => !sp.hidden);
+    onProgress(next ? { done: before, total: shown.length, label: next.name } : { done: shown.length, total: shown.length, label: "Done" });
+  };
 }
 
 /** Every batch waits for a cell being edited rather than failing (Excel.RunOptions.delayForCellEdit). */
@@ -114,10 +130,16 @@ export class ExcelBridge implements Bridge {
     return { host: "excel", ...paneState(snapshot, this.opts.today?.()) };
   }
 
-  async build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult> {
+  /**
+   * A build is one step in Excel: Stop (control.shouldStop, asked before each write batch) ends it at the next batch
+   * and puts back what it wrote, so the workbook is as it was, never part built.
+   */
+  async build(req: BuildRequest, onProgress: (p: BuildProgress) => void, control?: BuildControl): Promise<BuildResult> {
     if (this.busy) throw new PcnError("A build is already running in this pane. Wait for it to finish.");
     this.busy = true;
+    const shouldStop = () => control?.shouldStop() === true;
     try {
+      if (shouldStop()) return { sheetsBuilt: [], warnings: [], stopped: true, note: "You stopped the build before it started: nothing was changed." };
       const snapshot = await this.snapshot();
       const year = req.year || readWorkbookState(snapshot).workbookYear || undefined;
       const plan = buildPlan(snapshot, {
@@ -126,13 +148,16 @@ export class ExcelBridge implements Bridge {
         practices: req.practices,
         sample: req.sample,
         today: this.opts.today?.(),
+        // Office.js tells an add-in nothing of who the person is (short of single sign-on): the journal says so.
+        journal: { host: (this.opts.version ?? defaultVersion)() },
       });
       // Excel on Windows and Mac cannot hide a sheet inside a merged undo group (Worksheet.visibility in Microsoft's
       // undo table); the web can.
       const desktop = (this.opts.platform ?? defaultPlatform()) === "desktop";
+      const progress = shownProgress(plan, onProgress);
       const apply = (merge: boolean) =>
         this.guarded(merge ? { mergeUndoGroup: true } : {}, (ctx) =>
-          applyPlan(ctx, plan, onProgress, {
+          applyPlan(ctx, plan, progress, {
             snapshot,
             syncTimeoutMs: this.timeoutMs,
             isSetSupported: this.supports,
@@ -140,18 +165,24 @@ export class ExcelBridge implements Bridge {
             freshRun: (batch) => this.guarded({}, batch),
             clock: this.clock,
             maxChartsPerSync: this.opts.maxChartsPerSync,
+            shouldStop,
           }),
         );
       // One undo step for the whole build where Excel can merge them (ExcelApi 1.20).
       let merged = this.supports("ExcelApi", "1.20");
       let result;
       try {
-        result = await apply(merged);
+        try {
+          result = await apply(merged);
+        } catch (e) {
+          // Something in the build cannot be undone as part of a group: it was rolled back, so build ungrouped.
+          if (!(merged && e instanceof BuildFailure && e.restored && errorCode(e.cause) === "UndoNotSupported")) throw e;
+          merged = false;
+          result = await apply(false);
+        }
       } catch (e) {
-        // Something in the build cannot be undone as part of a group: it was rolled back, so build ungrouped.
-        if (!(merged && e instanceof BuildFailure && e.restored && errorCode(e.cause) === "UndoNotSupported")) throw e;
-        merged = false;
-        result = await apply(false);
+        if (e instanceof BuildStopped) return { sheetsBuilt: [], warnings: [], stopped: true, note: e.message };
+        throw e;
       }
       const warnings = [...result.warnings];
       if (merged && desktop) {

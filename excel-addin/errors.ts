@@ -12,6 +12,22 @@ export class BuildFailure extends Error {
   }
 }
 
+/** The person pressed Stop: raised between write batches, before the next one is queued. */
+export class StopRequested extends Error {
+  constructor() {
+    super("The build was stopped.");
+    this.name = "StopRequested";
+  }
+}
+
+/** A build the person stopped, with nothing left half-written: the workbook is as it was before the build. */
+export class BuildStopped extends BuildFailure {
+  constructor(message: string, cause: unknown) {
+    super(message, cause, true);
+    this.name = "BuildStopped";
+  }
+}
+
 /** Office.js error code if there is one (RichApi.Error has `code`). */
 export function errorCode(e: unknown): string | undefined {
   const c = (e as { code?: unknown } | null)?.code;

@@ -172,6 +172,25 @@ export function sheetSteps(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSna
     i = j;
   }
 
+  // How it prints (the page layout is ExcelApi 1.9: an older Excel keeps its own print settings). Fit to width is one
+  // page wide and as many tall as the rows need (0, as the file format's fitToHeight="0" means).
+  const pr = sp.print;
+  if (pr && c.supports("ExcelApi", "1.9")) {
+    const breaks = pr.rowBreaks ?? [];
+    steps.push(small(() => {
+      const pl = ws.pageLayout;
+      pl.orientation = pr.orientation === "landscape" ? "Landscape" : "Portrait";
+      if (pr.fitToWidth) pl.zoom = { horizontalFitToPages: 1, verticalFitToPages: 0 };
+      if (pr.repeatRows) pl.setPrintTitleRows(`$1:$${pr.repeatRows}`);
+      if (pr.area) pl.setPrintArea(a1(pr.area, { absolute: true }));
+      if (breaks.length) {
+        // The plan's breaks replace the sheet's: a rebuild moves them with what they separate.
+        ws.horizontalPageBreaks.removePageBreaks();
+        for (const r of breaks) ws.horizontalPageBreaks.add(`A${r + 1}`);
+      }
+    }, 4 + breaks.length));
+  }
+
   // Charts may go in any sync (their data need not be written yet); our old charts here are deleted at the very end.
   for (const spec of sp.charts) steps.push({ ...small(() => addChart(ws, spec, c.rangeOn), 6 + 4 * spec.series.length), kind: "chart", charts: 1 });
 

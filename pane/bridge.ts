@@ -46,12 +46,43 @@ export interface BuildRequest {
   sample?: boolean;
 }
 
+/**
+ * Where a build stands, in the sheets a person sees (the sheet list's, never the hidden helper sheets): `done`
+ * sheets finished of `total`, and `label`, the name of the sheet in hand as the workbook names it ("Done" at the end).
+ */
 export interface BuildProgress { done: number; total: number; label: string }
-export interface BuildResult { sheetsBuilt: string[]; warnings: string[] }
+export interface BuildResult {
+  /** Keys of the sheets built (hosts may include hidden helper sheets: the pane names only the ones it lists). */
+  sheetsBuilt: string[];
+  warnings: string[];
+  /** The person stopped the build (BuildControl.shouldStop) before it finished. */
+  stopped?: boolean;
+  /** What the host did about a stop, in a sentence ("…put every sheet back as it was"). */
+  note?: string;
+}
+
+/**
+ * How the pane asks a running build to stop. Hosts ask `shouldStop` between sheets or write batches, and stop
+ * only where no sheet is left half-written: they finish the sheet in hand or put back what the build wrote.
+ */
+export interface BuildControl {
+  shouldStop(): boolean;
+}
+
+/**
+ * What a failed build may say on the error it throws, besides its message: the keys of the sheets it did finish
+ * (`sheetsBuilt`), and whether the workbook is as it was before (`restored`: nothing was changed, or all was put
+ * back). Errors named "PcnError" or "BuildFailure" carry a sentence for people; any other message is the host's
+ * own text, which the pane shows only as a detail.
+ */
+export interface BuildFailureInfo {
+  sheetsBuilt?: string[];
+  restored?: boolean;
+}
 
 export interface Bridge {
   getState(): Promise<HostState>;
-  build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult>;
+  build(req: BuildRequest, onProgress: (p: BuildProgress) => void, control?: BuildControl): Promise<BuildResult>;
   checkRegister(): Promise<Finding[]>;
   /** Select a finding's cell so the person lands on the row. */
   goTo(sheet: string, row: number, col?: number): Promise<void>;

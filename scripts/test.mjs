@@ -1,4 +1,4 @@
-// `npm test`: generate, build both hosts (tests load the built artifacts), run the whole suite, and end with
+// `npm test`: generate, build both hosts and the offline command (tests load the built artifacts), run the whole suite, and end with
 // one line "N passed, N failed" for CI.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ const bin = (n) => `node_modules/.bin/${n}`;
 
 let status = run(bin("tsx"), ["scripts/gen-functions.ts"]);
 if (status === 0) status = run(bin("webpack"), ["--mode", "production"]);
+if (status === 0) status = run(process.execPath, ["scripts/build-cli.mjs"]);
 // webpack leaves an unchanged output file as it was (with its old time): this stamp says dist/ is this build's.
 if (status === 0) { mkdirSync("dist", { recursive: true }); writeFileSync("dist/.built", new Date().toISOString() + "\n"); }
 if (status !== 0) {

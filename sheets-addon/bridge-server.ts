@@ -174,12 +174,14 @@ export const server = {
   getState: (): Envelope<SheetsHostState> => guard(readState),
   /**
    * One execution of a build: as many sheets as Apps Script's time allows. `done` false: call again with the
-   * same request and token to go on.
+   * same request and token to go on (with `{ stop: true }` to end it cleanly instead).
    */
-  buildSheets: (request: unknown, token?: unknown): Envelope<StepOutcome> => {
+  buildSheets: (request: unknown, token?: unknown, options?: unknown): Envelope<StepOutcome> => {
     const startedAt = Date.now();
+    // { stop: true }: the person pressed Stop (build-run.ts finishes the sheet in hand and ends the build).
+    const stop = !!options && typeof options === "object" && (options as { stop?: unknown }).stop === true;
     return guard(() => {
-      const res = runBuild(request, token, { startedAt });
+      const res = runBuild(request, token, { startedAt, stop });
       if (!res.done && token === undefined) {
         // A caller without a token (an older sidebar) is told how to finish.
         res.warnings = [timeLimitMessage(res.progress.done, res.progress.total, "build again"), ...res.warnings];

@@ -8,7 +8,9 @@ import { buildPlan, paneState, readWorkbookState, SHEETS } from "../core/workboo
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type PlanCell, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "../core/workbook/plan";
 import type { BuildProgress, BuildRequest, HostState } from "../pane/bridge";
-import { pauseLease, releaseLease, takeLease } from "./lease";
+import type { JournalEntry, JournalInput } from "../core/workbook/sheets/journal";
+import { wallClock } from "./cells";
+import { pauseLease, releaseLease, takeLease, whoIsAsking } from "./lease";
 import { buildMemory } from "./memory";
 import { readForBuild } from "./read";
 import type { Properties, PropertiesServiceLike, RangeList, Range, Sheet, Spreadsheet, WriterApp } from "./surface";
@@ -34,6 +36,10 @@ export interface Marker {
   /** Sheets the build inserted and has not finished, by name. */
   created: string[];
   stopped?: Resume;
+  /** Sheets a person sees (no helper sheets) in the whole build: what progress counts. */
+  shown?: number;
+  /** The change journal's entry the build's first execution planned: every execution of the build plans the same one. */
+  journal?: JournalEntry;
 }
 
 export interface StepOutcome {
@@ -41,6 +47,8 @@ export interface StepOutcome {
   warnings: string[];
   /** The build is finished (the lease is free again). */
   done: boolean;
+  /** It finished because the person stopped it (StepOptions.stop): the sheets it did not get to are not built. */
+  stopped?: boolean;
   sheetsPlanned: number;
   /** Where the whole build stands after this execution. */
   progress: BuildProgress;
@@ -55,6 +63,11 @@ export interface StepOptions {
   /** Tests and the bench only: network data to build from (the sidebar never sends any). */
   data?: NetworkData;
   today?: string;
+  /**
+   * The person pressed Stop: end the build cleanly. A sheet an earlier execution stopped inside is finished first
+   * (no sheet is left half-written); no other is started.
+   */
+  stop?: boolean;
 }
 
 /** A short fingerprint of the request (a document property holds at most 9 KB; the practices alone can pass that). */
@@ -80,6 +93,15 @@ function readMarker(props: Properties): Marker | null {
     return m && typeof m.token === "string" && Array.isArray(m.remaining) && Array.isArray(m.created) ? m : null;
   } catch (e) {
     return null;
+  }
+}
+
+/** The spreadsheet's time zone (the script's when Sheets does not say). */
+function timeZoneOf(ss: Spreadsheet): string | undefined {
+  try {
+    return ss.getSpreadsheetTimeZone();
+  } catch (e) {
+    return undefined;
   }
 }
 
@@ -144,6 +166,15 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     let keys = live ? marker.remaining.filter((k) => SHEETS.some((s) => s.key === k)) : req.sheets;
     // Only helper sheets left (a stop inside them): one small sheet brings them along.
     if (live && keys.length === 0) keys = ["about"];
+    if (opts.stop) {
+      // Stopping: nothing in hand ends the build here; a sheet stopped inside is the only one built.
+      const inHand = live ? marker.stopped : undefined;
+      if (!inHand) {
+        releaseLease(token);
+        return { sheetsBuilt: [], warnings: [], done: true, stopped: true, sheetsPlanned: live ? marker.total : 0, progress: { done: 0, total: live ? marker.shown ?? 0 : 0, label: "Stopped" } };
+      }
+      keys = [inHand.key.startsWith("_") ? "about" : inHand.key];
+    }
 
     // Sheets a build inserted and never finished: this build's own are filled as new; another's, left blank
     // by a build that stopped, too (nothing of anyone's is on them); one holding anything is kept as it is.
@@ -154,7 +185,12 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         return !!sh && sh.getDataRange().isBlank();
       });
     }
-    const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today };
+    // One journal entry per build, however many executions it takes: the first plans it (with an id of its own,
+    // as a person's menu builds share a token), the rest carry it on.
+    const journal: JournalInput = live && marker.journal
+      ? { host: marker.journal.host, entry: marker.journal, build: marker.journal.build }
+      : { host: "Google Sheets", user: whoIsAsking().name, at: wallClock(timeZoneOf(ss), new Date(now())), build: `${token.slice(0, 24)}:${now().toString(36)}` };
+    const options = { year: req.year || undefined, sheets: keys.length ? keys : undefined, practices: req.practices, sample: req.sample, data: opts.data, today: opts.today, journal };
     const buildsCharts = !keys.length || keys.includes("kpiCharts");
     const read = readForBuild(ss, {
       options,
@@ -167,7 +203,11 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     const toInsert = plan.sheets.filter((p) => !read.sheets.has(p.name)).map((p) => p.name);
     // Written before anything else, so an execution Apps Script ends mid-way is still known to the next.
     const total = live ? marker.total : plan.sheets.length;
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: plan.sheets.map((p) => p.key), total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined } satisfies Marker));
+    const shown = live ? marker.shown ?? total : plan.sheets.filter((p) => !p.hidden).length;
+    const isShown = (key: string) => plan.sheets.some((p) => p.key === key && !p.hidden);
+    const before = live && opts.stop ? marker.remaining : plan.sheets.map((p) => p.key);
+    const entry = plan.journal ?? (live ? marker.journal : undefined);
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: before, total, created: [...created, ...toInsert], stopped: live ? marker.stopped : undefined, shown, journal: entry } satisfies Marker));
     const view = toInsert.length ? saveView(ss) : null;
     const res = applyPlan(ss, plan, opts.onProgress, {
       budget: { startedAt, limitMs: TIME_BUDGET_MS, hardMs: HARD_BUDGET_MS, now },
@@ -179,6 +219,15 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
     if (view && res.inserted) restoreView(ss, view);
     const warnings = [...plan.warnings, ...res.warnings];
     if (res.rangeListProblem) warnings.push(`Apps Script's getRanges() did not behave as documented (${res.rangeListProblem}); PCN Toolkit fetched each range on its own instead, which is slower.`);
+    if (res.done && opts.stop) {
+      // The sheet in hand is finished and the build ends: the marker keeps the sheets it inserted and never
+      // filled, so the next build fills them rather than adding more.
+      const finished = new Set(res.sheetsBuilt);
+      const remaining = before.filter((k) => !finished.has(k));
+      props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining, total, created: res.created, shown } satisfies Marker));
+      releaseLease(token);
+      return { sheetsBuilt: res.sheetsBuilt, warnings, done: true, stopped: true, sheetsPlanned: total, progress: { done: Math.max(0, shown - remaining.filter((k) => !k.startsWith("_")).length), total: shown, label: "Stopped" } };
+    }
     if (res.done) {
       props.deleteProperty(MARKER_KEY);
       releaseLease(token);
@@ -188,19 +237,23 @@ export function runBuildStep(req: BuildRequest, token: string, opts: StepOptions
         warnings,
         done: true,
         sheetsPlanned: total,
-        progress: { done: total, total, label: "Done" },
+        progress: { done: shown, total: shown, label: "Done" },
         state: { host: "sheets", ...paneState(afterPlan(read.snapshot, plan, names)) },
       };
     }
-    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining: res.remaining, total, created: res.created, stopped: res.stopped } satisfies Marker));
+    // A stop's sheet in hand that needs more than one execution: the rest of the list is as it was.
+    const remaining = opts.stop ? [...res.remaining, ...before.filter((k) => !res.remaining.includes(k) && !res.sheetsBuilt.includes(k))] : res.remaining;
+    props.setProperty(MARKER_KEY, JSON.stringify({ token, request: hash, remaining, total, created: res.created, stopped: res.stopped, shown, journal: entry } satisfies Marker));
     pauseLease(lease, now);
-    const next = plan.sheets.find((p) => p.key === res.remaining[0]);
+    // Progress in the sheets a person sees: those left of the build, and the next of them.
+    const next = plan.sheets.find((p) => res.remaining.includes(p.key) && !p.hidden);
+    const shownLeft = remaining.filter((k) => (plan.sheets.some((p) => p.key === k) ? isShown(k) : !k.startsWith("_"))).length;
     return {
       sheetsBuilt: res.sheetsBuilt,
       warnings,
       done: false,
       sheetsPlanned: total,
-      progress: { done: Math.max(0, total - res.remaining.length), total, label: next?.name ?? "" },
+      progress: { done: Math.max(0, shown - shownLeft), total: shown, label: next?.name ?? "" },
     };
   } catch (e) {
     releaseLease(token);

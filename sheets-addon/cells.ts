@@ -48,6 +48,17 @@ export function dateToSerialFn(timeZone: string | undefined): (d: Date) => numbe
   };
 }
 
+/** A moment as the wall-clock time in a time zone, yyyy-mm-ddThh:mm:ss (the script's own zone when Intl cannot do it). */
+export function wallClock(timeZone: string | undefined, d: Date): string {
+  const serial = dateToSerialFn(timeZone)(d);
+  const days = Math.floor(serial);
+  const secs = Math.round((serial - days) * 86400);
+  const day = new Date(Date.UTC(1899, 11, 30) + days * 86400000).toISOString().slice(0, 10);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const s = Math.min(secs, 86399);
+  return `${day}T${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`;
+}
+
 export const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) === "[object Date]";
 
 const MONTH_OR_DAY = /^(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?|mon(day)?|tue(s(day)?)?|wed(nesday)?|thu(rs(day)?)?|fri(day)?|sat(urday)?|sun(day)?|am|pm|[ap])$/i;

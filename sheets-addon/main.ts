@@ -124,9 +124,10 @@ global.getState = function () {
  * and token until it says it is done.
  * @param {Object} request BuildRequest: year, sheets, practices, sample.
  * @param {string} token The build's token (the sidebar makes one per build).
+ * @param {Object} options { stop: true } when the person pressed Stop.
  */
-global.buildSheets = function (request: unknown, token?: unknown) {
-  return server.buildSheets(request, token);
+global.buildSheets = function (request: unknown, token?: unknown, options?: unknown) {
+  return server.buildSheets(request, token, options);
 };
 
 /**

@@ -116,6 +116,13 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
     const e = entries.find((x) => x.name === s.name);
     if (!e) continue;
     const full = wanted.has(s.key);
+    // An append-only sheet (the change journal) gets an entry in every build, whichever sheets it builds: its
+    // values are always read, to find where the entry goes (below the last row holding anything, a person's too).
+    if (s.append) {
+      snap.set(e.name, { name: e.name, ...readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: false }) });
+      if (full) readKeys.push(s.key);
+      continue;
+    }
     if (!full && !(req.valuesOf ?? []).includes(s.key)) continue;
     if (full) readKeys.push(s.key);
     // Ours, in this version's layout: read each cell once, for what the plan needs of it.

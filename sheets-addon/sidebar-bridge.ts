@@ -5,13 +5,13 @@
  * "Build all" is one build of as many executions as it takes: each call runs as many sheets as Apps Script's
  * time allows and says whether it is done; the build's token keeps its lease and its place between calls.
  */
-import type { Bridge, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult, SelfTestReport } from "../pane/bridge";
+import type { Bridge, BuildControl, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult, SelfTestReport } from "../pane/bridge";
 import type { Finding } from "../core/workbook/register";
 import type { SelfTestItem } from "../core/workbook/selftest";
 
 /** What bridge-server.ts returns (kept here: that file is compiled against Apps Script types, not DOM). */
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
-interface StepOutcome extends BuildResult { done: boolean; sheetsPlanned: number; progress: BuildProgress; state?: HostState }
+interface StepOutcome extends BuildResult { done: boolean; stopped?: boolean; sheetsPlanned: number; progress: BuildProgress; state?: HostState }
 export type SheetsState = HostState & { builderName?: string };
 
 export interface ScriptRunner {
@@ -42,15 +42,26 @@ export function failureMessage(fn: string, err: unknown): string {
   return msg || `The spreadsheet did not answer (${fn}).`;
 }
 
-/** Calls a server function; resolves with its value, rejects with its sentence. */
+/** An error whose message is a sentence for people (the pane shows it as it is): named as the core names its own. */
+const forPeople = (message: string) => Object.assign(new Error(message), { name: "PcnError" });
+
+/**
+ * Calls a server function; resolves with its value, rejects with its sentence. The server's own sentences and the
+ * failures recognised here are for people; "Unexpected problem: …" and Apps Script's other messages are not.
+ */
 export function callServer<T>(run: () => ScriptRunner, fn: string, ...args: unknown[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const runner = run()
       .withSuccessHandler((res: Envelope<T> | null) => {
         if (res && res.ok === true) resolve(res.value);
-        else reject(new Error(res && res.ok === false ? res.error : `No answer from ${fn}.`));
+        else if (res && res.ok === false) reject(/^Unexpected problem:/.test(res.error) ? new Error(res.error) : forPeople(res.error));
+        else reject(new Error(`No answer from ${fn}.`));
       })
-      .withFailureHandler((err: unknown) => reject(Object.assign(new Error(failureMessage(fn, err)), { raw: err })));
+      .withFailureHandler((err: unknown) => {
+        const message = failureMessage(fn, err);
+        const raw = err && typeof err === "object" && "message" in err ? String((err as Error).message) : String(err ?? "");
+        reject(Object.assign(message !== raw ? forPeople(message) : new Error(message), { raw: err }));
+      });
     runner[fn](...args);
   });
 }
@@ -98,7 +109,12 @@ export class AppsScriptBridge implements Bridge {
     return this.keep(await callServer<SheetsState>(this.run, "getState"));
   }
 
-  async build(req: BuildRequest, onProgress: (p: BuildProgress) => void): Promise<BuildResult> {
+  /**
+   * Stop (control.shouldStop, asked before each execution) sends the next call with `{ stop: true }`: the server
+   * finishes the sheet an execution stopped inside, starts no other, and ends the build; the sheets finished stay.
+   * A failure carries the sheets finished before it (BuildFailureInfo.sheetsBuilt).
+   */
+  async build(req: BuildRequest, onProgress: (p: BuildProgress) => void, control?: BuildControl): Promise<BuildResult> {
     const token = (this.opts.token ?? randomToken)();
     // JSON round trip: google.script.run only carries plain values (no undefined fields).
     const request = JSON.parse(JSON.stringify(req));
@@ -107,14 +123,15 @@ export class AppsScriptBridge implements Bridge {
     const max = this.opts.maxExecutions ?? 200;
     let retries = 0;
     for (let n = 0; ; n++) {
-      if (n >= max) throw new Error(`The build had not finished after ${max} runs of Apps Script; build again to carry on.`);
+      if (n >= max) throw Object.assign(forPeople(`The build had not finished after ${max} runs of Apps Script; build again to carry on.`), { sheetsBuilt: [...built] });
       let res: StepOutcome;
+      const stop = control?.shouldStop() === true;
       try {
-        res = await callServer<StepOutcome>(this.run, "buildSheets", request, token);
+        res = await callServer<StepOutcome>(this.run, "buildSheets", request, token, ...(stop ? [{ stop: true }] : []));
       } catch (e) {
         // An execution Apps Script cut off is picked up again from the last place the build noted.
         if (isTimeLimit(e) && retries++ < 2) continue;
-        throw e;
+        throw Object.assign(e instanceof Error ? e : new Error(String(e)), { sheetsBuilt: [...built] });
       }
       retries = 0;
       for (const k of res.sheetsBuilt) if (!built.includes(k)) built.push(k);
@@ -123,6 +140,7 @@ export class AppsScriptBridge implements Bridge {
       onProgress({ done: res.progress.done, total: res.progress.total, label });
       if (res.done) {
         if (res.state) this.fresh = res.state as SheetsState;
+        if (res.stopped) return { sheetsBuilt: built, warnings, stopped: true, note: "You stopped the build: the sheets it had finished are built; the others are not." };
         return { sheetsBuilt: built, warnings };
       }
     }

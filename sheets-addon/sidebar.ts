@@ -1,6 +1,6 @@
 /**
  * Sidebar client (runs in the browser, inside HtmlService's iframe): a Content Security Policy first, then the
- * shared pane over google.script.run, and the one Sheets-only setting (the name others see while you build).
+ * shared pane over google.script.run, with the one Sheets-only setting (the name others see while you build).
  */
 import { mountPane } from "../pane/pane";
 import { h, replaceContent } from "../pane/escape";
@@ -65,12 +65,12 @@ async function clientChecks(doc: Document, applied: boolean): Promise<SelfTestIt
   ];
 }
 
-/** The one setting only Sheets has: the name shown to anyone who tries to build while you are. */
-function builderNameSection(doc: Document, bridge: AppsScriptBridge): HTMLElement {
+/** The one setting only Sheets has: the name shown to anyone who tries to build while you are (in the pane's Settings). */
+function builderNameSetting(doc: Document, bridge: AppsScriptBridge): HTMLElement {
   const input = h(doc, "input", { type: "text", id: "pcn-builder-name", autocomplete: "name", maxlength: 80, "aria-describedby": "pcn-builder-name-hint" });
   const save = h(doc, "button", { type: "button" }, "Save name");
   const msg = h(doc, "div", { role: "status", "aria-live": "polite" });
-  save.addEventListener("click", async () => {
+  const saveName = async () => {
     save.disabled = true;
     try {
       const kept = await bridge.setBuilderName(input.value);
@@ -79,27 +79,27 @@ function builderNameSection(doc: Document, bridge: AppsScriptBridge): HTMLElemen
       replaceContent(msg, h(doc, "div", { className: "msg error", role: "alert" }, e instanceof Error ? e.message : String(e)));
     }
     save.disabled = false;
+  };
+  save.addEventListener("click", () => void saveName());
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") void saveName();
   });
   // Filled from the workbook's state when the pane first reads it (and kept if the person is typing).
   const fill = (name: string | undefined) => {
     if (name !== undefined && !input.value && doc.activeElement !== input) input.value = name;
   };
   fill(bridge.lastState?.builderName);
-  bridge.onState = (s) => fill(s.builderName);
-  return h(doc, "div", { className: "pcn-pane" },
-    h(doc, "section", { "aria-labelledby": "pcn-builder-name-h" },
-      h(doc, "h2", { id: "pcn-builder-name-h" }, "Building together"),
-      h(doc, "label", { for: "pcn-builder-name" }, "Your name"),
-      input,
-      h(doc, "p", { className: "hint", id: "pcn-builder-name-hint" }, "Shown to anyone else who tries to build this spreadsheet while you are. Google does not tell add-ons who is using them, so without a name they are told \"someone else\"."),
-      h(doc, "div", { className: "actions" }, save),
-      msg,
-    ),
+  bridge.onState = (st) => fill(st.builderName);
+  return h(doc, "div", {},
+    h(doc, "label", { for: "pcn-builder-name" }, "Your name"),
+    input,
+    h(doc, "p", { className: "hint", id: "pcn-builder-name-hint" }, "Shown to anyone else who tries to build this spreadsheet while you are. Google does not tell add-ons who is using them, so without a name they are told \"someone else\"."),
+    h(doc, "div", { className: "actions" }, save),
+    msg,
   );
 }
 
 const applied = applyCsp(document);
 const bridge = new AppsScriptBridge(() => google.script.run, { clientChecks: () => clientChecks(document, applied) });
-mountPane(document.getElementById("app")!, bridge);
-const extra = document.getElementById("pcn-sheets-extra");
-if (extra) replaceContent(extra, builderNameSection(document, bridge));
+// Google gives a sidebar nothing about the Sheets theme: the pane follows the browser's prefers-color-scheme.
+mountPane(document.getElementById("app")!, bridge, { hostName: "Google Sheets", settings: [builderNameSetting(document, bridge)] });

@@ -3,13 +3,11 @@
 // months add up to it, every problem of a post is listed (values pasted as text included), the mental health
 // practitioner rule, commissioner-approved roles, the provenance of each maximum, penny-exact practice shares
 // found without a lookup per post x share, and totals that say when they leave posts out.
-import ExcelJS from "exceljs";
 import fc from "fast-check";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyPlan, snapshotOf } from "../cli/writer";
 import { CATALOGUE } from "../core/functions/catalogue";
 import { invoke } from "../core/functions/invoke";
 import { monthsBetween, periodClaim } from "../core/funding/arrs";
@@ -21,6 +19,7 @@ import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type SnapshotValue, type WorkbookSnapshot } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { evaluateXlsx } from "./engines/hyperformula";
+import { snapshotOf, TestWorkbook } from "./offline";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
 
 const dir = mkdtempSync(join(tmpdir(), "pcn-arrs-"));
@@ -39,16 +38,16 @@ function network(year: string, posts: Post[]): NetworkData {
   const s = sampleNetwork(year, today);
   return { ...s, partnerships: [], budget: [], kpis: [], arrsPosts: posts, gpScheme: undefined };
 }
-function workbook(data: NetworkData | undefined, opts: { year?: string; sample?: boolean } = {}) {
-  const wb = new ExcelJS.Workbook();
-  applyPlan(wb, buildPlan(snapshotOf(wb), { data, year: opts.year, sample: opts.sample, today }));
-  return wb;
+/** A new workbook written by the shipped offline writer. */
+function workbook(data: NetworkData | undefined, opts: { year?: string; sample?: boolean } = {}): Promise<TestWorkbook> {
+  return TestWorkbook.built({ data, year: opts.year, sample: opts.sample, today });
 }
 let n = 0;
-async function recalc(wb: ExcelJS.Workbook) {
+/** The workbook's file (as built, or as a person's edits saved it) recalculated in LibreOffice. */
+async function recalc(t: TestWorkbook) {
   const file = join(dir, `wb${n++}.xlsx`);
-  await wb.xlsx.writeFile(file);
-  return { file, lo: await recalcXlsxRaw(file) };
+  writeFileSync(file, t.file!);
+  return { file, lo: await recalcXlsxRaw(file, { today }) };
 }
 const snapOf = (values: Record<string, LoValue[][]>): WorkbookSnapshot => ({
   sheets: Object.entries(values).map(([name, rows]) => ({
@@ -134,16 +133,15 @@ function checkPost(year: string, row: Record<string, LoValue>) {
 }
 
 describe("annual claims: the core on its own, for random posts of every year", () => {
-  it.each(YEAR_LABELS.map((y) => [y]))("%s: never above the cost, equal to the periods' claims and ARRS_CLAIM, months add up", (year) => {
+  it.each(YEAR_LABELS.map((y) => [y]))("%s: never above the cost, equal to the periods' claims and ARRS_CLAIM, months add up", async (year) => {
     let counted = 0;
-    fc.assert(fc.property(fc.array(postArb(year), { minLength: 1, maxLength: 8 }), (ps) => {
+    await fc.assert(fc.asyncProperty(fc.array(postArb(year), { minLength: 1, maxLength: 8 }), async (ps) => {
       const data = network(year, ps.map((p, i) => ({ ...p, ref: `R-${i + 1}` })));
-      const wb = workbook(data, { year });
+      const t = await workbook(data, { year });
       // The core computes every cell from the inputs the workbook holds (no engine involved).
-      const snap = snapshotOf(wb);
+      const snap = snapshotOf(t.file!);
       const cells = computeWorkbook(snap, today);
-      const sheet = wb.getWorksheet("ARRS Workforce")!;
-      const head = (sheet.getRow(1).values as unknown[]).slice(1).map(String);
+      const head = snap.sheets.find((s) => s.name === "ARRS Workforce")!.values[0].map(String);
       const values: LoValue[][] = [head];
       for (let r = 1; r <= ps.length; r++) values.push(head.map((_, c) => {
         const cell = cells.find((x) => x.sheet === "ARRS Workforce" && x.row === r && x.col === c);
@@ -168,7 +166,7 @@ describe("annual claims: the core on its own, for random posts of every year", (
 describe("annual claims in LibreOffice and HyperFormula", () => {
   it.each([["2024/25"], ["2026/27"]])("%s: 40 random posts, the engines agree with the core and every claim keeps the rules", async (year) => {
     const ps = posts(year, 40, 7);
-    const { file, lo } = await recalc(workbook(network(year, ps), { year }));
+    const { file, lo } = await recalc(await workbook(network(year, ps), { year }));
     expect(errorsIn(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     const rows = table(lo, "ARRS Workforce");
@@ -177,23 +175,23 @@ describe("annual claims in LibreOffice and HyperFormula", () => {
     expect(outcome.filter((o) => o === "counted").length).toBeGreaterThan(20);
     // 2024/25 maxima are mostly sourced, same band or derived: ARRS_CLAIM answers, and must give the same penny.
     if (year === "2024/25") expect(viaArrsClaim - before).toBeGreaterThan(10);
-    const hf = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true });
+    const hf = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true, today });
     const values = Object.fromEntries(hf.sheetNames().map((s) => [s, hf.sheetValues(s) as LoValue[][]]));
     expect(disagreements(values).slice(0, 10)).toEqual([]);
   }, 120_000);
 
   it.each(YEAR_LABELS.map((y) => [y]))("%s sample workbook in HyperFormula equals the core", async (year) => {
-    const wb = workbook(undefined, { year, sample: true });
+    const t = await workbook(undefined, { year, sample: true });
     const file = join(dir, `hf-${year.replace("/", "-")}.xlsx`);
-    await wb.xlsx.writeFile(file);
-    const hf = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true });
+    writeFileSync(file, t.file!);
+    const hf = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true, today });
     const values = Object.fromEntries(hf.sheetNames().map((s) => [s, hf.sheetValues(s) as LoValue[][]]));
     expect(disagreements(values).slice(0, 10)).toEqual([]);
     expect(hf.errors().slice(0, 5)).toEqual([]);
   }, 60_000);
 
   it("2025/26 sample workbook in LibreOffice equals the core, with no error value", async () => {
-    const { lo } = await recalc(workbook(undefined, { year: "2025/26", sample: true }));
+    const { lo } = await recalc(await workbook(undefined, { year: "2025/26", sample: true }));
     expect(errorsIn(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
   }, 60_000);
@@ -209,14 +207,16 @@ describe("a post's Check, values pasted as text, and totals that leave posts out
   it("lists every problem, catches text in number and date cells, never shows an error, and the totals say they are incomplete", async () => {
     // 2025/26: an allocation is known, so the Summary can say what the headroom leaves out.
     const s25 = (ref: string) => base(ref, {}, "2025-04-01");
-    const wb = workbook(network("2025/26", [s25("T-01"), s25("T-02"), s25("T-03"), s25("T-04"), s25("T-05")]), { year: "2025/26" });
-    const ws = wb.getWorksheet("ARRS Workforce")!;
-    const col = (h: string) => (ws.getRow(1).values as unknown[]).indexOf(h);
-    ws.getCell(2, col("WTE")).value = "0.8"; // pasted as text
-    ws.getCell(3, col("Start")).value = "01/06/2025"; // a date as text
-    ws.getCell(4, col("Salary per WTE (£)")).value = "45,000"; // money as text
-    ws.getCell(4, col("WTE")).value = 3; // and out of range: two problems on one post
-    ws.getCell(5, col("End")).value = new Date(Date.UTC(2025, 2, 1)); // ends before it starts
+    const wb = await workbook(network("2025/26", [s25("T-01"), s25("T-02"), s25("T-03"), s25("T-04"), s25("T-05")]), { year: "2025/26" });
+    await wb.edit((book) => {
+      const ws = book.getWorksheet("ARRS Workforce")!;
+      const col = (h: string) => (ws.getRow(1).values as unknown[]).indexOf(h);
+      ws.getCell(2, col("WTE")).value = "0.8"; // pasted as text
+      ws.getCell(3, col("Start")).value = "01/06/2025"; // a date as text
+      ws.getCell(4, col("Salary per WTE (£)")).value = "45,000"; // money as text
+      ws.getCell(4, col("WTE")).value = 3; // and out of range: two problems on one post
+      ws.getCell(5, col("End")).value = new Date(Date.UTC(2025, 2, 1)); // ends before it starts
+    });
     const { lo } = await recalc(wb);
     expect(errorsIn(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
@@ -251,10 +251,12 @@ describe("mental health practitioners (DES 2026/27 Tables 3a and 3b)", () => {
     const max5 = band5.maxima["2026-04-01"].national!;
     const mhp = (ref: string, role: string, agreement: "Yes" | "No") => ({ ...base(ref, { role, annualCost: 60000, salary: undefined }), agreement });
     const list = [mhp("M-01", band5.role, "Yes"), mhp("M-02", band5.role, "Yes"), mhp("M-03", band5.role, "No"), mhp("M-04", band6.role, "No"), { ...base("M-05"), agreement: "Yes" as const }];
-    const wb = workbook(network("2026/27", list), { year: "2026/27" });
-    const ws = wb.getWorksheet("ARRS Workforce")!;
-    const agreementCol = (ws.getRow(1).values as unknown[]).findIndex((h) => String(h).startsWith("Written agreement"));
-    list.forEach((p, i) => (ws.getCell(i + 2, agreementCol).value = p.agreement));
+    const wb = await workbook(network("2026/27", list), { year: "2026/27" });
+    await wb.edit((book) => {
+      const ws = book.getWorksheet("ARRS Workforce")!;
+      const agreementCol = (ws.getRow(1).values as unknown[]).findIndex((h) => String(h).startsWith("Written agreement"));
+      list.forEach((p, i) => (ws.getCell(i + 2, agreementCol).value = p.agreement));
+    });
     const { lo } = await recalc(wb);
     expect(errorsIn(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
@@ -275,26 +277,29 @@ describe("mental health practitioners (DES 2026/27 Tables 3a and 3b)", () => {
   it("follows each year's rule: all at 50% in 2023/24 (no agreement column), all at 100% in 2024/25 (no share column)", async () => {
     const y23 = getYear("2023/24"), y24 = getYear("2024/25");
     const role = (y: typeof y23) => y.arrs.roles.find((r) => r.mhp && /band 5/.test(r.role))!.role;
-    const w23 = workbook(network("2023/24", [base("M-01", { role: role(y23), start: "2023-07-01" }), base("M-02", { role: role(y23), start: "2023-07-01" })]), { year: "2023/24" });
-    const h23 = (w23.getWorksheet("ARRS Workforce")!.getRow(1).values as unknown[]).map(String);
+    const w23 = await workbook(network("2023/24", [base("M-01", { role: role(y23), start: "2023-07-01" }), base("M-02", { role: role(y23), start: "2023-07-01" })]), { year: "2023/24" });
+    const h23 = (w23.sheet("ARRS Workforce")!.getRow(1).values as unknown[]).map(String);
     expect(h23.some((h) => h.startsWith("Written agreement"))).toBe(false);
     const { lo } = await recalc(w23);
     expect(table(lo, "ARRS Workforce").map((r) => r["Share of the cost reimbursed"])).toEqual([0.5, 0.5]);
-    const w24 = workbook(network("2024/25", [base("M-01", { role: role(y24), start: "2024-04-01" })]), { year: "2024/25" });
-    expect((w24.getWorksheet("ARRS Workforce")!.getRow(1).values as unknown[]).map(String).some((h) => h.startsWith("Share of the cost"))).toBe(false);
+    const w24 = await workbook(network("2024/25", [base("M-01", { role: role(y24), start: "2024-04-01" })]), { year: "2024/25" });
+    expect((w24.sheet("ARRS Workforce").getRow(1).values as unknown[]).map(String).some((h) => h.startsWith("Share of the cost"))).toBe(false);
   }, 60_000);
 });
 
 describe("commissioner-approved roles and the provenance of each maximum", () => {
   it("a role a person adds on ARRS Rates can be chosen for a post, claims against its agreed maximum, and its Check says the maximum was entered", async () => {
-    const wb = workbook(network("2026/27", [base("C-01", { role: "PCN Operations Manager", annualCost: 52000, salary: undefined }), base("C-02")]), { year: "2026/27" });
-    const rates = wb.getWorksheet("ARRS Rates")!;
-    const last = (rates.getColumn(1).values as unknown[]).filter((v) => typeof v === "string" && v.trim()).length; // header + roles
-    rates.getCell(last + 1, 1).value = "PCN Operations Manager";
-    rates.getCell(last + 1, 3).value = "national";
-    rates.getCell(last + 1, 5).value = 45000;
-    // The role dropdown of ARRS Workforce lists the ARRS Rates roles, spare rows included.
-    const dv = (wb.getWorksheet("ARRS Workforce") as any).dataValidations.model as Record<string, { formulae: string[] }>;
+    const wb = await workbook(network("2026/27", [base("C-01", { role: "PCN Operations Manager", annualCost: 52000, salary: undefined }), base("C-02")]), { year: "2026/27" });
+    // The role dropdown of ARRS Workforce lists the ARRS Rates roles, spare rows included (as the writer wrote it).
+    const dv = (wb.sheet("ARRS Workforce") as any).dataValidations.model as Record<string, { formulae: string[] }>;
+    let last = 0;
+    await wb.edit((book) => {
+      const rates = book.getWorksheet("ARRS Rates")!;
+      last = (rates.getColumn(1).values as unknown[]).filter((v) => typeof v === "string" && v.trim()).length; // header + roles
+      rates.getCell(last + 1, 1).value = "PCN Operations Manager";
+      rates.getCell(last + 1, 3).value = "national";
+      rates.getCell(last + 1, 5).value = 45000;
+    });
     const roleRule = Object.entries(dv).find(([addr]) => /^C2\b|^C2:/.test(addr))![1];
     expect(roleRule.formulae[0]).toMatch(/^'?ARRS Rates'?!\$A\$2:\$A\$\d+$/);
     expect(Number(roleRule.formulae[0].match(/\$A\$(\d+)$/)![1])).toBeGreaterThan(last + 1);
@@ -310,7 +315,7 @@ describe("commissioner-approved roles and the provenance of each maximum", () =>
   }, 60_000);
 
   it("2024/25 posts name the kind of their maxima: sourced, derived, same band; estimated ones are what ARRS_CLAIM refuses", async () => {
-    const { lo } = await recalc(workbook(undefined, { year: "2024/25", sample: true }));
+    const { lo } = await recalc(await workbook(undefined, { year: "2024/25", sample: true }));
     const rows = table(lo, "ARRS Workforce");
     const kinds = new Set(rows.map((r) => r["Provenance of the maximum used"]));
     expect([...kinds]).toEqual(expect.arrayContaining(["sourced", "derived"]));
@@ -325,13 +330,15 @@ describe("practice shares", () => {
   it("split each post's claim to the penny along its rows, flag a post whose rows are apart, and grow with rows, not posts x shares", async () => {
     const three = [{ practice: "Riverside Surgery", share: 1 / 3 }, { practice: "Oakfield Medical Centre", share: 1 / 3 }, { practice: "Hillview Surgery", share: 1 / 3 }];
     const data = network("2026/27", [base("S-01", { salary: 45001, shares: three }), base("S-02", { shares: [{ practice: "Riverside Surgery", share: 0.6 }] }), base("S-03")]);
-    const wb = workbook(data, { year: "2026/27" });
-    const sh = wb.getWorksheet("ARRS Shares")!;
-    const lastRow = (sh.getColumn(1).values as unknown[]).filter((v) => typeof v === "string" && v).length;
-    // S-02's other 40% added at the bottom, apart from its first row.
-    sh.getCell(lastRow + 1, 1).value = "S-02";
-    sh.getCell(lastRow + 1, 2).value = "Oakfield Medical Centre";
-    sh.getCell(lastRow + 1, 3).value = 0.4;
+    const wb = await workbook(data, { year: "2026/27" });
+    await wb.edit((book) => {
+      const sh = book.getWorksheet("ARRS Shares")!;
+      const lastRow = (sh.getColumn(1).values as unknown[]).filter((v) => typeof v === "string" && v).length;
+      // S-02's other 40% added at the bottom, apart from its first row.
+      sh.getCell(lastRow + 1, 1).value = "S-02";
+      sh.getCell(lastRow + 1, 2).value = "Oakfield Medical Centre";
+      sh.getCell(lastRow + 1, 3).value = 0.4;
+    });
     const { lo } = await recalc(wb);
     expect(errorsIn(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
@@ -346,7 +353,7 @@ describe("practice shares", () => {
     expect(String(apart[0]["Check"])).toBe("Shares of S-02 add to 60%, not 100%");
     expect(String(posts.find((r) => r["Post ref"] === "S-02")!["Check"])).toMatch(/Practice shares add to 60%/);
     // Linear: no per-post aggregate over the shares, one lookup per row, no volatile TODAY().
-    const plan = buildPlan(snapshotOf(new ExcelJS.Workbook()), { data, year: "2026/27", today });
+    const plan = buildPlan({ sheets: [] }, { data, year: "2026/27", today });
     for (const key of ["arrs", "arrsShares", "arrsSummary"]) {
       const formulas = plan.sheets.find((s) => s.key === key)!.blocks.flatMap((b) => b.cells.flat()).filter((c): c is { f: string } => !!c && typeof c === "object" && "f" in c).map((c) => c.f);
       expect(formulas.length).toBeGreaterThan(0);
@@ -361,23 +368,22 @@ describe("practice shares", () => {
 
 describe("rebuilding a workbook made by the previous version", () => {
   it("moves values with their columns and keeps each column's own format", async () => {
-    const wb = workbook(network("2025/26", [base("V-01", { start: "2025-04-01", wte: 0.8 }), base("V-02", { start: "2025-06-15", wte: 0.5 })]), { year: "2025/26" });
+    const old = await workbook(network("2025/26", [base("V-01", { start: "2025-04-01", wte: 0.8 }), base("V-02", { start: "2025-06-15", wte: 0.5 })]), { year: "2025/26" });
     // The previous layout had none of these columns: take them out, as that version wrote the sheet.
-    const ws = wb.getWorksheet("ARRS Workforce")!;
-    const meta = wb.getWorksheet("PCN_Meta")!;
-    const metaRow = (meta.getColumn(2).values as unknown[]).indexOf("arrs");
-    const layout: string[] = JSON.parse(String(meta.getCell(metaRow, 4).value));
-    for (const key of ["monthsP1", "mhpShare", "maxKind", "mhpAgreement"]) {
-      const i = layout.indexOf(key);
-      ws.spliceColumns(i + 1, 1);
-      layout.splice(i, 1);
-    }
-    meta.getCell(metaRow, 4).value = JSON.stringify(layout);
-    const buf = await wb.xlsx.writeBuffer();
-    const old = new ExcelJS.Workbook();
-    await old.xlsx.load(buf as ArrayBuffer);
-    applyPlan(old, buildPlan(snapshotOf(old), { today }));
-    const rebuilt = old.getWorksheet("ARRS Workforce")!;
+    await old.edit((book) => {
+      const ws = book.getWorksheet("ARRS Workforce")!;
+      const meta = book.getWorksheet("PCN_Meta")!;
+      const metaRow = (meta.getColumn(2).values as unknown[]).indexOf("arrs");
+      const layout: string[] = JSON.parse(String(meta.getCell(metaRow, 4).value));
+      for (const key of ["monthsP1", "mhpShare", "maxKind", "mhpAgreement"]) {
+        const i = layout.indexOf(key);
+        ws.spliceColumns(i + 1, 1);
+        layout.splice(i, 1);
+      }
+      meta.getCell(metaRow, 4).value = JSON.stringify(layout);
+    });
+    await old.build({ today });
+    const rebuilt = old.sheet("ARRS Workforce");
     const head = (rebuilt.getRow(1).values as unknown[]).map(String);
     const wteCol = head.indexOf("WTE"), startCol = head.indexOf("Start");
     expect(rebuilt.getCell(2, wteCol).value).toBe(0.8);

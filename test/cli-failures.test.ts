@@ -7,18 +7,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
-const fail = { write: null as null | NodeJS.ErrnoException, partial: false };
+const fail = { write: null as null | NodeJS.ErrnoException, open: null as null | NodeJS.ErrnoException, partial: false };
 vi.mock("node:fs", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs")>();
   return {
     ...real,
-    writeFileSync: (file: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, opts?: fs.WriteFileOptions) => {
+    // The writer writes its temporary file with openSync and writeSync (cli/workbookFile.ts).
+    openSync: (...a: Parameters<typeof real.openSync>) => {
+      if (fail.open && String(a[1]).includes("w")) throw fail.open;
+      return real.openSync(...a);
+    },
+    writeSync: (fd: number, data: NodeJS.ArrayBufferView, ...rest: unknown[]) => {
       if (fail.write) {
         // A full disk stops a write part way: half the bytes reach the temporary file.
-        if (fail.partial && typeof data !== "string") real.writeFileSync(file, (data as Buffer).subarray(0, (data as Buffer).length >> 1));
+        if (fail.partial) real.writeSync(fd, (data as Buffer).subarray(0, (data as Buffer).length >> 1));
         throw fail.write;
       }
-      return real.writeFileSync(file, data, opts);
+      return (real.writeSync as (...x: unknown[]) => number)(fd, data, ...rest);
     },
   };
 });
@@ -38,7 +43,7 @@ beforeAll(async () => {
   expect((await cli("--out", file, "--empty")).code).toBe(0);
   original = readFileSync(file);
 });
-afterEach(() => { fail.write = null; fail.partial = false; vi.restoreAllMocks(); });
+afterEach(() => { fail.write = null; fail.open = null; fail.partial = false; vi.restoreAllMocks(); });
 
 describe("the command under a failing machine", () => {
   it.each([
@@ -47,7 +52,9 @@ describe("the command under a failing machine", () => {
     ["EROFS", /read-only/, false],
     ["EDQUOT", /quota/, true],
   ])("%s: a sentence, the old workbook unchanged, no temporary file left", async (code, sentence, partial) => {
-    fail.write = errno(code);
+    // A full disk or quota fails part way through the write; a read-only folder or disk when the file is made.
+    if (partial) fail.write = errno(code);
+    else fail.open = errno(code);
     fail.partial = partial;
     const r = await cli("--out", file);
     expect(r.code).toBe(2);
@@ -56,21 +63,19 @@ describe("the command under a failing machine", () => {
     expect(r.err).toMatch(/The workbook that was there is unchanged\.\n$/);
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(readFileSync(file).equals(original)).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => /tmp$/.test(f))).toEqual([]);
   });
 
   it("a new file that cannot be written says nothing was written, and leaves nothing", async () => {
-    fail.write = errno("EACCES");
+    fail.open = errno("EACCES");
     const r = await cli("--out", join(dir, "new.xlsx"));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/new\.xlsx could not be written: permission denied\. Nothing was written\./);
+    expect(r.err).toMatch(/new\.xlsx could not be written: permission denied \(is the folder or file read-only\?\)\. Nothing was written\./);
     expect(readdirSync(dir).sort()).toEqual(["wb.xlsx"]);
   });
 
   it("anything unexpected is a sentence with exit code 1, never a stack trace", async () => {
-    const charts = await import("../cli/xlsxCharts");
-    vi.spyOn(charts, "addCharts").mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'x')"));
-    const writer = await import("../cli/writer");
+    const writer = await import("../cli/xlsx/write");
     vi.spyOn(writer, "applyPlan").mockImplementation(() => { throw new RangeError("Invalid array length"); });
     const r = await cli("--out", file);
     expect(r.code).toBe(1);

@@ -5,14 +5,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import JSZip from "jszip";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { todayIso } from "../core/funding/dates";
 import { defaultYear } from "../core/rates/book";
 import { largeNetwork, sampleNetwork } from "../core/workbook/sample";
 
 const root = resolve(__dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "pcn-cli-"));
-const run = (...args: string[]) => spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "cli/main.ts"), ...args], { cwd: dir, encoding: "utf8" });
+// The pre-built command, as `npm run workbook` runs it (built here if the sources are newer).
+let cli = "";
+beforeAll(async () => { cli = await ((await import(join(root, "scripts", "build-cli.mjs"))) as { ensureCli(): Promise<string> }).ensureCli(); });
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: "utf8" });
 const noTrace = (r: ReturnType<typeof run>) => {
   expect(r.stderr).not.toMatch(/\n\s+at .+\(|Error:|node:internal/);
   expect(r.stderr.trim().length).toBeGreaterThan(0);
@@ -92,7 +95,7 @@ describe("npm run workbook", () => {
   it("refuses an --out it should not write, with a sentence: no folder, not .xlsx, under a file, a folder", () => {
     const missing = run("--out", join(dir, "no-such-folder", "x.xlsx"));
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/The folder .*no-such-folder does not exist: create it first, or give another --out/);
+    expect(missing.stderr).toMatch(/the folder .*no-such-folder does not exist \(create it first, or give another --out\); nothing was written/);
     expect(existsSync(join(dir, "no-such-folder"))).toBe(false);
     const csv = run("--out", join(dir, "x.csv"));
     expect(csv.status).toBe(2);

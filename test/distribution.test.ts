@@ -2,15 +2,12 @@
 // Keys, Distribution Summary and IIF by Practice sheets recalculated by LibreOffice and HyperFormula from the
 // generated formulas, with no error value, every cell equal to the core's computation, and every stream's shares
 // adding to what it leaves after costs, to the penny (random streams, methods and costs); the split functions.
-import ExcelJS from "exceljs";
 import fc from "fast-check";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyPlan, snapshotOf } from "../cli/writer";
 import { afterCosts, distribute, fixedShares, METHODS, weightedPoints, type Method } from "../core/funding/distribute";
-import { buildPlan } from "../core/workbook/build";
 import { computeWorkbook } from "../core/workbook/compute";
 import type { NetworkData } from "../core/workbook/data";
 import { isoToSerial, type SnapshotValue, type WorkbookSnapshot } from "../core/workbook/plan";
@@ -19,6 +16,7 @@ import { distributionPeriods, distributionSources } from "../core/workbook/sheet
 import { getYear } from "../core/rates/book";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { rebuild } from "./offline";
 
 const dir = mkdtempSync(join(tmpdir(), "pcn-dist-"));
 // LibreOffice's TODAY() is the machine's date: the core is given the same day (KNOWN.md), so nothing here depends on it.
@@ -28,15 +26,14 @@ afterAll(async () => disposeLibreOffice());
 const DIST_SHEETS = ["Distribution", "Distribution Costs", "Distribution Keys", "Distribution Summary", "IIF by Practice"];
 const pence = (x: number) => Math.round(x * 100);
 
-function workbook(data: NetworkData | undefined, opts: { year?: string; sample?: boolean } = {}) {
-  const wb = new ExcelJS.Workbook();
-  applyPlan(wb, buildPlan(snapshotOf(wb), { data, year: opts.year, sample: opts.sample, today }));
-  return wb;
+/** A new workbook built through the shipped offline writer, as bytes. */
+async function workbook(data: NetworkData | undefined, opts: { year?: string; sample?: boolean } = {}): Promise<Buffer> {
+  return (await rebuild(null, { data, year: opts.year, sample: opts.sample, today })).file;
 }
 let n = 0;
-async function engines(wb: ExcelJS.Workbook) {
+async function engines(wb: Buffer) {
   const file = join(dir, `wb${n++}.xlsx`);
-  await wb.xlsx.writeFile(file);
+  writeFileSync(file, wb);
   const lo = await recalcXlsxRaw(file);
   const hf = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true });
   return { lo, hf: Object.fromEntries(hf.sheetNames().map((s) => [s, hf.sheetValues(s) as LoValue[][]])) };
@@ -139,10 +136,10 @@ function checkYearEnd(values: Record<string, LoValue[][]>) {
   return rows.length;
 }
 
-async function checkWorkbook(wb: ExcelJS.Workbook) {
+async function checkWorkbook(wb: Buffer) {
   const { lo, hf } = await engines(wb);
   expect(errorsIn(lo)).toEqual([]);
-  const out: Record<string, { ok: number; refused: number }> = {};
+  const out = {} as Record<"LibreOffice" | "HyperFormula", { ok: number; refused: number }>;
   for (const [engine, values] of [["LibreOffice", lo], ["HyperFormula", hf]] as const) {
     const d = disagreements(values);
     expect(d.compared, engine).toBeGreaterThan(200);
@@ -155,7 +152,7 @@ async function checkWorkbook(wb: ExcelJS.Workbook) {
 
 describe("the sample network's money to practices in LibreOffice and HyperFormula", () => {
   it.each([["2026/27"], ["2025/26"]])("%s: no error value, every distribution cell equal to the core, every split to the penny", async (year) => {
-    const r = await checkWorkbook(workbook(undefined, { year, sample: true }));
+    const r = await checkWorkbook(await workbook(undefined, { year, sample: true }));
     expect(r.LibreOffice.ok).toBeGreaterThanOrEqual(8);
     expect(r.HyperFormula).toEqual(r.LibreOffice);
   }, 180_000);
@@ -216,7 +213,7 @@ const isoOf = (serial: number) => new Date(Date.UTC(1899, 11, 30) + serial * 86_
 describe("random streams, methods and costs in LibreOffice and HyperFormula", () => {
   it.each([["2026/27", 11], ["2024/25", 12]])("%s: every cell equal to the core, parts add to the amount less costs to the penny, over-distribution refused", async (year, seed) => {
     const data = randomNetwork(year, seed, 40);
-    const r = await checkWorkbook(workbook(data, { year }));
+    const r = await checkWorkbook(await workbook(data, { year }));
     expect(r.HyperFormula).toEqual(r.LibreOffice);
     // IIF by Practice: the worked example's 75% in LibreOffice, and the points it earns on CAN-04's sourced scale
     // (22 points from 65% to 80%: two thirds of the way, 14.67 points).

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, evaluateXlsx, toHyperFormula, type EvalValue, type Evaluated } from "./engines/hyperformula";
-import { disposeLibreOffice, loNumber, parseCsv, recalcXlsx, recalcXlsxRaw, sofficePath, type LoValue } from "./engines/libreoffice";
+import { disposeLibreOffice, loNumber, parseCsv, recalcXlsx, recalcXlsxRaw, sofficeCommand, sofficePath, type LoValue } from "./engines/libreoffice";
+import { libreOffice } from "./engines/libreofficeEdits";
 
 // Test data, and expected values computed here in JS rather than read from the formulas.
 const FUNDING = [
@@ -214,6 +215,15 @@ describe("HyperFormula", () => {
     expect(evaluate([{ name: "S", cells }]).sheetValues("S")[0][0]).toBe(1);
   });
 
+  it("gives TODAY() the date a test pins, and the real one otherwise", () => {
+    const today = (opts = {}) => evaluate([{ name: "S", cells: [[{ f: "=TODAY()" }, { f: "=NOW()-TODAY()" }]] }], [], opts).sheetValues("S")[0];
+    expect(today({ today: "2026-12-01" })).toEqual([serial(2026, 12, 1), expect.closeTo(0.5, 2)]);
+    expect(today({ today: "2024-02-29" })[0]).toBe(serial(2024, 2, 29));
+    const now = new Date();
+    expect(today()[0]).toBe(serial(now.getFullYear(), now.getMonth() + 1, now.getDate()));
+    expect(new Date().getFullYear()).toBe(now.getFullYear()); // the clock is given back
+  });
+
   it("rejects relative defined names with a clear message", () => {
     expect(() => evaluate([{ name: "S", cells: [[1]] }], [{ name: "Rel", ref: "S!A1" }])).toThrow(/absolute refs/);
   });
@@ -279,6 +289,50 @@ describe("LibreOffice", { timeout: 120_000 }, () => {
         }),
       );
     }
+  });
+});
+
+describe("LibreOffice under a pinned date", { timeout: 180_000 }, () => {
+  afterAll(disposeLibreOffice);
+  // TODAY() and NOW() as LibreOffice computes them, given a date or not.
+  const clockFile = async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("Clock");
+    ws.getCell("A1").value = { formula: "TODAY()" };
+    ws.getCell("A2").value = { formula: 'TEXT(TODAY(),"yyyy-mm-dd")' };
+    ws.getCell("A3").value = { formula: "NOW()-TODAY()" };
+    const f = join(dir, "clock.xlsx");
+    await wb.xlsx.writeFile(f);
+    return f;
+  };
+
+  it("recalcXlsxRaw and recalcXlsx give TODAY() the date a test pins, on either side of the real one", async () => {
+    const f = await clockFile();
+    for (const [y, m, d] of [[2026, 12, 1], [2027, 3, 31], [2024, 2, 29]]) {
+      const iso = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+      const raw = await recalcXlsxRaw(f, { today: iso });
+      expect(raw.Clock[0][0]).toBe(serial(y, m, d));
+      expect(raw.Clock[1][0]).toBe(iso);
+      // The clock starts at noon and runs on: the time of day is noon plus the seconds soffice took.
+      expect(raw.Clock[2][0] as number).toBeGreaterThanOrEqual(0.5);
+      expect(raw.Clock[2][0] as number).toBeLessThan(0.5 + 600 / 86_400);
+    }
+    expect((await recalcXlsx(f, { today: "2026-12-01" })).Clock[1][0]).toBe("2026-12-01");
+    // Without a date, the real one.
+    const now = new Date();
+    const real = await recalcXlsxRaw(f);
+    expect([serial(now.getFullYear(), now.getMonth() + 1, now.getDate()), serial(now.getUTCFullYear(), now.getUTCMonth() + 1, now.getUTCDate())]).toContain(real.Clock[0][0]);
+  });
+
+  it("a person's edits made by LibreOffice's macro see the pinned date too", async () => {
+    const f = await clockFile();
+    const [r] = await libreOffice([{ file: f, edits: [{ op: "setFormula", sheet: "Clock", cell: "B1", formula: '=TEXT(TODAY();"YYYY-MM-DD")' }], queries: [{ q: "string", sheet: "Clock", cell: "B1" }] }], { today: "2027-01-15" });
+    expect(r.answers).toEqual(["2027-01-15"]);
+  });
+
+  it("refuses a date that is not YYYY-MM-DD rather than running on the real one", () => {
+    expect(() => sofficeCommand([], "1/12/2026")).toThrow(/today must be YYYY-MM-DD/);
+    expect(sofficeCommand(["--headless"], "2026-12-01").args.slice(0, 1)).toEqual(["2026-12-01 12:00:00"]);
   });
 });
 

@@ -24,6 +24,14 @@ const FEATURE_DETECTED: Record<string, string> = {
   "RangeAreas.areas": "1.9",
   "RangeAreas.conditionalFormats": "1.9",
   "Table.resize": "1.13",
+  "Worksheet.pageLayout": "1.9",
+  "PageLayout.orientation": "1.9",
+  "PageLayout.zoom": "1.9",
+  "PageLayout.setPrintTitleRows": "1.9",
+  "PageLayout.setPrintArea": "1.9",
+  "Worksheet.horizontalPageBreaks": "1.9",
+  "PageBreakCollection.removePageBreaks": "1.9",
+  "PageBreakCollection.add": "1.9",
 };
 const newer = (a: string, b: string) => { const [x, y] = [a, b].map((v) => v.split(".").map(Number)); return x[0] !== y[0] ? x[0] > y[0] : x[1] > y[1]; };
 

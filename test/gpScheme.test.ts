@@ -1,11 +1,10 @@
 // The practice-level GP reimbursement scheme (2026/27): the published figures and their checks, the claims and
 // entitlements by hand, the functions, and the GP Scheme sheets in LibreOffice against the core and the functions.
 import ExcelJS from "exceljs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyPlan, snapshotOf } from "../cli/writer";
 import { CATALOGUE } from "../core/functions/catalogue";
 import { invoke } from "../core/functions/invoke";
 import { gpEntitlement, gpNewGpClaim, gpSessionsClaim, hasGpScheme, schemeRate } from "../core/funding/gpScheme";
@@ -16,6 +15,7 @@ import { computeFindings, computeWorkbook } from "../core/workbook/compute";
 import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
 import { serialToIso } from "../core/workbook/plan";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { TestWorkbook } from "./offline";
 
 const today = "2026-12-01";
 const y = getYear("2026/27");
@@ -114,33 +114,29 @@ function records(values: Record<string, LoValue[][]>, sheet: string) {
   const [head, ...rows] = values[sheet];
   return rows.filter((r) => r[0] !== null && r[0] !== "").map((r) => Object.fromEntries(head.map((h, i) => [String(h), r[i]])) as Record<string, LoValue>);
 }
-async function recalc(wb: ExcelJS.Workbook, name: string) {
+async function recalc(wb: TestWorkbook, name: string) {
   const file = join(dir, `${name}.xlsx`);
-  await wb.xlsx.writeFile(file);
-  const lo = await recalcXlsxRaw(file);
+  writeFileSync(file, wb.file!);
+  const lo = await recalcXlsxRaw(file, { today });
   const errors = Object.entries(lo).flatMap(([s, rows]) => rows.flatMap((r, i) => r.flatMap((v, j) => (v && typeof v === "object" ? [`${s}!R${i + 1}C${j + 1}`] : []))));
   const cells = computeWorkbook(snapOf(lo), today);
   const diffs = cells.filter((c) => !same(lo[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: ${JSON.stringify(lo[c.sheet]?.[c.row]?.[c.col])} vs ${JSON.stringify(c.value)}`);
   return { lo, errors, diffs, findings: computeFindings(snapOf(lo), today) };
 }
-const sample = () => {
-  const wb = new ExcelJS.Workbook();
-  applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, year: "2026/27", today }));
-  return wb;
-};
+/** The 2026/27 sample as the shipped offline writer writes it. */
+const sample = () => TestWorkbook.built({ sample: true, year: "2026/27", today });
 
 describe("the GP Scheme sheets in LibreOffice", () => {
   it("are part of 2026/27 workbooks only", () => {
     expect(sheetCatalogue("2026/27").map((s) => s.key)).toEqual(expect.arrayContaining(["gpScheme", "gpClaims", "gpSummary"]));
     expect(sheetCatalogue("2025/26").map((s) => s.key)).not.toContain("gpScheme");
-    const wb = new ExcelJS.Workbook();
-    const plan = buildPlan(snapshotOf(wb), { sample: true, year: "2025/26", today, sheets: ["gpScheme", "practices"] });
+    const plan = buildPlan({ sheets: [] }, { sample: true, year: "2025/26", today, sheets: ["gpScheme", "practices"] });
     expect(plan.sheets.map((s) => s.key)).not.toContain("gpScheme");
     expect(plan.warnings.join(" ")).toMatch(/GP Scheme is not part of a 2025\/26 workbook/);
   });
 
   it("the sample's claims and entitlements: by hand, by the functions for the same inputs, and by the core", async () => {
-    const { lo, errors, diffs, findings } = await recalc(sample(), "sample");
+    const { lo, errors, diffs, findings } = await recalc(await sample(), "sample");
     expect(errors).toEqual([]);
     expect(diffs.slice(0, 10)).toEqual([]);
     const claims = records(lo, "GP Scheme Claims");
@@ -174,14 +170,16 @@ describe("the GP Scheme sheets in LibreOffice", () => {
   }, 60_000);
 
   it("says when transfers do not net to zero, a figure is unknown, a GP is not new, or sessions pass 9 a week", async () => {
-    const wb = sample();
-    const scheme = wb.getWorksheet("GP Scheme")!, claims = wb.getWorksheet("GP Scheme Claims")!, rates = wb.getWorksheet("Rates")!;
-    const colOf = (ws: ExcelJS.Worksheet, h: string) => (ws.getRow(1).values as unknown[]).indexOf(h);
-    const rowOf = (ws: ExcelJS.Worksheet, col: number, v: string) => (ws.getColumn(col).values as unknown[]).indexOf(v);
-    scheme.getCell(rowOf(scheme, 1, "Oakfield Medical Centre"), colOf(scheme, "Entitlement transferred in (+) or out (-) (£, agreed in writing with the ICB)")).value = 4000;
-    rates.getCell(rowOf(rates, 1, "gpSchemePerAdjusted"), 3).value = null; // the person does not trust the figure
-    claims.getCell(2, colOf(claims, "Employed by the practice in the 12 months before (not as absence cover)?")).value = "Yes";
-    claims.getCell(4, colOf(claims, "Sessions a week before (extra sessions)")).value = 8;
+    const wb = await sample();
+    await wb.edit((book) => {
+      const scheme = book.getWorksheet("GP Scheme")!, claims = book.getWorksheet("GP Scheme Claims")!, rates = book.getWorksheet("Rates")!;
+      const colOf = (ws: ExcelJS.Worksheet, h: string) => (ws.getRow(1).values as unknown[]).indexOf(h);
+      const rowOf = (ws: ExcelJS.Worksheet, col: number, v: string) => (ws.getColumn(col).values as unknown[]).indexOf(v);
+      scheme.getCell(rowOf(scheme, 1, "Oakfield Medical Centre"), colOf(scheme, "Entitlement transferred in (+) or out (-) (£, agreed in writing with the ICB)")).value = 4000;
+      rates.getCell(rowOf(rates, 1, "gpSchemePerAdjusted"), 3).value = null; // the person does not trust the figure
+      claims.getCell(2, colOf(claims, "Employed by the practice in the 12 months before (not as absence cover)?")).value = "Yes";
+      claims.getCell(4, colOf(claims, "Sessions a week before (extra sessions)")).value = 8;
+    });
     const { lo, errors, diffs, findings } = await recalc(wb, "edited");
     expect(errors).toEqual([]);
     expect(diffs.slice(0, 10)).toEqual([]);

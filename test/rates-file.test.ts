@@ -1,30 +1,35 @@
 // A rates file a PCN, LMC or ICB hands round (docs/rates-file.md): checked by the core with one sentence per
 // problem and nothing written if any; a good one changes exactly the cells it names, in every host.
-import ExcelJS from "exceljs";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import vm from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { applyPlan, snapshotOf } from "../cli/writer";
 import { checkRatesFile } from "../core/rates/file";
 import { buildPlan, checkRegister } from "../core/workbook/build";
 import { computeWorkbook } from "../core/workbook/compute";
-import { planRatesFile } from "../core/workbook/ratesPlan";
+import { addRatesFile, planRatesFile } from "../core/workbook/ratesPlan";
 import { ExcelBridge } from "../excel-addin/bridge";
 import { FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 import { createFakeGas, ensureSheetsBuild } from "./fakes/fakeSheets";
+import { apply, edit, open, rebuild, snapshotOf } from "./offline";
 
 const root = resolve(__dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "pcn-rates-"));
 const today = "2025-10-01";
 const SRC = "Network Contract DES 2025/26, Table 2 (ICB letter of 3 August 2025)";
 
-function workbook(year = "2025/26"): ExcelJS.Workbook {
-  const wb = new ExcelJS.Workbook();
-  applyPlan(wb, buildPlan(snapshotOf(wb), { year, sample: true, today }));
-  return wb;
+/** The sample workbook of a year, as the offline command writes it. */
+async function workbook(year = "2025/26"): Promise<Buffer> {
+  return (await rebuild(null, { year, sample: true, today })).file;
+}
+/** A rates file loaded as the offline command loads one: with a rebuild, in the same write. */
+async function loadRates(file: Buffer, text: string): Promise<{ file: Buffer; changes: string[] }> {
+  const plan = buildPlan(snapshotOf(file), { today });
+  const rp = addRatesFile(plan, snapshotOf(file), text);
+  expect(rp.problems).toEqual([]);
+  return { file: await apply(file, plan), changes: rp.changes };
 }
 
 /** Every problem kind the checker knows, each in one file for a 2025/26 workbook, with the sentence it gives. */
@@ -104,8 +109,8 @@ const GOOD = {
 };
 
 describe("a rates file: checked by the core", () => {
-  it("a file with every kind of problem is refused with one sentence per problem, and nothing is planned", () => {
-    const wb = workbook("2025/26");
+  it("a file with every kind of problem is refused with one sentence per problem, and nothing is planned", async () => {
+    const wb = await workbook("2025/26");
     const plan = planRatesFile(snapshotOf(wb), JSON.stringify(BAD_FILE));
     expect(plan.writes).toEqual([]);
     expect(plan.changes).toEqual([]);
@@ -135,8 +140,8 @@ describe("a rates file: checked by the core", () => {
     expect(res.file!.rates.length).toBeGreaterThan(5);
   });
 
-  it("a good file changes exactly the cells it names, says each change, and the figures stay on rebuild", () => {
-    const wb = workbook("2025/26");
+  it("a good file changes exactly the cells it names, says each change, and the figures stay on rebuild", async () => {
+    const wb = await workbook("2025/26");
     const before = snapshotOf(wb);
     const plan = planRatesFile(before, JSON.stringify(GOOD));
     expect(plan.problems).toEqual([]);
@@ -161,8 +166,10 @@ describe("a rates file: checked by the core", () => {
     ]);
     expect(plan.notes).toEqual(["Not loaded: IIF indicators (enter points and thresholds on the IIF sheet)."]);
     expect(plan.writes).toHaveLength(plan.changes.length);
-    for (const w of plan.writes) wb.getWorksheet(w.sheet)!.getCell(w.row + 1, w.col + 1).value = w.value;
-    const after = snapshotOf(wb);
+    // Written as the command writes it (with a rebuild, which changes nothing else here), and read back.
+    const loaded = await loadRates(wb, JSON.stringify(GOOD));
+    expect(loaded.changes).toEqual(plan.changes);
+    const after = snapshotOf(loaded.file);
     const written = new Set(plan.writes.map((w) => `${w.sheet}|${w.row}|${w.col}`));
     const diffs: string[] = [];
     for (const s of after.sheets) {
@@ -183,19 +190,18 @@ describe("a rates file: checked by the core", () => {
     const paRow = arrsRates.values.findIndex((r) => r[0] === "Physician Associate" && r[2] === "national");
     const kindCol = arrsRates.values[0].indexOf("Provenance from 01/04/2025");
     expect(cells.find((c) => c.sheet === "ARRS Rates" && c.row === paRow && c.col === kindCol)!.value).toBe("entered");
-    applyPlan(wb, buildPlan(snapshotOf(wb), { today }));
-    expect(wb.getWorksheet("ARRS Rates")!.getCell(paRow + 1, 5).value).toBe(67300);
-    expect(planRatesFile(snapshotOf(wb), JSON.stringify(GOOD)).changes).toEqual([]);
+    const rebuilt = (await rebuild(loaded.file, { today })).file;
+    expect((await open(rebuilt)).getWorksheet("ARRS Rates")!.getCell(paRow + 1, 5).value).toBe(67300);
+    expect(planRatesFile(snapshotOf(rebuilt), JSON.stringify(GOOD)).changes).toEqual([]);
   });
 
-  it("a commissioner-approved role goes into a blank row of ARRS Rates, and its figure is the person's", () => {
-    const wb = workbook("2026/27");
+  it("a commissioner-approved role goes into a blank row of ARRS Rates, and its figure is the person's", async () => {
+    const wb = await workbook("2026/27");
     const file = { year: "2026/27", arrs: { roles: [{ role: "PCN Operations Manager", band: "8a", commissionerApproved: true, maxima: { "2026-04-01": { national: 61000, source: "Kent and Medway ICB approval letter, 12 May 2026", confidence: "high" } } }] } };
     const plan = planRatesFile(snapshotOf(wb), JSON.stringify(file));
     expect(plan.problems).toEqual([]);
     expect(plan.changes[0]).toMatch(/^ARRS Rates!A\d+ PCN Operations Manager role \(new row\): blank → "PCN Operations Manager"$/);
-    for (const w of plan.writes) wb.getWorksheet(w.sheet)!.getCell(w.row + 1, w.col + 1).value = w.value;
-    const snap = snapshotOf(wb);
+    const snap = snapshotOf((await loadRates(wb, JSON.stringify(file))).file);
     const sheet = snap.sheets.find((s) => s.name === "ARRS Rates")!;
     const row = sheet.values.findIndex((r) => r[0] === "PCN Operations Manager");
     const cells = computeWorkbook(snap, "2026-12-01").filter((c) => c.sheet === "ARRS Rates" && c.row === row);
@@ -207,13 +213,11 @@ describe("a rates file: checked by the core", () => {
 });
 
 describe("superseded figures in Check register", () => {
-  it("an ARRS Rates cell still holding the March 2025 figure the August 2025 uplift replaced is found, with the posts whose claims use it", () => {
-    const wb = workbook("2025/26");
-    const ws = wb.getWorksheet("ARRS Rates")!;
-    const snap0 = snapshotOf(wb);
-    const rows = snap0.sheets.find((s) => s.name === "ARRS Rates")!.values;
+  it("an ARRS Rates cell still holding the March 2025 figure the August 2025 uplift replaced is found, with the posts whose claims use it", async () => {
+    const file = await workbook("2025/26");
+    const rows = snapshotOf(file).sheets.find((s) => s.name === "ARRS Rates")!.values;
     const cp = rows.findIndex((r) => r[0] === "Clinical Pharmacist" && r[2] === "national");
-    ws.getCell(cp + 1, 5).value = 66972; // as a workbook made before this version held it
+    const wb = await edit(file, (x) => { x.getWorksheet("ARRS Rates")!.getCell(cp + 1, 5).value = 66972; }); // as a workbook made before this version held it
     const findings = checkRegister(snapshotOf(wb), today);
     const cell = findings.find((f) => f.sheet === "ARRS Rates" && f.row === cp + 1)!;
     expect(cell).toMatchObject({ severity: "amber", col: 5, ref: "Clinical Pharmacist" });
@@ -226,35 +230,40 @@ describe("superseded figures in Check register", () => {
     expect(cells.find((c) => c.sheet === "ARRS Rates" && c.row === cp && c.col === kindCol)!.value).toBe("superseded");
   });
 
-  it("a 2024/25 Rates cell holding the March 2024 Enhanced Access rate the September revision replaced is found", () => {
-    const wb = workbook("2024/25");
-    const snap = snapshotOf(wb);
+  it("a 2024/25 Rates cell holding the March 2024 Enhanced Access rate the September revision replaced is found", async () => {
+    const file = await workbook("2024/25");
+    const snap = snapshotOf(file);
     const r = snap.sheets.find((s) => s.name === "Rates")!.values.findIndex((x) => x[0] === "enhancedAccess");
-    wb.getWorksheet("Rates")!.getCell(r + 1, 3).value = 7.674;
+    const wb = await edit(file, (x) => { x.getWorksheet("Rates")!.getCell(r + 1, 3).value = 7.674; });
     const f = checkRegister(snapshotOf(wb), "2025-02-01").find((x) => x.sheet === "Rates");
     expect(f).toMatchObject({ severity: "amber", row: r + 1, col: 3, ref: "enhancedAccess" });
     expect(f!.message).toMatch(/^Enhanced Access payment holds 7\.674, the figure from the March 2024 DES that the September 2024 DES revision: core funding, Enhanced Access and the Care Home Premium uplifted \(published 26\/09\/2024, backdated to 01\/04\/2024\) replaced with 7\.975/);
   });
 
-  it("a rebuild of a workbook made before this version fills its blank figures, keeps typed ones, and stays 2025/26", () => {
-    const wb = workbook("2025/26");
-    const ws = wb.getWorksheet("ARRS Rates")!;
-    const rows = snapshotOf(wb).sheets.find((s) => s.name === "ARRS Rates")!.values;
+  it("a rebuild of a workbook made before this version fills its blank figures, keeps typed ones, and stays 2025/26", async () => {
+    const file = await workbook("2025/26");
+    const rows = snapshotOf(file).sheets.find((s) => s.name === "ARRS Rates")!.values;
     const pa = rows.findIndex((r) => r[0] === "Physician Associate" && r[2] === "national");
     const cp = rows.findIndex((r) => r[0] === "Clinical Pharmacist" && r[2] === "national");
-    ws.getCell(pa + 1, 5).value = null; // as before this version: no figure
-    ws.getCell(cp + 1, 5).value = 70001; // typed by a person
-    const plan = buildPlan(snapshotOf(wb), { today: "2026-12-01" });
-    expect(plan.year).toBe("2025/26");
-    expect(plan.warnings.join(" ")).toMatch(/Filled 1 blank figure on the Rates and ARRS Rates sheets/);
-    applyPlan(wb, plan);
+    const wb = await edit(file, (x) => {
+      const ws = x.getWorksheet("ARRS Rates")!;
+      ws.getCell(pa + 1, 5).value = null; // as before this version: no figure
+      ws.getCell(cp + 1, 5).value = 70001; // typed by a person
+    });
+    const r = await rebuild(wb, { today: "2026-12-01" });
+    expect(r.plan.year).toBe("2025/26");
+    expect(r.plan.warnings.join(" ")).toMatch(/Filled 1 blank figure on the Rates and ARRS Rates sheets/);
+    const ws = (await open(r.file)).getWorksheet("ARRS Rates")!;
     expect(ws.getCell(pa + 1, 5).value).toBe(67271);
     expect(ws.getCell(cp + 1, 5).value).toBe(70001);
   });
 });
 
 describe("a rates file in every host", () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "cli/main.ts"), ...args], { cwd: root, encoding: "utf8" });
+  // The pre-built command, as `npm run workbook` runs it (built here if the sources are newer).
+  let cli = "";
+  beforeAll(async () => { cli = await ((await import(join(root, "scripts", "build-cli.mjs"))) as { ensureCli(): Promise<string> }).ensureCli(); });
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: "utf8" });
 
   it("npm run workbook -- --rates: a bad file writes nothing and says every problem; a good one lists what it changed", () => {
     const bad = join(dir, "bad.json");
@@ -274,6 +283,15 @@ describe("a rates file in every host", () => {
     expect(r2.stdout).toMatch(/^Financial year 2025\/26 \(the rates file's year\)\./);
     expect(r2.stdout).toMatch(/The rates file changed \d+ cells:\n {2}Rates!C\d+ enhancedAccess value: 8\.427 → 8\.5\n/);
     expect(r2.stdout).toMatch(/ {2}Not loaded: IIF indicators/);
+    // The file holds the figures (written with the build, by the shipped writer), as text where they are text.
+    const rateOf = (key: string) => snapshotOf(readFileSync(out)).sheets.find((s) => s.name === "Rates")!.values.find((r) => r[0] === key)!;
+    expect(rateOf("enhancedAccess")[2]).toBe(8.5);
+    expect(rateOf("arrsAllocation").slice(2, 7)).toEqual([27.2, expect.anything(), expect.anything(), "medium", SRC]);
+    // Loaded again into the workbook that holds them: planned on what the rebuild leaves, so nothing changes.
+    const same = run("--rates", good, "--out", out);
+    expect(same.status).toBe(0);
+    expect(same.stdout).toMatch(/The rates file changed no cell: the workbook already holds its figures\./);
+    expect(rateOf("enhancedAccess")[2]).toBe(8.5);
     const again = run("--rates", bad, "--out", out);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/The file is for 2026\/27 but this workbook is for 2025\/26/);

@@ -1,26 +1,25 @@
 // "Check register" on the sample network: what a PCN manager must act on, with rows to jump to.
-import ExcelJS from "exceljs";
-import { describe, expect, it } from "vitest";
-import { applyPlan, snapshotOf } from "../cli/writer";
-import { buildPlan, checkRegister, readWorkbookState } from "../core/workbook/build";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkRegister, readWorkbookState, SHEETS } from "../core/workbook/build";
+import { REGISTER_CHECKS } from "../core/workbook/register";
+import { edit, open, rebuild, snapshotOf } from "./offline";
 
 const today = "2026-03-01";
 
-function built() {
-  const wb = new ExcelJS.Workbook();
-  applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
-  return wb;
-}
+// The sample workbook as the offline command writes it.
+let file: Buffer;
+beforeAll(async () => { file = (await rebuild(null, { sample: true, today })).file; });
 
 describe("check register", () => {
-  it("finds notice dates, reviews, governance and contact gaps, and ARRS problems, each pointing at its row", () => {
-    const wb = built();
+  it("finds notice dates, reviews, governance and contact gaps, and ARRS problems, each pointing at its row", async () => {
     // A person lowers one practice's share of A-07 (55% -> 50%), so its shares no longer add to 100%.
-    const shares = wb.getWorksheet("ARRS Shares")!;
     let edited = 0;
-    shares.eachRow((row) => { if (row.getCell(1).value === "A-07" && row.getCell(2).value === "Riverside Surgery") { row.getCell(3).value = 0.5; edited++; } });
+    const changed = await edit(file, (book) => {
+      book.getWorksheet("ARRS Shares")!.eachRow((row) => { if (row.getCell(1).value === "A-07" && row.getCell(2).value === "Riverside Surgery") { row.getCell(3).value = 0.5; edited++; } });
+    });
     expect(edited).toBe(1);
-    const findings = checkRegister(snapshotOf(wb), today);
+    const wb = await open(changed);
+    const findings = checkRegister(snapshotOf(changed), today);
     const p = wb.getWorksheet("Partnerships")!;
     // The sample's tenth partnership reaches its notice date in 5 days: red, on its row.
     const soon = findings.find((f) => f.ref.startsWith("P-010 ") && /Notice date/.test(f.message))!;
@@ -42,25 +41,44 @@ describe("check register", () => {
   });
 
   it("points at IIF indicators: patients still needed, and unknown points or thresholds", () => {
-    const findings = checkRegister(snapshotOf(built()), today);
+    const findings = checkRegister(snapshotOf(file), today);
     // CAN-04 in the sample: 168 of 236 with 9 PCAs; 80% of 227 eligible is 181.6, so 14 more patients.
     expect(findings.find((f) => f.ref === "CAN-04")).toMatchObject({ severity: "info", sheet: "IIF", row: 2, message: "14 more patients needed to reach the upper threshold (80%)." });
     expect(findings.find((f) => f.ref === "HI-03")).toMatchObject({ severity: "amber", sheet: "IIF", row: 3, message: expect.stringMatching(/not known/) });
   });
 
-  it("reflects a person's edit: agreeing every governance item clears that finding", () => {
-    const wb = built();
-    const p = wb.getWorksheet("Partnerships")!;
-    const headers = (p.getRow(1).values as unknown[]).map(String);
-    const gov = headers.map((h, i) => [h, i] as const).filter(([h]) => ["Clinical governance", "Quality assurance", "Data protection and IG", "Intellectual property", "Confidentiality", "Training", "HR"].includes(h));
-    const before = checkRegister(snapshotOf(wb), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message));
+  it("reflects a person's edit: agreeing every governance item clears that finding", async () => {
+    const before = checkRegister(snapshotOf(file), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message));
     expect(before).toHaveLength(1);
-    for (const [, i] of gov) p.getCell(3, i).value = "Agreed";
-    expect(checkRegister(snapshotOf(wb), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message))).toHaveLength(0);
+    const edited = await edit(file, (wb) => {
+      const p = wb.getWorksheet("Partnerships")!;
+      const headers = (p.getRow(1).values as unknown[]).map(String);
+      const gov = headers.map((h, i) => [h, i] as const).filter(([h]) => ["Clinical governance", "Quality assurance", "Data protection and IG", "Intellectual property", "Confidentiality", "Training", "HR"].includes(h));
+      for (const [, i] of gov) p.getCell(3, i).value = "Agreed";
+    });
+    expect(checkRegister(snapshotOf(edited), today).filter((f) => f.ref.startsWith("P-002 ") && /Governance/.test(f.message))).toHaveLength(0);
+  });
+
+  it("every finding lands on a sheet the pane says it checks, and names the field its column holds", async () => {
+    const wb = await open(file);
+    const findings = checkRegister(snapshotOf(file), today);
+    expect(findings.length).toBeGreaterThan(10);
+    const checked = new Set(REGISTER_CHECKS.flatMap((c) => c.sheets).map((k) => SHEETS.find((s) => s.key === k)!.title));
+    for (const f of findings) expect(checked, f.sheet).toContain(f.sheet);
+    // The field is what the person sees: the table's header above the cell, or the report row's label in column A.
+    const withField = findings.filter((f) => f.col);
+    expect(withField.length).toBeGreaterThan(0);
+    for (const f of withField) {
+      const ws = wb.getWorksheet(f.sheet)!;
+      const header = String(ws.getCell(1, f.col!).value ?? "").trim();
+      const label = String(ws.getCell(f.row, 1).value ?? "").trim();
+      expect([header, label], `${f.sheet} row ${f.row} col ${f.col}`).toContain(f.field);
+    }
+    expect(withField.find((f) => f.sheet === "Partnerships" && /Notice date/.test(f.message))?.field).toBe("Notice date");
   });
 
   it("reads the workbook's year and practices for the pane", () => {
-    const s = readWorkbookState(snapshotOf(built()));
+    const s = readWorkbookState(snapshotOf(file));
     expect(s.workbookYear).toBe("2025/26");
     expect(s.practices.map((p) => p.name)).toContain("Riverside Surgery");
     expect(s.practices[0]).toMatchObject({ registered: 9850, weighted: 10312.4 });

@@ -167,10 +167,12 @@ describe("menu and sidebar", () => {
   it("Build all sheets from the menu builds every sheet here and now, with toasts for progress", () => {
     const { gas, ctx } = boot();
     ctx.menuBuildAll();
-    const expected = buildPlan({ sheets: [] }).sheets.map((s) => s.name);
+    const plan = buildPlan({ sheets: [] }).sheets;
+    const expected = plan.map((s) => s.name);
     for (const name of expected) expect(gas.ss.getSheetByName(name), name).not.toBeNull();
     expect(gas.ss.toasts.some((t: string) => /^Building .+ \(\d+ of \d+\)$/.test(t))).toBe(true);
-    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${expected.length} sheet`));
+    // Counted as the pane counts: the sheets a person sees (helper sheets are built too, hidden).
+    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${plan.filter((s) => !s.hidden).length} sheet`));
     expect(gas.LockService.lock.held).toBe(false);
   });
 });
@@ -180,9 +182,11 @@ describe("building", () => {
     const { gas, ctx } = bootNoSidebar();
     ctx.onOpen({});
     ctx.menuBuildAll();
-    const expected = buildPlan({ sheets: [] }).sheets.map((s) => s.name);
+    const plan = buildPlan({ sheets: [] }).sheets;
+    const expected = plan.map((s) => s.name);
     for (const name of expected) expect(gas.ss.getSheetByName(name), name).not.toBeNull();
-    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${expected.length} sheet`));
+    // Counted as the pane counts: the sheets a person sees (helper sheets are built too, hidden).
+    expect(gas.alerts.at(-1)!.message).toMatch(new RegExp(`^Built ${plan.filter((s) => !s.hidden).length} sheet`));
     expect(gas.LockService.lock.held).toBe(false);
     expect(gas.calls.count("SpreadsheetApp.flush")).toBe(0);
     // The state the pane sees afterwards.
@@ -195,7 +199,8 @@ describe("building", () => {
 
   it("Build all from the menu stops before Apps Script's time limit, and choosing it again carries on to the same workbook as one run", () => {
     const { gas, ctx } = bootNoSidebar(SLOW);
-    const planned = buildPlan({ sheets: [] }).sheets.length;
+    // Counted as the pane counts: the sheets a person sees.
+    const planned = buildPlan({ sheets: [] }).sheets.filter((s) => !s.hidden).length;
     exec(gas, ctx, "menuBuildAll");
     const m = /^Built (\d+) of (\d+) sheets before Apps Script's time limit; choose Build all sheets again to finish\.$/m.exec(gas.alerts.at(-1)!.message);
     expect(m, gas.alerts.at(-1)!.message).not.toBeNull();
@@ -214,7 +219,10 @@ describe("building", () => {
     expect(gas.executions.every((e) => !e.killed)).toBe(true);
     const oneGo = bootNoSidebar();
     oneGo.ctx.menuBuildAll();
-    const contents = (g: FakeGas) => g.ss.sheets.map((s) => [s.name, [...s.cells].map((c) => JSON.stringify(c)).sort()]);
+    // A change-journal entry says when its build ran: compared by how many rows the journal holds, below its header.
+    const contents = (g: FakeGas) => g.ss.sheets.map((s) => [s.name, s.name === "Change Journal"
+      ? [...[...s.cells].filter(([k]) => String(k).startsWith("1,")).map((c) => JSON.stringify(c)).sort(), new Set([...s.cells.keys()].map((k) => String(k).split(",")[0])).size]
+      : [...s.cells].map((c) => JSON.stringify(c)).sort()]);
     expect(contents(gas)).toEqual(contents(oneGo.gas));
     expect(gas.documentProperties.getProperty("PCN_BUILD_MARKER")).toBeNull();
     expect(gas.documentProperties.getProperty("PCN_BUILD_LEASE")).toBeNull();
@@ -226,7 +234,8 @@ describe("building", () => {
     expect(res.done).toBe(false);
     expect(res.warnings[0]).toMatch(/^Built \d+ of \d+ sheets before Apps Script's time limit; build again to finish\.$/);
     expect(res.sheetsBuilt.length).toBeGreaterThan(0);
-    expect(res.progress.done).toBe(res.sheetsBuilt.length);
+    // Progress counts the sheets a person sees (helper sheets, keyed "_…", are built hidden).
+    expect(res.progress.done).toBe(res.sheetsBuilt.filter((k) => !k.startsWith("_")).length);
   });
 
   describe("the sample network, built through the sidebar's bridge", () => {
@@ -289,6 +298,14 @@ describe("building", () => {
       for (const name of xlsxEval.sheetNames()) {
         const a = sheetsEval.sheetValues(name);
         const b = xlsxEval.sheetValues(name);
+        // The change journal says which host built, who and when: one entry in each, below the same header.
+        if (name === "Change Journal") {
+          expect(a.length, name).toBe(2);
+          expect(b.length, name).toBe(2);
+          expect(a[0], name).toEqual(b[0]);
+          expect(a[1][1], name).toBe("Google Sheets");
+          continue;
+        }
         const rows = Math.max(a.length, b.length);
         for (let r = 0; r < rows; r++) {
           const cols = Math.max(a[r]?.length ?? 0, b[r]?.length ?? 0);
@@ -311,7 +328,13 @@ describe("building", () => {
         return v !== null && typeof v === "object" ? v.error : v;
       };
       ok(ctx.buildSheets({ year: YEAR, sheets: [], sample: true }));
-      expect(toEval(gas)).toEqual(before);
+      // Nothing changes but the change journal, which gains this build's entry below the last.
+      const after = toEval(gas);
+      const journal = (e: typeof after) => e.sheets.find((x) => x.name === "Change Journal")!.cells;
+      expect(journal(after).slice(0, journal(before).length)).toEqual(journal(before));
+      expect(journal(after).length).toBe(journal(before).length + 1);
+      const others = (e: typeof after) => ({ ...e, sheets: e.sheets.filter((x) => x.name !== "Change Journal") });
+      expect(others(after)).toEqual(others(before));
     });
 
     it("Check register returns plain findings and the menu shows them escaped", () => {

@@ -56,9 +56,14 @@ function withLargeNetwork(gas: FakeGas, scale = 1) {
 /** Everything a sheet holds, comparable across fakes. */
 function contents(g: FakeGas) {
   const sorted = <T,>(xs: T[]) => xs.map((x) => JSON.stringify(x)).sort();
+  // The change journal's entries say when each build ran and its id: compared by their number, below the same header.
+  const journal = (s: FakeGas["ss"]["sheets"][number]) => {
+    const rows = [...new Set([...s.cells.keys()].map((k) => Number(String(k).split(",")[0])))].sort((a, b) => a - b);
+    return [...[...s.cells].filter(([k]) => Number(String(k).split(",")[0]) === rows[0]), ["entries", rows.length - 1]];
+  };
   return g.ss.sheets.map((s) => ({
     name: s.name,
-    cells: sorted([...s.cells]),
+    cells: sorted(s.name === "Change Journal" ? journal(s) : [...s.cells]),
     formats: sorted([...s.formats]),
     dv: sorted([...s.dv].map(([k, v]) => [k, v.criteria.type, JSON.stringify(v.criteria.args.map((a) => (a && typeof a === "object" ? "range" : a))), v.helpText])),
     cf: s.cfRules.map((r) => [r.condition.formula, r.ranges.map((x) => x.getA1Notation())]),
@@ -188,8 +193,12 @@ describe("builds of any size", () => {
     // (the core plans 10 for new practices, with their formulas, formats and rules), and its filter and the
     // meta sheet's record of its size follow.
     const after = contents(gas);
-    const others = (c: ReturnType<typeof contents>) => c.filter((s) => s.name !== "Practices" && s.name !== "PCN_Meta");
+    const others = (c: ReturnType<typeof contents>) => c.filter((s) => s.name !== "Practices" && s.name !== "PCN_Meta" && s.name !== "Change Journal");
     expect(others(after)).toEqual(others(before.contents));
+    // The change journal gains one entry for the build, however many executions it took.
+    const entries = (c: ReturnType<typeof contents>) => c.find((s) => s.name === "Change Journal")!.cells.find((x) => x.startsWith('["entries"'));
+    expect(entries(before.contents)).toBe('["entries",1]');
+    expect(entries(after)).toBe('["entries",2]');
     const practices = (c: ReturnType<typeof contents>) => c.find((s) => s.name === "Practices")!;
     expect(practices(after).filter).toMatch(/^A1:J\d+$/);
     const rowsBefore = Number(practices(before.contents).filter!.split(":J")[1]);

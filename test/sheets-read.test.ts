@@ -38,6 +38,8 @@ function built(opts: BuildOptions): FakeGas {
 /** The plan from a full read and from the build's own read, for the sheets built. */
 function bothPlans(gas: FakeGas, opts: BuildOptions, keys: string[] | "all"): { full: WritePlan; partial: WritePlan; maxReads: number } {
   install(gas);
+  // Both plans are of one build: the same change-journal entry (its time included).
+  opts = { ...opts, journal: { host: "Google Sheets", at: "2025-10-01T09:30:00" } };
   const full = buildPlan(readSnapshot(ss()), { ...opts, sheets: keys === "all" ? undefined : keys });
   const ex = gas.execute("read", () => readForBuild(ss(), { options: { ...opts, sheets: keys === "all" ? undefined : keys }, keys, valuesOf: ["practices", "kpis"] }));
   const partial = buildPlan(ex.snapshot, { ...opts, sheets: keys === "all" ? undefined : keys });

@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArgs, runCli, writeWorkbook } from "../cli/main";
-import { snapshotOf } from "../cli/writer";
 import { lockStatementPlan, STATEMENT_TITLE } from "../core/workbook/statement";
 import { isoToSerial } from "../core/workbook/plan";
 import { ExcelBridge } from "../excel-addin/bridge";
@@ -19,6 +18,7 @@ import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libre
 import { FakeWorkbook, fakeRun, type FakeRequestContext } from "./fakes/fakeExcel";
 import { createFakeGas, ensureSheetsBuild, type FakeGas } from "./fakes/fakeSheets";
 import { scriptRun } from "./fakes/scriptRun";
+import { snapshotOf } from "./offline";
 
 // The fake Sheets' clock starts on 1 December 2026: every host is given that day, so the three statements match.
 const TODAY = "2026-12-01";
@@ -127,13 +127,13 @@ describe("offline: --lock-statement", () => {
     });
     expect(rateChanged).toBe(1);
     await wb.xlsx.writeFile(file);
-    const before = planGrid(lockStatementPlan(snapshotOf(await read()), Q1, { today: TODAY }));
+    const before = planGrid(lockStatementPlan(snapshotOf(readFileSync(file)), Q1, { today: TODAY }));
     await rebuild();
     await rebuild();
     const after = await read();
     expect(xlsxGrid(after.getWorksheet(sheetName)!)).toEqual(locked);
     // The live figures moved: locking Q1 now gives a statement with other shares.
-    const fresh = planGrid(lockStatementPlan(snapshotOf(after), Q1, { today: TODAY }));
+    const fresh = planGrid(lockStatementPlan(snapshotOf(readFileSync(file)), Q1, { today: TODAY }));
     expect(receipts(fresh)).toEqual(receipts(before));
     expect(receipts(fresh)).not.toEqual(receipts(locked));
     // Locking Q1 again makes a second version beside the first, which stays as it was.

@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeWorkbook } from "../cli/main";
-import { applyPlan, snapshotOf } from "../cli/writer";
 import { buildPlan, workbookSpecs } from "../core/workbook/build";
 import { computeWorkbook } from "../core/workbook/compute";
 import { readMeta } from "../core/workbook/engine";
@@ -16,6 +15,7 @@ import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { edit, open, rebuild, snapshotOf } from "./offline";
 
 const dir = mkdtempSync(join(tmpdir(), "pcn-wb-"));
 const today = new Date().toISOString().slice(0, 10);
@@ -245,84 +245,82 @@ describe("rebuilds keep what people typed", () => {
   }
 
   it("random edits to input cells, then a rebuild, lose nothing", async () => {
-    const wb0 = new ExcelJS.Workbook();
-    applyPlan(wb0, buildPlan(snapshotOf(wb0), { sample: true, today }));
-    const base = await wb0.xlsx.writeBuffer();
-    const cells = inputCells(snapshotOf(wb0));
+    const base = (await rebuild(null, { sample: true, today })).file;
+    const cells = inputCells(snapshotOf(base));
     const value = fc.oneof(fc.string({ minLength: 1, maxLength: 12 }).filter((t) => t.trim() !== ""), fc.integer({ min: -1e6, max: 1e6 }), fc.double({ min: 0, max: 1e5, noNaN: true }),
       fc.constantFrom("=HYPERLINK(\"http://x\",\"y\")", "+1", "@SUM(1)", "Agreed", "Yes"));
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(cells.length - 1), value), { minLength: 1, maxLength: 25 }), async (edits) => {
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(base as ArrayBuffer);
       const expected = new Map<string, unknown>();
-      for (const [i, v] of edits) {
-        const c = cells[i];
-        wb.getWorksheet(c.sheet)!.getCell(c.row + 1, c.col + 1).value = v as ExcelJS.CellValue;
-        expected.set(`${c.sheet}|${c.row}|${c.col}`, v);
-      }
+      const edited = await edit(base, (wb) => {
+        for (const [i, v] of edits) {
+          const c = cells[i];
+          wb.getWorksheet(c.sheet)!.getCell(c.row + 1, c.col + 1).value = v as ExcelJS.CellValue;
+          expected.set(`${c.sheet}|${c.row}|${c.col}`, v);
+        }
+      });
       // Rebuilt with the sample again: incoming data must never overwrite what was typed.
-      applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
+      const after = snapshotOf((await rebuild(edited, { sample: true, today })).file);
       for (const [k, v] of expected) {
         const [sheet, r, c] = k.split("|");
-        expect(wb.getWorksheet(sheet)!.getCell(Number(r) + 1, Number(c) + 1).value, k).toBe(v);
+        const got = after.sheets.find((s) => s.name === sheet)!.values[Number(r)]?.[Number(c)];
+        expect(got, k).toBe(v === "" ? null : v);
       }
     }), { numRuns: 15 });
   });
 
-  it("a sheet of the same name this product did not make is never overwritten", () => {
-    const wb = new ExcelJS.Workbook();
-    const mine = wb.addWorksheet("Budget");
+  it("a sheet of the same name this product did not make is never overwritten", async () => {
+    const wb0 = new ExcelJS.Workbook();
+    const mine = wb0.addWorksheet("Budget");
     mine.getCell("A1").value = "my own budget";
     mine.getCell("B7").value = 42;
-    const plan = buildPlan(snapshotOf(wb), { sample: true, today });
-    applyPlan(wb, plan);
+    const r = await rebuild(Buffer.from(await wb0.xlsx.writeBuffer()), { sample: true, today });
+    const wb = await open(r.file);
     expect(wb.getWorksheet("Budget")!.getCell("A1").value).toBe("my own budget");
     expect(wb.getWorksheet("Budget")!.getCell("B7").value).toBe(42);
     expect(wb.getWorksheet("Budget (PCN)")).toBeTruthy();
-    expect(plan.warnings.join(" ")).toMatch(/"Budget" already exists/);
+    expect(r.plan.warnings.join(" ")).toMatch(/"Budget" already exists/);
   });
 
-  it("a rebuild keeps rows people added and a value typed over a formula", () => {
-    const wb = new ExcelJS.Workbook();
-    applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
-    const ws = wb.getWorksheet("Budget")!;
-    const lastRef = ws.getColumn(1).values.filter((v) => typeof v === "string" && /^B-\d+$/.test(v)).length;
-    ws.getCell(lastRef + 2, 1).value = "B-MINE";
-    ws.getCell(lastRef + 2, 2).value = "My new line";
-    ws.getCell(2, 33).value = 123.45; // typed over "Budget to date"
-    const plan = buildPlan(snapshotOf(wb), { sample: true, today });
-    applyPlan(wb, plan);
+  it("a rebuild keeps rows people added and a value typed over a formula", async () => {
+    let lastRef = 0;
+    const edited = await edit((await rebuild(null, { sample: true, today })).file, (wb) => {
+      const ws = wb.getWorksheet("Budget")!;
+      lastRef = ws.getColumn(1).values.filter((v) => typeof v === "string" && /^B-\d+$/.test(v)).length;
+      ws.getCell(lastRef + 2, 1).value = "B-MINE";
+      ws.getCell(lastRef + 2, 2).value = "My new line";
+      ws.getCell(2, 33).value = 123.45; // typed over "Budget to date"
+    });
+    const r = await rebuild(edited, { sample: true, today });
+    const ws = (await open(r.file)).getWorksheet("Budget")!;
     expect(ws.getCell(lastRef + 2, 1).value).toBe("B-MINE");
     expect(ws.getCell(lastRef + 2, 2).value).toBe("My new line");
     expect(ws.getCell(2, 33).value).toBe(123.45);
-    expect(plan.warnings.join(" ")).toMatch(/Kept the value typed over the formula in Budget!AG2/);
+    expect(r.plan.warnings.join(" ")).toMatch(/Kept the value typed over the formula in Budget!AG2/);
     // The sample rows were not added a second time.
     expect(ws.getColumn(1).values.filter((v) => v === "B-001")).toHaveLength(1);
   });
 
-  it("builds only the sheets asked for, plus those they need that are missing", () => {
-    const wb = new ExcelJS.Workbook();
-    const first = buildPlan(snapshotOf(wb), { sheets: ["partnerships"], today });
-    // Partnerships count days from the one Today cell on Register Summary, so that sheet comes too.
-    expect(first.sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["partnerships", "summary"]);
-    applyPlan(wb, first);
-    const arrs = buildPlan(snapshotOf(wb), { sheets: ["arrs"], today });
-    expect(arrs.sheets.map((s) => s.key).filter((k) => !k.startsWith("_")).sort()).toEqual(["arrs", "arrsRates", "arrsShares", "funding", "practices", "rates"]);
-    applyPlan(wb, arrs);
-    expect(buildPlan(snapshotOf(wb), { sheets: ["arrs"], today }).sheets.map((s) => s.key).filter((k) => !k.startsWith("_"))).toEqual(["arrs"]);
-    expect(() => buildPlan(snapshotOf(wb), { sheets: ["nonsense"] })).toThrow(/Unknown sheet nonsense/);
+  it("builds only the sheets asked for, plus those they need that are missing", async () => {
+    const first = await rebuild(null, { sheets: ["partnerships"], today });
+    // Partnerships count days from the one Today cell on Register Summary, so that sheet comes too; every build,
+    // however small, adds its entry to the change journal.
+    const keys = (p: { sheets: { key: string }[] }) => p.sheets.map((s) => s.key).filter((k) => !k.startsWith("_") && k !== "journal");
+    expect(first.plan.sheets.map((s) => s.key)).toContain("journal");
+    expect(keys(first.plan)).toEqual(["partnerships", "summary"]);
+    const arrs = await rebuild(first.file, { sheets: ["arrs"], today });
+    expect(keys(arrs.plan).sort()).toEqual(["arrs", "arrsRates", "arrsShares", "funding", "practices", "rates"]);
+    expect(keys(buildPlan(snapshotOf(arrs.file), { sheets: ["arrs"], today }))).toEqual(["arrs"]);
+    expect(() => buildPlan(snapshotOf(arrs.file), { sheets: ["nonsense"] })).toThrow(/Unknown sheet nonsense/);
   });
 
-  it("remembers the network's name for later builds", () => {
-    const wb = new ExcelJS.Workbook();
-    applyPlan(wb, buildPlan(snapshotOf(wb), { sample: true, today }));
-    applyPlan(wb, buildPlan(snapshotOf(wb), { today }));
-    expect(String(wb.getWorksheet("About")!.getCell("A2").value)).toContain("Riverbend Primary Care Network");
+  it("remembers the network's name for later builds", async () => {
+    const once = await rebuild(null, { sample: true, today });
+    const twice = await rebuild(once.file, { today });
+    expect(String((await open(twice.file)).getWorksheet("About")!.getCell("A2").value)).toContain("Riverbend Primary Care Network");
   });
 
-  it("refuses to build another year into a workbook built for one", () => {
-    const wb = new ExcelJS.Workbook();
-    applyPlan(wb, buildPlan(snapshotOf(wb), { year: "2025/26", today }));
-    expect(() => buildPlan(snapshotOf(wb), { year: "2024/25" })).toThrow(/built for 2025\/26/);
+  it("refuses to build another year into a workbook built for one", async () => {
+    const f = (await rebuild(null, { year: "2025/26", today })).file;
+    expect(() => buildPlan(snapshotOf(f), { year: "2024/25" })).toThrow(/built for 2025\/26/);
   });
 });

@@ -6,7 +6,7 @@ import { defaultYear, getYear, YEAR_LABELS } from "../rates/book";
 import { todayIso as clockToday } from "../funding/dates";
 // Types only: the hosts never load the validator (zod); the offline command validates files before building.
 import type { NetworkData, PracticeInput } from "./data";
-import { finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, scanTable, META_SHEET, type WorkbookMeta } from "./engine";
+import { addAppendRows, appendHolds, finalRecords, readMeta, refuseOtherYear, resolveNames, runEngine, scanTable, META_SHEET, type WorkbookMeta } from "./engine";
 import type { WorkbookSnapshot, WritePlan } from "./plan";
 import type { Finding } from "./register";
 import type { YearRates } from "../rates/types";
@@ -30,6 +30,14 @@ import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
 import { statementState } from "./statement";
+import { agreementSpec } from "./sheets/agreement";
+import { boardSpec } from "./sheets/board";
+import { keyDatesSpec } from "./sheets/keyDates";
+import { maturitySpec } from "./sheets/maturity";
+import { actionsSpec, meetingsSpec } from "./sheets/meetings";
+import { prioritiesSpec, successesSpec } from "./sheets/priorities";
+import { journalRow, journalSpec, localStamp, type JournalEntry, type JournalInput } from "./sheets/journal";
+import { clock } from "../funding/dates";
 
 export interface BuildOptions {
   /**
@@ -51,6 +59,8 @@ export interface BuildOptions {
   sample?: boolean;
   /** Today's date (ISO) for date-dependent content; default the real today. */
   today?: string;
+  /** What the host tells the change journal (its name, who, when): every build adds one entry. */
+  journal?: JournalInput;
 }
 
 /** Sheets in workbook order; `when` limits a sheet to the years that have it. */
@@ -79,6 +89,16 @@ export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: 
   { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
   { key: "kpiCharts", title: "KPI Charts" },
+  // Building the network (issue #11).
+  { key: "keyDates", title: "Key Dates" },
+  { key: "board", title: "Board" },
+  { key: "agreement", title: "Network Agreement" },
+  { key: "maturity", title: "Maturity" },
+  { key: "priorities", title: "Priorities" },
+  { key: "meetings", title: "Meetings" },
+  { key: "actions", title: "Meeting Actions" },
+  { key: "successes", title: "Successes" },
+  { key: "journal", title: "Change Journal" },
   // Hidden: what this version's rates book ships, for the Rates and ARRS Rates formulas (rebuilt with them).
   { key: "_ratesBook", title: "PCN Rates Book", hidden: true },
 ];
@@ -118,11 +138,18 @@ const NEEDS: Record<string, string[]> = {
   distCosts: ["distribution"],
   distKeys: ["practices"],
   distSummary: ["distribution", "distCosts", "distKeys", "funding", "arrs", "iif", "iifPractices", "practices", "arrsShares"],
+  keyDates: ["summary", "partnerships", "arrs", "agreement", "priorities", "meetings", "actions"],
+  board: ["practices"],
+  agreement: ["summary"],
+  priorities: ["summary", "meetings"],
+  meetings: ["actions"],
+  actions: ["summary", "meetings"],
+  successes: ["priorities"],
 };
 const needsOf = (k: string) => (hasOwn(NEEDS, k) ? NEEDS[k] : []);
 
 /** Sheets whose records a data file (--data) owns. */
-const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims", "iifPractices", "distribution", "distCosts", "distKeys"]);
+const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims", "iifPractices", "distribution", "distCosts", "distKeys", "board", "maturity", "priorities", "meetings", "actions", "successes"]);
 
 const todayIso = () => clockToday();
 
@@ -132,6 +159,7 @@ function allSpecs(ctx: SpecCtx, today: number, kpiRows: { row: number; measure: 
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
     arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx),
     iifPracticesSpec(ctx), distributionSpec(ctx), distCostsSpec(ctx), distKeysSpec(ctx), distSummarySpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
+    keyDatesSpec(ctx), boardSpec(ctx), agreementSpec(ctx, today), maturitySpec(ctx), prioritiesSpec(ctx, today), meetingsSpec(ctx), actionsSpec(ctx, today), successesSpec(ctx), journalSpec(ctx),
     ratesBookSpec(ctx),
   ].filter((x): x is SheetSpec => x !== null);
 }
@@ -173,7 +201,9 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
       const title = p.reports?.[0]?.rows[0]?.[0]?.cell;
       return p.table
         ? { key: s.key, name: s.title, title: s.title, keys: p.table.columns.map((c) => c.key), headers: p.table.columns.map((c) => c.header), minHeaders: s.key === "kpis" ? KPI_FIRST_READING_COL + 1 : undefined }
-        : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
+        : p.append
+          ? { key: s.key, name: s.title, title: s.title, keys: [], headers: p.append.header }
+          : { key: s.key, name: s.title, title: s.title, keys: [], headers: typeof title === "string" ? [title] : undefined };
     }),
     snapshot, meta, warnings,
   );
@@ -259,8 +289,35 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
   }
   const r = runEngine({ year, pcn: data?.pcn.name ?? pcn, icb, sample, data: !!data, specs, only, snapshot }, meta, warnings);
   // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
-  fillFromBook(r.sheets, specs, snapshot, meta, warnings);
-  return { year, sheets: r.sheets, names: r.names, warnings: [...new Set(warnings)], conflicts: r.conflicts, dataUpdates: r.updates };
+  const rates = fillFromBook(r.sheets, specs, snapshot, meta, warnings);
+  const unique = [...new Set(warnings)];
+  // The change journal: one entry for this build (an entry a build resumed in another execution already wrote is not written again).
+  const j = opts.journal;
+  const entry: JournalEntry = j?.entry ?? {
+    at: j?.at ?? localStamp(clock.now()),
+    host: j?.host || "PCN Toolkit (host not given)",
+    user: j?.user ?? "",
+    year,
+    sheets: r.sheets.filter((p) => !p.hidden && !r.appends.some((a) => a.plan === p)).map((p) => p.name),
+    kept: r.kept,
+    added: r.added,
+    typedOver: unique.filter((w) => w.startsWith("Kept the value typed over the formula")).length,
+    rates,
+    notes: [
+      sample ? "The fictional sample network." : "",
+      data ? `Data file: ${r.updates} cell${r.updates === 1 ? "" : "s"} updated${r.conflicts.length ? `, ${r.conflicts.length} of yours kept over it` : ""}.` : "",
+      unique.length ? `${unique.length} note${unique.length === 1 ? "" : "s"} from the build.` : "",
+    ].filter(Boolean).join(" "),
+    build: j?.build ?? "",
+  };
+  let journal: JournalEntry | undefined;
+  for (const a of r.appends) {
+    if (a.spec.key !== "journal") continue;
+    if (appendHolds(a, entry.build)) { r.sheets.splice(r.sheets.indexOf(a.plan), 1); continue; }
+    addAppendRows(a, [journalRow(entry)]);
+    journal = entry;
+  }
+  return { year, sheets: r.sheets, names: r.names, warnings: unique, conflicts: r.conflicts, dataUpdates: r.updates, journal };
 }
 
 /** What a data file is checked against in this workbook: its year, and the practices, partnerships and ARRS roles it holds. */
@@ -318,9 +375,32 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
   };
 }
 
-/** "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and underspend. */
+/**
+ * "Check register": notice dates within 90 days, overdue reviews, missing governance/contacts, ARRS headroom and
+ * underspend. Each finding names the field it points at, as the workbook shows it.
+ */
 export function checkRegister(snapshot: WorkbookSnapshot, today?: string): Finding[] {
-  return computeFindings(snapshot, today ?? todayIso());
+  const findings = computeFindings(snapshot, today ?? todayIso());
+  let specs: SheetSpec[] = [];
+  try {
+    specs = workbookSpecs(snapshot, { today }).specs;
+  } catch {
+    // A workbook the specs refuse (another year's): the findings go without field names.
+  }
+  return findings.map((f) => {
+    const field = fieldOf(f, specs, snapshot);
+    return field ? { ...f, field } : f;
+  });
+}
+
+/** A finding's field: the column's header in a table (at A1, header row 1), else the label in column A of its row. */
+function fieldOf(f: Finding, specs: SheetSpec[], snapshot: WorkbookSnapshot): string | undefined {
+  if (typeof f.col !== "number" || f.col < 1) return undefined;
+  const spec = specs.find((s) => s.name === f.sheet);
+  const cells = snapshot.sheets.find((s) => s.name === f.sheet)?.values;
+  const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+  if (spec?.table && f.row > 1 && f.col <= spec.table.columns.length) return text(cells?.[0]?.[f.col - 1]) ?? spec.table.columns[f.col - 1].header;
+  return f.col > 1 ? text(cells?.[f.row - 1]?.[0]) : undefined;
 }
 
 export { META_SHEET };

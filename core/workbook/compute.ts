@@ -14,6 +14,10 @@ import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
 import { distributionFindings } from "./sheets/distributionSummary";
+import { asText, blank, isNum, KEY_SRC } from "./sheets/common";
+import { BOARD_BELBIN_FIRST_ROW } from "./sheets/board";
+import { KD, keyDateLists } from "./sheets/keyDates";
+import { isOpenAction } from "./sheets/meetings";
 
 export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
 
@@ -216,6 +220,7 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
   }
   findings.push(...gpSchemeFindings(m));
   findings.push(...distributionFindings(m.specs, m.rowsOf, (k) => !!m.snapOf(k), m.env));
+  findings.push(...keyDateFindings(m), ...networkFindings(m));
   // Figures a later revision replaced, and the claims that use them.
   findings.push(...supersededFindings(m.env.year, m.specs, m.rowsOf, m.snapOf));
   const iif = m.specs.find((s) => s.key === "iif");
@@ -285,3 +290,94 @@ function gpSchemeFindings(m: Model): Finding[] {
   }
   return out;
 }
+
+// ---- building the network (issue #11): key dates within 30 days, overdue actions, Belbin roles, the agreement ----
+
+/** Days ahead a key date is reported. */
+export const KEY_DATE_DAYS = 30;
+
+/**
+ * Key dates within 30 days, at the record they come from (the Key Dates sheet's own for the year's dates).
+ * Partnerships' notice dates are left out: their own finding says more (within 90 days); open actions' due dates
+ * come with the actions' findings below.
+ */
+function keyDateFindings(m: Model): Finding[] {
+  const kd = m.specs.find((s) => s.key === "keyDates");
+  if (!kd || !m.snapOf("keyDates")) return [];
+  const ctx = { year: m.env.year, sheetName: (k: string) => m.specs.find((s) => s.key === k)?.name ?? k, kpiMonths: 12 };
+  const colOf = (key: string, col: string) => (m.specs.find((s) => s.key === key)?.table?.columns.findIndex((c) => c.key === col) ?? -1) + 1;
+  const dateCol: Record<string, [string, string]> = { partnerships: ["partnerships", "reviewDate"], arrs: ["arrs", "end"], agreement: ["agreement", "reviewDate"], priorities: ["priorities", "reviewDate"], meetings: ["meetings", "date"] };
+  const out: Finding[] = [];
+  for (const x of keyDateLists(ctx, m.env).up) {
+    const days = x.date - m.env.today;
+    if (days > KEY_DATE_DAYS) break;
+    if (x.src === KEY_SRC.notice || x.src === KEY_SRC.actionDue) continue;
+    const when = days === 0 ? "today" : days === 1 ? "tomorrow" : `in ${days} days`;
+    const at = x.src === KEY_SRC.year ? { sheet: x.sheet, row: x.row, col: KD.yearCol + 2 } : { sheet: x.sheet, row: x.row, col: colOf(...dateCol[x.sheetKey]) || undefined };
+    // A record without a reference (an agreement item) is named by what it is.
+    const ref = x.ref || (x.src === KEY_SRC.year ? kd.name : x.what.slice(x.what.indexOf(": ") + 2));
+    out.push({ severity: days <= 7 && x.src !== KEY_SRC.meeting ? "amber" : "info", ...at, ref, message: `${x.what}: ${fmtDate(x.date)}, ${when}.` });
+  }
+  return out;
+}
+
+/** Overdue meeting actions, Belbin roles nobody on the board covers, representation gaps, agreement items not agreed, priorities' reviews overdue. */
+function networkFindings(m: Model): Finding[] {
+  const out: Finding[] = [];
+  const colOf = (spec: SheetSpec, key: string) => spec.table!.columns.findIndex((c) => c.key === key) + 1;
+  const actions = m.specs.find((s) => s.key === "actions");
+  if (actions && m.snapOf("actions")) {
+    const state = m.env.column("Action_State");
+    m.rowsOf("actions").forEach((r, i) => {
+      if (blank(r.ref)) return;
+      const who = blank(r.owner) ? "no owner" : asText(r.owner);
+      const what = asText(r.action);
+      if (state[i] === "Overdue") {
+        const late = m.env.today - (r.due as number);
+        out.push({ severity: late > 14 ? "red" : "amber", sheet: actions.name, row: r.__row as number, col: colOf(actions, "due"), ref: asText(r.ref), message: `Action overdue since ${fmtDate(r.due as number)} (${late} day${late === 1 ? "" : "s"}; ${who}): ${what}` });
+      } else if (isOpenAction(r) && isNum(r.due) && r.due - m.env.today <= KEY_DATE_DAYS) {
+        const d = r.due - m.env.today;
+        out.push({ severity: d <= 7 ? "amber" : "info", sheet: actions.name, row: r.__row as number, col: colOf(actions, "due"), ref: asText(r.ref), message: `Action due ${d === 0 ? "today" : `in ${d} day${d === 1 ? "" : "s"}`}, ${fmtDate(r.due)} (${who}): ${what}` });
+      }
+    });
+  }
+  const board = m.specs.find((s) => s.key === "board");
+  if (board && m.snapOf("board")) {
+    const members = m.rowsOf("board").filter((r) => !blank(r.name));
+    const R0 = board.reports![0].col;
+    const at = (row: number) => ({ sheet: board.name, row: row + 1, col: R0 + 1, ref: "Board" });
+    if (!members.length) out.push({ severity: "info", ...at(0), message: "No board members are listed: add them, with their Belbin roles, to see whom the board represents and which team roles nobody covers." });
+    else {
+      const uncovered = m.env.cell("Board_Uncovered");
+      if (typeof uncovered === "string" && !uncovered.startsWith("None")) out.push({ severity: "amber", ...at(BOARD_BELBIN_FIRST_ROW - 1), message: `Belbin team roles nobody on the board covers: ${uncovered.replace(/; /g, ", ")}.` });
+      if (m.env.cell("Board_Patients") === 0) out.push({ severity: "info", ...at(2), message: "No patient representative on the board." });
+      if (m.env.cell("Board_Pharmacy") === 0) out.push({ severity: "info", ...at(3), message: "No community pharmacy representative on the board." });
+      const total = countIfText(m.env.column("Practice_Name")), covered = m.env.cell("Board_PracticesCovered");
+      if (typeof covered === "number" && total > covered) out.push({ severity: "info", ...at(1), message: `${total - covered} of ${total} member practices have no one on the board.` });
+    }
+  }
+  const agreement = m.specs.find((s) => s.key === "agreement");
+  if (agreement && m.snapOf("agreement")) {
+    const state = m.env.column("Agreement_State");
+    m.rowsOf("agreement").forEach((r, i) => {
+      if (blank(r.item)) return;
+      const s = state[i];
+      const row = r.__row as number, ref = asText(r.item);
+      if (s === "Not agreed yet" || s === "Being agreed" || s === "Set its status") {
+        out.push({ severity: "amber", sheet: agreement.name, row, col: colOf(agreement, "status"), ref, message: s === "Set its status" ? "Network agreement item with no status: is it agreed?" : `Network agreement item not agreed (${blank(r.status) ? "no status" : asText(r.status).toLowerCase()}).` });
+      } else if (s === "Agreed: review overdue") {
+        out.push({ severity: "amber", sheet: agreement.name, row, col: colOf(agreement, "reviewDate"), ref, message: `Network agreement item due for review since ${fmtDate(r.reviewDate as number)}.` });
+      }
+    });
+  }
+  const priorities = m.specs.find((s) => s.key === "priorities");
+  if (priorities && m.snapOf("priorities")) {
+    const review = m.env.column("Priority_ReviewStatus");
+    m.rowsOf("priorities").forEach((r, i) => {
+      if (review[i] === "Review overdue") out.push({ severity: "amber", sheet: priorities.name, row: r.__row as number, col: colOf(priorities, "reviewDate"), ref: asText(r.ref), message: `Priority review was due on ${fmtDate(r.reviewDate as number)}: ${asText(r.priority)}` });
+    });
+  }
+  return out;
+}
+
+const countIfText = (vals: Value[]) => vals.filter((v) => typeof v === "string" && v.length > 0).length;

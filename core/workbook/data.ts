@@ -5,7 +5,7 @@ import type { YearRates } from "../rates/types";
 import { distributionPeriods, distributionSources } from "./sheets/distribution";
 import { METHODS, PROPORTIONAL, type Method } from "../funding/distribute";
 import { COST_CATEGORIES } from "./sheets/distributionInputs";
-import { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, GP_ROUTES, MONITORING_METHODS, PARTNERSHIP_TYPES } from "./lists";
+import { ACCOUNTABLE, ACTION_STATUS, BELBIN_ROLES, BOARD_REPRESENTS, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, GP_ROUTES, MONITORING_METHODS, PARTNERSHIP_TYPES, PRIORITY_STATUS, SHARE_CHANNELS } from "./lists";
 
 export { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES };
 
@@ -180,6 +180,81 @@ export const DistributionSchema = z.object({
   }).optional(),
 });
 
+// ---- building the network (issue #11): board, agreement, maturity, priorities, meetings, actions, successes ----
+
+export const BoardMemberSchema = z.object({
+  name: required,
+  boardRole: z.string().default(""),
+  represents: z.enum(BOARD_REPRESENTS).optional(),
+  /** The member practice or partner organisation they come from. */
+  from: z.string().default(""),
+  belbin: z.enum(BELBIN_ROLES).optional(),
+  belbin2: z.enum(BELBIN_ROLES).optional(),
+  voting: yesNo.default("Yes"),
+  notes: z.string().default(""),
+});
+export const AgreementItemSchema = z.object({
+  item: required,
+  covers: z.string().optional(),
+  status: z.enum(GOVERNANCE_STATUS).optional(),
+  agreedOn: iso.optional(),
+  reviewDate: iso.optional(),
+  owner: z.string().default(""),
+  where: z.string().default(""),
+  notes: z.string().default(""),
+});
+const stage = z.number().int("is a whole number: 0 Foundation, 1 Step 1, 2 Step 2, 3 Step 3").min(0).max(3);
+export const MaturityScoreSchema = z.object({
+  assessor: required,
+  role: z.string().default(""),
+  date: iso.optional(),
+  /** One score per area of the maturity matrix, in its order (null: not scored). */
+  scores: z.array(stage.nullable()).max(5, "has more than the matrix's 5 areas").default([]),
+  comment: z.string().default(""),
+});
+export const PrioritySchema = z.object({
+  ref: required,
+  priority: required,
+  why: z.string().default(""),
+  owner: z.string().default(""),
+  status: z.enum(PRIORITY_STATUS).optional(),
+  start: iso.optional(),
+  reviewDate: iso.optional(),
+  measure: z.string().default(""),
+  agreedAt: z.string().default(""),
+  notes: z.string().default(""),
+});
+export const MeetingSchema = z.object({
+  ref: required,
+  date: iso.optional(),
+  meeting: z.string().default(""),
+  chair: z.string().default(""),
+  attendees: z.string().default(""),
+  decisions: z.string().default(""),
+  issues: z.string().default(""),
+});
+export const ActionSchema = z.object({
+  ref: required,
+  meeting: z.string().default(""),
+  action: required,
+  owner: z.string().default(""),
+  due: iso.optional(),
+  status: z.enum(ACTION_STATUS).default("Open"),
+  doneOn: iso.optional(),
+  notes: z.string().default(""),
+});
+export const SuccessSchema = z.object({
+  ref: required,
+  date: iso.optional(),
+  success: required,
+  impact: z.string().default(""),
+  evidence: z.string().default(""),
+  priority: z.string().default(""),
+  shared: yesNo.default("No"),
+  sharedOn: iso.optional(),
+  channel: z.enum(SHARE_CHANNELS).optional(),
+});
+
 export const NetworkSchema = z.object({
   pcn: z.object({ name: required, icb: z.string().default("") }),
   year: z.string().optional(),
@@ -201,6 +276,13 @@ export const NetworkSchema = z.object({
     practices: z.array(z.object({ practice: required, numerator: count.optional(), denominator: count.optional(), pcas: count.optional() })).optional(),
   })).default([]),
   distribution: DistributionSchema.optional(),
+  board: z.array(BoardMemberSchema).default([]),
+  agreement: z.array(AgreementItemSchema).default([]),
+  maturity: z.array(MaturityScoreSchema).default([]),
+  priorities: z.array(PrioritySchema).default([]),
+  meetings: z.array(MeetingSchema).default([]),
+  actions: z.array(ActionSchema).default([]),
+  successes: z.array(SuccessSchema).default([]),
 }).superRefine((n, ctx) => {
   // Records are told apart as the workbook tells them apart: ignoring case and runs of spaces.
   const dupes = (items: { key: string }[], path: string, field: string, what: string) => {
@@ -222,6 +304,12 @@ export const NetworkSchema = z.object({
     dupes(n.distribution.costs.map((p) => ({ key: p.ref })), "distribution.costs", "ref", "reference");
     dupes(n.distribution.keys.map((p) => ({ key: `${p.key}|${p.practice}` })), "distribution.keys", "practice", "practice in this key");
   }
+  dupes(n.board.map((p) => ({ key: p.name })), "board", "name", "board member");
+  dupes(n.agreement.map((p) => ({ key: p.item })), "agreement", "item", "agreement item");
+  dupes(n.priorities.map((p) => ({ key: p.ref })), "priorities", "ref", "reference");
+  dupes(n.meetings.map((p) => ({ key: p.ref })), "meetings", "ref", "reference");
+  dupes(n.actions.map((p) => ({ key: p.ref })), "actions", "ref", "reference");
+  dupes(n.successes.map((p) => ({ key: p.ref })), "successes", "ref", "reference");
   n.kpis.forEach((k, i) => {
     if (k.readings.length > n.kpiMonths) ctx.addIssue({ code: "custom", path: ["kpis", i, "readings"], message: `has ${k.readings.length} readings but kpiMonths is ${n.kpiMonths}` });
   });

@@ -275,15 +275,18 @@ function theirText(v: SnapshotValue, f: string | null, ours: string, memory: Set
   return !(typeof v === "string" && memory.has(textHash(v)));
 }
 
-/** How a data file's value reads back from a cell, for comparison with the cell. */
-function fileCanon(c: ColumnSpec, v: Value | undefined): string {
-  if (c.type === "date" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return canon(isoToSerial(v));
+/**
+ * How a data file's value reads back from a cell, for comparison with the cell. `dateShift`: 1462 in a 1904
+ * date-system workbook, whose cells hold dates 1462 lower than the 1900 system's serials.
+ */
+function fileCanon(c: ColumnSpec, v: Value | undefined, dateShift: number): string {
+  if (c.type === "date" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return canon(isoToSerial(v) - dateShift);
   return canon(v ?? null);
 }
-function showCanon(c: ColumnSpec, x: string): string {
+function showCanon(c: ColumnSpec, x: string, dateShift: number): string {
   if (x === "") return "(blank)";
   const body = x.slice(2);
-  if (x.startsWith("n:") && c.type === "date") return serialToIso(Number(body)).split("-").reverse().join("/");
+  if (x.startsWith("n:") && c.type === "date") return serialToIso(Number(body) + dateShift).split("-").reverse().join("/");
   if (x.startsWith("f:")) return `a formula (${body})`;
   return body;
 }
@@ -293,11 +296,16 @@ interface EngineState {
   warnings: string[];
   conflicts: DataConflict[];
   updates: number;
+  /** Days a date cell's serial is below the 1900 system's: 1462 in a 1904 date-system workbook, else 0. */
+  dateShift: number;
   /** The data store as read (--data builds only), and as it will be written. */
   store?: DataStore;
   newStore?: DataStore;
   /** Dropdowns fed from a name no sheet has declared yet: resolved once every sheet has (a later sheet's column). */
   pendingLists: { plan: SheetPlan; column: ColumnSpec; range: RangeRef }[];
+  /** Records the build found in the tables it rebuilt, and records it added (for the change journal). */
+  kept: number;
+  added: number;
 }
 
 interface TableResult { capacity: number; layout: string[]; texts: string[]; rows: RowValues[] }
@@ -359,7 +367,7 @@ function planTable(
       for (const k of fields) {
         if (!hasOwn(rec, k)) continue;
         const c = byKey.get(k)!;
-        const fileC = fileCanon(c, rec[k]);
+        const fileC = fileCanon(c, rec[k], st.dateShift);
         hashes.set(k, valueHash(fileC));
         if (r === undefined) continue;
         const { v, f } = cellAt(r, k);
@@ -371,7 +379,7 @@ function planTable(
           setOver(r, k, recordCell(c, r + 1, cols, rec[k]));
           st.updates++;
         } else if (b === undefined || valueHash(fileC) !== b) {
-          st.conflicts.push({ sheet: plan.name, row: r + 1, field: c.header, ref: t.keyColumns.map((kc) => String(rec[kc] ?? "")).join(" / "), yours: showCanon(c, sheetC), file: showCanon(c, fileC) });
+          st.conflicts.push({ sheet: plan.name, row: r + 1, field: c.header, ref: t.keyColumns.map((kc) => String(rec[kc] ?? "")).join(" / "), yours: showCanon(c, sheetC, st.dateShift), file: showCanon(c, fileC, st.dateShift) });
         }
       }
       after.set(kh, hashes);
@@ -380,6 +388,8 @@ function planTable(
   }
 
   const placed = placeNewRows(scan, existing, newRows.length, Math.max(width, scan.width0));
+  st.kept += scan.records.length;
+  st.added += placed.length;
   const incAt = new Map(placed.map((r, i) => [r, newRows[i]]));
   const lastNew = placed.length ? placed[placed.length - 1] : scan.lastRecord;
   const strayAt = (r: number, c: number) => !!existing && r > scan.end && hasContent(existing, r, c);
@@ -666,7 +676,15 @@ export interface EngineInput {
   snapshot: WorkbookSnapshot;
 }
 
-export interface EngineResult { sheets: SheetPlan[]; names: NamedRange[]; conflicts: DataConflict[]; updates: number }
+/** An append-only sheet planned so far: its rows go at `next` (0-based), once the build knows them (addAppendRows). */
+export interface AppendTarget { plan: SheetPlan; spec: SheetSpec; existing?: SheetSnapshot; next: number }
+
+export interface EngineResult {
+  sheets: SheetPlan[]; names: NamedRange[]; conflicts: DataConflict[]; updates: number;
+  /** Records kept in, and added to, the tables rebuilt. */
+  kept: number; added: number;
+  appends: AppendTarget[];
+}
 
 export interface NameRequest {
   key: string; name: string; title?: string; keys?: string[]; headers?: string[];
@@ -750,7 +768,8 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
   const names: NamedRange[] = [];
   const sheets: SheetPlan[] = [];
   const newMeta: SheetMeta[] = [];
-  const st: EngineState = { warnings, conflicts: [], updates: 0, pendingLists: [] };
+  const st: EngineState = { warnings, conflicts: [], updates: 0, kept: 0, added: 0, dateShift: snapshot.date1904 ? 1462 : 0, pendingLists: [] };
+  const appends: AppendTarget[] = [];
   if (input.data) {
     st.store = meta.found ? readDataStore(snapshot.sheets.find((s) => s.name === DATA_SHEET)) : new Map();
     st.newStore = new Map();
@@ -764,11 +783,19 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     plan.freeze = spec.freeze ?? { rows: spec.table ? 1 : 0, cols: 0 };
     const rebuild = !input.only || input.only.has(spec.key);
     // Neither asked for nor there yet: leave it for a later build (the caller adds what requested sheets need).
-    if (!rebuild && !ours) continue;
+    if (!rebuild && !ours && !spec.append) continue;
     let capacity = old?.capacity ?? 0;
     let layout = old?.layout ?? [];
     const texts: string[] = [];
     const mine = ours ? existing : undefined;
+    if (spec.append) {
+      // Appended to on every build (it is asked for or not): the rows come when the build knows them.
+      const a = planAppendHead(plan, spec, mine);
+      appends.push(a);
+      sheets.push(plan);
+      newMeta.push({ key: spec.key, name: spec.name, layout: [], capacity: 0, texts: textsOf(spec.append.header) });
+      continue;
+    }
     if (spec.table) {
       let rows: RowValues[];
       if (rebuild) {
@@ -804,6 +831,7 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
       else rep.rows.forEach((row, r) => row.forEach((rc, c) => rc?.name && names.push({ name: rc.name, sheet: spec.name, range: { row: r, col: rep.col + c, rows: 1, cols: 1 } })));
     }
     plan.charts = spec.charts ?? [];
+    if (!spec.hidden) plan.print = printFor(plan, spec, mine, capacity);
     plan.formats = mergeAdjacent(plan.formats);
     plan.styles = mergeAdjacent(plan.styles);
     plan.validations = mergeAdjacent(plan.validations);
@@ -859,7 +887,75 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     ...newMeta.map((m) => ["sheet", m.key, m.name, JSON.stringify(m.layout), m.capacity, m.texts ? writeTexts(m.texts) : null] as PlanCell[]),
   ];
   sheets.push(hiddenSheet("_meta", META_SHEET, snapshot, metaRows, 6));
-  return { sheets, names, conflicts: st.conflicts, updates: st.updates };
+  return { sheets, names, conflicts: st.conflicts, updates: st.updates, kept: st.kept, added: st.added, appends };
+}
+
+/** The extent (rows, columns) of what a sheet holds now, from A1. */
+function extentOf(s: SheetSnapshot | undefined): { rows: number; cols: number } {
+  if (!s) return { rows: 0, cols: 0 };
+  const rows = lastRowOf(s) + 1;
+  let cols = 0;
+  for (let r = 0; r < rows; r++) {
+    const w = rowWidth(s, r);
+    for (let c = w - 1; c >= cols; c--) if (hasContent(s, r, c)) { cols = c + 1; break; }
+  }
+  return { rows, cols };
+}
+
+/**
+ * How a sheet of ours prints: landscape, every column on one page's width, the header rows (the frozen rows, else
+ * a table's header) on every page, and a print area over all it holds: the table with its blank rows ready for
+ * records, the reports, the charts, and whatever a person added beside or below. A spec may refine any of it.
+ */
+export function printFor(plan: SheetPlan, spec: SheetSpec, existing: SheetSnapshot | undefined, capacity: number): import("./plan").PrintSettings {
+  let rows = 0, cols = 0;
+  const take = (r: RangeRef) => { rows = Math.max(rows, r.row + r.rows); cols = Math.max(cols, r.col + r.cols); };
+  if (spec.table) take({ row: 0, col: 0, rows: capacity + 1, cols: spec.table.columns.length });
+  for (const rep of spec.reports ?? []) take({ row: 0, col: rep.col, rows: rep.rows.length, cols: Math.max(1, ...rep.rows.map((r) => r.length)) });
+  for (const b of plan.blocks) take({ row: b.row, col: b.col, rows: b.cells.length, cols: Math.max(1, ...b.cells.map((r) => r.length)) });
+  for (const ch of plan.charts) take(ch.anchor);
+  const now = extentOf(existing);
+  rows = Math.max(rows, now.rows, 1);
+  cols = Math.max(cols, now.cols, 1);
+  const frozen = plan.freeze.rows > 0 ? plan.freeze.rows : spec.table || spec.append ? 1 : 0;
+  return {
+    orientation: "landscape",
+    fitToWidth: true,
+    ...(frozen > 0 ? { repeatRows: frozen } : {}),
+    area: { row: 0, col: 0, rows, cols },
+    ...spec.print,
+  };
+}
+
+/** An append-only sheet: made with its header row when new; else only where its next rows go. */
+function planAppendHead(plan: SheetPlan, spec: SheetSpec, existing: SheetSnapshot | undefined): AppendTarget {
+  const a = spec.append!;
+  if (!existing) {
+    plan.blocks.push({ row: 0, col: 0, cells: [a.header.slice()] });
+    plan.styles.push({ range: { row: 0, col: 0, rows: 1, cols: a.header.length }, bold: true, fill: COLOURS.header, fontColor: COLOURS.headerFont, wrap: true });
+    (a.widths ?? []).forEach((width, col) => plan.columnWidths.push({ col, width }));
+  }
+  return { plan, spec, existing, next: existing ? lastRowOf(existing) + 1 : 1 };
+}
+
+/** Whether an append-only sheet already holds a row with this id. */
+export function appendHolds(t: AppendTarget, id: string): boolean {
+  const col = t.spec.append?.idCol;
+  if (col === undefined || !id || !t.existing) return false;
+  return t.existing.values.some((r) => r?.[col] === id);
+}
+
+/** Adds rows below the last row of an append-only sheet: cells, their formats, and where it prints. */
+export function addAppendRows(t: AppendTarget, rows: PlanCell[][]): void {
+  const { plan, spec } = t;
+  if (rows.length) {
+    plan.blocks.push({ row: t.next, col: 0, cells: rows });
+    (spec.append!.formats ?? []).forEach((format, col) => {
+      if (format) plan.formats.push({ range: { row: t.next, col, rows: rows.length, cols: 1 }, format });
+    });
+    t.next += rows.length;
+  }
+  plan.print = printFor(plan, spec, t.existing, 0);
 }
 
 export function refuseOtherYear(meta: WorkbookMeta, year: string) {

@@ -8,3 +8,12 @@ export const FUNDING_SOURCES = ["Core PCN funding", "ARRS", "Enhanced Access", "
 export const BUDGET_CATEGORIES = ["Staff", "ARRS staff", "Clinical services", "Technology", "Premises", "Management and admin", "Training", "DES income", "Other income", "Other"] as const;
 /** Routes of the practice-level GP reimbursement scheme (2026/27 on). */
 export const GP_ROUTES = ["New salaried GP", "Continuing GP post (was CAP-funded)", "Extra sessions"] as const;
+
+// ---- network development (issue #11) ----
+/** Belbin's nine team roles (teambuilding.co.uk, "Belbin team roles"; ../shared/domain/reference.md 7.2). */
+export const BELBIN_ROLES = ["Plant", "Resource Investigator", "Co-ordinator", "Shaper", "Monitor Evaluator", "Teamworker", "Implementer", "Completer Finisher", "Specialist"] as const;
+/** Who a board member speaks for. */
+export const BOARD_REPRESENTS = ["Member practice", "Patients", "Community pharmacy", "Partner organisation", "PCN team", "Other"] as const;
+export const PRIORITY_STATUS = ["Not started", "On track", "At risk", "Off track", "Done", "Paused"] as const;
+export const ACTION_STATUS = ["Open", "Done", "Dropped"] as const;
+export const SHARE_CHANNELS = ["Board meeting", "Practice meetings", "Newsletter", "Email to practices", "ICB", "Patients", "Other"] as const;

@@ -7,8 +7,8 @@
 import { findRole, getYear, maximumInfo, parseArea } from "../rates/book";
 import { checkRatesFile, type RatesFile } from "../rates/file";
 import type { Area } from "../rates/types";
-import { readMeta, type SheetMeta, type WorkbookMeta } from "./engine";
-import { colLetter, type SheetPlan, type SheetSnapshot, type WorkbookSnapshot } from "./plan";
+import { META_SHEET, readMeta, type SheetMeta, type WorkbookMeta } from "./engine";
+import { colLetter, setPlanCell, snapshotAfter, type SheetPlan, type SheetSnapshot, type WorkbookSnapshot, type WritePlan } from "./plan";
 import type { SheetSpec } from "./spec";
 import { rateRows } from "./sheets/rates";
 
@@ -139,23 +139,31 @@ export function planRatesFile(snapshot: WorkbookSnapshot, text: string): RatesFi
   return out;
 }
 
-/** Where the plan already writes a cell (the last block covering it), to set it in place. */
-function blockAt(plan: SheetPlan, row: number, col: number): { cells: (typeof plan.blocks)[number]["cells"]; r: number; c: number } | undefined {
-  for (let i = plan.blocks.length - 1; i >= 0; i--) {
-    const b = plan.blocks[i];
-    const r = row - b.row, c = col - b.col;
-    if (r >= 0 && r < b.cells.length && c >= 0 && c < b.cells[r].length) return { cells: b.cells, r, c };
+/**
+ * A rates file loaded with a build (the offline command's --rates): planned on the workbook as `plan` leaves it
+ * (so a new workbook's Rates sheets are there to load into), its cells added to `plan`, so the host writes the
+ * build and the file's figures in one write. With problems, `plan` is unchanged.
+ */
+export function addRatesFile(plan: WritePlan, snapshot: WorkbookSnapshot, text: string): RatesFilePlan {
+  const needed = new Set([META_SHEET, ...plan.sheets.filter((s) => s.key === "rates" || s.key === "arrsRates").map((s) => s.name)]);
+  const rp = planRatesFile(snapshotAfter(snapshot, plan, needed), text);
+  if (rp.problems.length) return rp;
+  for (const w of rp.writes) {
+    const sp = plan.sheets.find((s) => s.name === w.sheet);
+    // Every sheet a rates file writes is one the build writes (it plans on what the build leaves).
+    if (!sp) throw new Error(`addRatesFile: ${w.sheet} is not in the plan`);
+    setPlanCell(sp, w.row, w.col, w.value);
   }
-  return undefined;
+  return rp;
 }
 
 /**
  * On a rebuild, figures the rates book has reach blank value cells of existing Rates and ARRS Rates rows (a
  * workbook made before this version ships them). A cell a person typed in is never touched; each fill is said.
  */
-export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): void {
+export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: WorkbookSnapshot, meta: WorkbookMeta, warnings: string[]): number {
   const yearLabel = meta.year;
-  if (!yearLabel) return;
+  if (!yearLabel) return 0;
   const year = getYear(yearLabel);
   let filled = 0;
   const fill = (key: string, each: (loc: Located, put: (row: number, k: string, v: number) => void) => void) => {
@@ -168,10 +176,7 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
     const cols = spec.table.columns.map((c) => c.key);
     const newCol = (k: string) => cols.indexOf(k);
     each(loc, (row, k, v) => {
-      const col = newCol(k);
-      const hit = blockAt(plan, row, col);
-      if (hit) hit.cells[hit.r][hit.c] = v;
-      else plan.blocks.push({ row, col, cells: [[v]] });
+      setPlanCell(plan, row, newCol(k), v);
       filled++;
     });
   };
@@ -200,4 +205,5 @@ export function fillFromBook(sheets: SheetPlan[], specs: SheetSpec[], snapshot: 
     });
   });
   if (filled) warnings.push(`Filled ${filled} blank figure${filled === 1 ? "" : "s"} on the Rates and ARRS Rates sheets that this version's rates book now has (figures you typed are kept; see each figure's provenance).`);
+  return filled;
 }

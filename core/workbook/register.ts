@@ -5,7 +5,22 @@ export interface Finding {
   sheet: string;
   row: number;
   col?: number;
+  /** The field `col` is, in words: the column's header, or a report cell's label ("Notice date"). */
+  field?: string;
   /** Partnership / post reference (user text: the pane escapes it). */
   ref: string;
   message: string;
 }
+
+/**
+ * What "Check register" looks at, by the sheets (keys) it reads, the register first: the pane names what it
+ * checked and, of a sheet not in the workbook, what it could not (it never gives an all-clear for those).
+ * Every finding lands on one of these sheets (test/register.test.ts).
+ */
+export const REGISTER_CHECKS: readonly { sheets: readonly string[]; what: string }[] = [
+  { sheets: ["partnerships"], what: "notice dates, reviews, governance and contacts" },
+  { sheets: ["arrs", "arrsShares", "arrsSummary"], what: "ARRS posts, practice shares and headroom" },
+  { sheets: ["gpClaims", "gpScheme", "gpSummary"], what: "GP reimbursement scheme claims and transfers" },
+  { sheets: ["iif"], what: "IIF indicators" },
+  { sheets: ["rates", "arrsRates"], what: "figures a later revision replaced" },
+];

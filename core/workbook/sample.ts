@@ -2,11 +2,17 @@
  * A realistic, clearly fictional network for the sample workbook, and large generated ones for benchmarks.
  * Names are invented; populations are typical of a 45,000-patient PCN.
  */
-import { NEWEST_YEAR, getYear } from "../rates/book";
+import { NEWEST_YEAR, YEAR_LABELS, findRole, getYear, maximumInfo, parseArea } from "../rates/book";
+import type { YearRates } from "../rates/types";
 import { hasGpScheme } from "../funding/gpScheme";
+import { monthsInPost, onCosts, periodClaim } from "../funding/arrs";
+import { round2 } from "../funding/money";
+import { isoToSerial } from "./plan";
+import { fundingStreams } from "./sheets/funding";
+import { mainNiPeriod } from "./sheets/rates";
 // Built complete, without the validator, so the add-ins never load zod; a test checks it against the schema.
 import type { NetworkData } from "./data";
-import { PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES } from "./lists";
+import { PARTNERSHIP_TYPES, GOVERNANCE_STATUS, MONITORING_METHODS, BUDGET_CATEGORIES, FUNDING_SOURCES } from "./lists";
 
 const addDays = (iso: string, days: number) => new Date(Date.parse(iso + "T00:00:00Z") + days * 86400000).toISOString().slice(0, 10);
 
@@ -39,6 +45,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
     ],
     budget: [],
     kpis: [],
+    board: [], agreement: [], maturity: [], priorities: [], meetings: [], actions: [], successes: [],
     // Adjustments come from the ICB; these are illustrative.
     iif: [
       { code: "CAN-04", numerator: 168, denominator: 236, pcas: 9, listSizeAdjustment: 0.94, prevalenceAdjustment: 1.02 },
@@ -105,22 +112,24 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       ],
     };
   }
-  const partners: [string, (typeof PARTNERSHIP_TYPES)[number], string, string, number, number, number][] = [
+  // Who pays: ARRS reimburses the staff themselves (here the social prescribing link workers and the mental health
+  // practitioner the partners supply), never a hosting or management fee, premises or equipment.
+  const partners: [string, (typeof PARTNERSHIP_TYPES)[number], string, string, number, number, number, (typeof FUNDING_SOURCES)[number]?][] = [
     ["Riverbend Community Pharmacy Group", "Memorandum of understanding", "Blood pressure checks in pharmacies", "Undiagnosed hypertension", 0, 320, 60],
-    ["Valley Social Prescribing CIC", "Commissioned clinical service", "Social prescribing link workers", "Loneliness and non-medical needs", 54000, 45, 90],
+    ["Valley Social Prescribing CIC", "Commissioned clinical service", "Social prescribing link workers", "Loneliness and non-medical needs", 54000, 45, 90, "ARRS"],
     ["St Aidan's Hospice", "Informal partnership", "Palliative care MDT", "End-of-life care coordination", 0, 400, 30],
-    ["Brightline Digital Ltd", "Commissioned technology", "Online consultation platform", "Telephone demand at 8am", 18500, 75, 90],
-    ["Riverbend GP Federation", "Hosted employment", "Hosting ARRS clinical pharmacists", "Medicines optimisation", 12000, 200, 90],
-    ["Community Mental Health Trust", "Hosted employment", "Adult mental health practitioner", "Mental health access", 28000, 20, 90],
+    ["Brightline Digital Ltd", "Commissioned technology", "Online consultation platform", "Telephone demand at 8am", 18500, 75, 90, "Core PCN funding"],
+    ["Riverbend GP Federation", "Hosted employment", "Hosting ARRS clinical pharmacists", "Medicines optimisation", 12000, 200, 90, "Core PCN funding"],
+    ["Community Mental Health Trust", "Hosted employment", "Adult mental health practitioner", "Mental health access", 28000, 20, 90, "ARRS"],
     ["Riverbend Council Public Health", "Memorandum of understanding", "NHS Health Checks outreach", "Cardiovascular risk in deprived areas", 0, 150, 30],
     ["Careway Care Homes", "Informal partnership", "Weekly care home rounds", "Unplanned admissions from care homes", 0, 10, 14],
-    ["Clearview Physio Partners", "Commissioned clinical service", "First contact physiotherapy sessions", "MSK waiting times", 36500, -20, 60],
-    ["Local Carers' Centre", "Informal partnership", "Carers' support clinics", "Carer strain", 2500, 5, 30],
+    ["Clearview Physio Partners", "Commissioned clinical service", "First contact physiotherapy sessions", "MSK waiting times", 36500, -20, 60, "Enhanced Access"],
+    ["Local Carers' Centre", "Informal partnership", "Carers' support clinics", "Carer strain", 2500, 5, 30, "Practice contributions"],
     ["Riverbend Housing Association", "Other", "Damp and mould referral pathway", "Respiratory illness in housing", 0, 260, 30],
-    ["Secure Data Services Ltd", "Commissioned technology", "Population health dashboard", "Case finding", 9600, 130, 60],
+    ["Secure Data Services Ltd", "Commissioned technology", "Population health dashboard", "Case finding", 9600, 130, 60, "Core PCN funding"],
   ];
   const gov = GOVERNANCE_STATUS;
-  partners.forEach(([partner, type, service, need, value, endInDays, noticeDays], i) => {
+  partners.forEach(([partner, type, service, need, value, endInDays, noticeDays, source], i) => {
     const end = addDays(todayIso, endInDays + noticeDays);
     const start = addDays(end, -(365 * (1 + (i % 3))) + 1);
     const agreedAll = i % 4 !== 1;
@@ -128,7 +137,7 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       ref: `P-${String(i + 1).padStart(3, "0")}`, partner, type, service, need,
       basis: (["Population health need", "Capacity", "Time", "IT", "Financial"] as const)[i % 5],
       outcomes: `Measurable improvement in ${need.toLowerCase()}`,
-      start, end, value, fundingSource: value ? (["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access"] as const)[i % 4] : undefined,
+      start, end, value, fundingSource: value ? source : undefined,
       recurrent: i % 3 !== 2 ? "Yes" : "No", quotes: type.startsWith("Commissioned") ? 3 : 0, financeLead: value > 0 ? "Yes" : "No",
       governance: {
         clinical: agreedAll ? "Agreed" : "In progress", quality: "Agreed", dataProtection: i % 5 === 3 ? "Not started" : "Agreed",
@@ -147,22 +156,6 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       compromises: i % 4 === 0 ? "Shared clinical governance meetings alternate venues" : "",
     });
   });
-  const budgetLines: [string, (typeof BUDGET_CATEGORIES)[number], "Income" | "Expenditure", number][] = [
-    ["Core PCN funding", "DES income", "Income", 136400], ["Enhanced Access payment", "DES income", "Income", 386000], ["Capacity and Access Support", "DES income", "Income", 146000],
-    ["Care Home Premium", "DES income", "Income", 11200], ["ARRS reimbursement", "DES income", "Income", 350000], ["Practice contributions", "Other income", "Income", 24000],
-    ["Clinical Director sessions", "Staff", "Expenditure", 62000], ["PCN Manager", "Staff", "Expenditure", 52000], ["ARRS staff costs", "ARRS staff", "Expenditure", 352000],
-    ["Enhanced Access clinics", "Clinical services", "Expenditure", 340000], ["Physiotherapy sessions", "Clinical services", "Expenditure", 36500], ["Online consultation platform", "Technology", "Expenditure", 18500],
-    ["Population health dashboard", "Technology", "Expenditure", 9600], ["Room hire", "Premises", "Expenditure", 8400], ["Training and education", "Training", "Expenditure", 12000],
-    ["Accountancy and payroll", "Management and admin", "Expenditure", 9000], ["Social prescribing contract", "Clinical services", "Expenditure", 54000], ["Contingency", "Other", "Expenditure", 15000],
-  ];
-  budgetLines.forEach(([description, category, type, annual], i) => {
-    const drift = type === "Income" ? 1 : 1 + ((i % 5) - 2) * 0.04;
-    input.budget!.push({
-      ref: `B-${String(i + 1).padStart(3, "0")}`, description, category, type, fundingSource: type === "Income" ? undefined : (["Core PCN funding", "ARRS", "Enhanced Access", "Capacity and Access"] as const)[i % 4],
-      recurrent: i % 7 !== 3 ? "Yes" : "No", annual,
-      actuals: Array.from({ length: 8 }, (_, m) => Math.round((annual / 12) * drift * (1 + (((m * 7 + i) % 5) - 2) * 0.02) * 100) / 100),
-    });
-  });
   const kpis: [string, (typeof MONITORING_METHODS)[number], string, "Number" | "Percent", number, "Higher" | "Lower", number, number, number][] = [
     ["Hypertension checks in pharmacies", "Codes", "P-001", "Number", 120, "Higher", 20, 80, 6],
     ["Social prescribing referrals", "Templates", "P-002", "Number", 60, "Higher", 10, 48, 2],
@@ -179,10 +172,152 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       readings: Array.from({ length: 12 }, (_, m) => Math.round((base + step * m + (((m * 3 + i) % 4) - 1.5) * Math.abs(step) * 0.8) * 1000) / 1000),
     });
   });
+  Object.assign(input, developmentSample(todayIso));
   // Valid for its year as a data file would be: only the year's ARRS roles and IIF indicators.
   input.arrsPosts = input.arrsPosts.filter((p) => y.arrs.roles.some((r) => r.role === p.role));
   input.iif = input.iif.filter((x) => y.iif.indicators.some((i) => i.code === x.code));
+  input.budget = sampleBudget(y, input);
   return input;
+}
+
+/**
+ * The sample's budget, from its own figures: one income line per stream of its Funding sheet, at the year's rates
+ * (a rate the year has not published is budgeted at the nearest year's, and says so), the ARRS reimbursement its
+ * posts claim and their cost, and spending from the stream that pays for it (Enhanced Access clinics from Enhanced
+ * Access, room hire for them too; nothing but staff from ARRS).
+ */
+function sampleBudget(y: YearRates, n: NetworkData): NetworkData["budget"] {
+  const sum = (k: "registered" | "adjusted" | "weighted" | "beds") => n.practices.reduce((a, p) => a + (p[k] ?? 0), 0);
+  const pop: Record<string, number> = { registered: sum("registered"), adjusted: sum("adjusted"), beds: sum("beds"), weighted: sum("weighted") };
+  // The year's rate, else the nearest year's that has it (earlier first).
+  const y0 = Number(y.start.slice(0, 4));
+  const byNearness = [y, ...YEAR_LABELS.map((l) => getYear(l)).filter((x) => x.year !== y.year)
+    .sort((a, b) => Math.abs(Number(a.start.slice(0, 4)) - y0) - Math.abs(Number(b.start.slice(0, 4)) - y0) || a.start.localeCompare(b.start))];
+  const rateOf = (keys: string[]): { year: YearRates; values: number[] } | null => {
+    for (const yy of byNearness) {
+      const vs = keys.map((k) => yy.rates[k]?.value ?? null);
+      if (vs.every((v): v is number => typeof v === "number")) return { year: yy, values: vs };
+    }
+    return null;
+  };
+  const lines: { description: string; category: (typeof BUDGET_CATEGORIES)[number]; type: "Income" | "Expenditure"; annual: number; fundingSource?: (typeof FUNDING_SOURCES)[number]; recurrent?: "Yes" | "No" }[] = [];
+  const streams = new Map<string, number>();
+  for (const st of fundingStreams(y)) {
+    const r = rateOf(st.rates);
+    if (!r) continue;
+    const annual = st.key === "core" ? round2(pop.registered * r.values[0] + pop.adjusted * r.values[1]) : round2(pop[st.basis] * r.values[0]);
+    streams.set(st.key, annual);
+    lines.push({ description: r.year === y ? st.label : `${st.label} (estimate: ${y.year} rate not published, at ${r.year.year} rates)`, category: "DES income", type: "Income", annual });
+  }
+  // ARRS: what the posts cost in the year and what they claim (the lower of cost and maximum, by maxima period).
+  const ys = isoToSerial(y.start), ye = isoToSerial(y.end);
+  let cost = 0, claim = 0;
+  const mhp = y.arrs.rules?.mhp;
+  for (const p of n.arrsPosts) {
+    const start = isoToSerial(p.start), end = p.end ? isoToSerial(p.end) : null;
+    // On-costs as the ARRS Workforce sheet works them out: the employer NI in force for most of the year.
+    const perWte = p.annualCost ?? (p.salary ?? 0) + onCosts(p.salary ?? 0, mainNiPeriod(y).from).total;
+    const role = findRole(y, p.role);
+    const share = role.mhp && mhp ? mhp.firstPerBand : 1;
+    y.arrs.periods.forEach((from, i) => {
+      const a = Math.max(ys, isoToSerial(from)), b = i + 1 < y.arrs.periods.length ? isoToSerial(y.arrs.periods[i + 1]) - 1 : ye;
+      const months = monthsInPost(start, end, a, b);
+      if (months <= 0) return;
+      const max = maximumInfo(y, role, from, parseArea(p.area)).value ?? perWte;
+      cost += (perWte * p.wte * months) / 12;
+      claim += periodClaim(perWte, max, share, p.wte, months);
+    });
+  }
+  const hundred = (x: number) => Math.round(x / 100) * 100;
+  lines.push({ description: "ARRS reimbursement (the ARRS Workforce posts' claims)", category: "DES income", type: "Income", annual: hundred(claim) });
+  lines.push({ description: "Practice contributions", category: "Other income", type: "Income", annual: 24000 });
+  const ea = streams.get("enhancedAccess") ?? 0;
+  const casp = (streams.get("capacityAccessSupport") ?? 0) + (streams.get("capacityAccessImprovement") ?? 0);
+  lines.push(
+    { description: "Clinical Director sessions", category: "Staff", type: "Expenditure", annual: 48000, fundingSource: "Core PCN funding" },
+    { description: "PCN Manager", category: "Staff", type: "Expenditure", annual: 46000, fundingSource: "Core PCN funding" },
+    { description: "ARRS staff costs (salaries and on-costs)", category: "ARRS staff", type: "Expenditure", annual: hundred(cost), fundingSource: "ARRS" },
+  );
+  if (ea) lines.push(
+    { description: "Enhanced Access clinics", category: "Clinical services", type: "Expenditure", annual: hundred(ea * 0.9), fundingSource: "Enhanced Access" },
+    { description: "Room hire for Enhanced Access clinics", category: "Premises", type: "Expenditure", annual: hundred(ea * 0.04), fundingSource: "Enhanced Access" },
+  );
+  if (casp) lines.push({ description: "Capacity and Access: passed to practices", category: "Clinical services", type: "Expenditure", annual: casp, fundingSource: "Capacity and Access" });
+  if (streams.get("careHomePremium")) lines.push({ description: "Care home rounds: passed to practices", category: "Clinical services", type: "Expenditure", annual: streams.get("careHomePremium")!, fundingSource: "Care Home Premium" });
+  lines.push(
+    { description: "Online consultation platform", category: "Technology", type: "Expenditure", annual: 18500, fundingSource: "Core PCN funding" },
+    { description: "Population health dashboard", category: "Technology", type: "Expenditure", annual: 9600, fundingSource: "Core PCN funding" },
+    { description: "Training and education", category: "Training", type: "Expenditure", annual: 6000, fundingSource: "Core PCN funding", recurrent: "No" },
+    { description: "Accountancy and payroll", category: "Management and admin", type: "Expenditure", annual: 9000, fundingSource: "Core PCN funding" },
+    { description: "Room hire for board and MDT meetings", category: "Premises", type: "Expenditure", annual: 2400, fundingSource: "Practice contributions" },
+    { description: "Carers' support clinics", category: "Clinical services", type: "Expenditure", annual: 2500, fundingSource: "Practice contributions" },
+  );
+  return lines.map((l, i) => {
+    const drift = l.type === "Income" ? 1 : 1 + ((i % 5) - 2) * 0.04;
+    return {
+      ref: `B-${String(i + 1).padStart(3, "0")}`, description: l.description, category: l.category, type: l.type, fundingSource: l.fundingSource,
+      recurrent: l.recurrent ?? "Yes", annual: l.annual,
+      actuals: Array.from({ length: 8 }, (_, m) => Math.round((l.annual / 12) * drift * (1 + (((m * 7 + i) % 5) - 2) * 0.02) * 100) / 100),
+    };
+  });
+}
+
+/** The sample's network development: board, agreement, maturity scores, priorities, meetings and actions, successes. */
+function developmentSample(todayIso: string): Pick<NetworkData, "board" | "agreement" | "maturity" | "priorities" | "meetings" | "actions" | "successes"> {
+  const at = (days: number) => addDays(todayIso, days);
+  return {
+    board: [
+      { name: "Dr Amara Okafor", boardRole: "Clinical Director (chair)", represents: "Member practice", from: "Riverside Surgery", belbin: "Co-ordinator", belbin2: "Shaper", voting: "Yes", notes: "" },
+      { name: "Dr Tom Hughes", boardRole: "GP partner", represents: "Member practice", from: "Oakfield Medical Centre", belbin: "Plant", belbin2: "Specialist", voting: "Yes", notes: "" },
+      { name: "Priya Shah", boardRole: "Practice manager", represents: "Member practice", from: "Millbrook Health Centre", belbin: "Implementer", belbin2: "Completer Finisher", voting: "Yes", notes: "" },
+      { name: "Dr Helen Marsh", boardRole: "GP partner", represents: "Member practice", from: "Castle Street Practice", belbin: "Monitor Evaluator", belbin2: "Teamworker", voting: "Yes", notes: "" },
+      { name: "Gareth Price", boardRole: "Practice manager", represents: "Member practice", from: "Hillview Surgery", belbin: "Teamworker", belbin2: "Implementer", voting: "Yes", notes: "" },
+      { name: "Sam Adeyemi", boardRole: "PCN Manager", represents: "PCN team", from: "Riverbend PCN", belbin: "Completer Finisher", belbin2: "Implementer", voting: "No", notes: "Attends and minutes; does not vote." },
+      { name: "Joan Whitfield", boardRole: "Patient representative", represents: "Patients", from: "Riverbend patient participation groups", belbin: "Teamworker", voting: "Yes", notes: "Chairs the PCN patient group." },
+    ],
+    agreement: [
+      { item: "Decision making", status: "Agreed", agreedOn: at(-300), reviewDate: at(65), owner: "Dr Amara Okafor", where: "Network Agreement, Schedule 1", notes: "" },
+      { item: "Finances and money flow", status: "Agreed", agreedOn: at(-240), reviewDate: at(20), owner: "Sam Adeyemi", where: "Network Agreement, Schedule 2", notes: "Riverside Surgery is the nominated payee." },
+      { item: "Workforce and HR policies", status: "In progress", owner: "Priya Shah", where: "Draft Schedule 4", notes: "Hosting of the ARRS pharmacists to be written up." },
+      { item: "Data sharing", status: "Agreed", agreedOn: at(-400), reviewDate: at(-30), owner: "Gareth Price", where: "Data sharing agreement", notes: "" },
+      { item: "Dispute resolution", status: "Not started", owner: "Dr Amara Okafor", where: "", notes: "" },
+      { item: "Premises", status: "In progress", owner: "Sam Adeyemi", where: "", notes: "Rooms for the Enhanced Access clinics." },
+    ],
+    maturity: [
+      { assessor: "Dr Amara Okafor", role: "Clinical Director", date: at(-40), scores: [2, 1, 2, 1, 1], comment: "" },
+      { assessor: "Sam Adeyemi", role: "PCN Manager", date: at(-40), scores: [2, 1, 1, 2, 0], comment: "Data use is the gap." },
+      { assessor: "Priya Shah", role: "Practice manager", date: at(-38), scores: [1, 1, 2, 1, 1], comment: "" },
+      { assessor: "Dr Tom Hughes", role: "GP partner", date: at(-37), scores: [3, 0, 1, 1, 1], comment: "" },
+      { assessor: "Joan Whitfield", role: "Patient representative", date: at(-35), scores: [1, 1, 1, 1, 0], comment: "Patients hear little about the network." },
+    ],
+    priorities: [
+      { ref: "PR-01", priority: "Same-day access hub for urgent requests", why: "Telephone demand at 8am", owner: "Dr Amara Okafor", status: "On track", start: at(-150), reviewDate: at(14), measure: "K-04 Online consultations answered same day", agreedAt: "M-01", notes: "" },
+      { ref: "PR-02", priority: "Hypertension case finding with community pharmacies", why: "Undiagnosed hypertension", owner: "Priya Shah", status: "At risk", start: at(-150), reviewDate: at(-6), measure: "K-01 Hypertension checks in pharmacies", agreedAt: "M-01", notes: "Referral pathway still to agree." },
+      { ref: "PR-03", priority: "Care home rounds and care plans", why: "Unplanned admissions from care homes", owner: "Dr Helen Marsh", status: "On track", start: at(-90), reviewDate: at(45), measure: "K-03 Care home residents with a care plan", agreedAt: "M-02", notes: "" },
+      { ref: "PR-04", priority: "Keep our ARRS staff: wellbeing and development", why: "Turnover among the additional roles", owner: "Sam Adeyemi", status: "Not started", start: at(-30), reviewDate: at(75), measure: "K-07 Staff wellbeing score", agreedAt: "M-03", notes: "" },
+      { ref: "PR-05", priority: "Agree the Enhanced Access rota across practices", why: "Capacity", owner: "Gareth Price", status: "Done", start: at(-200), reviewDate: at(-100), measure: "", agreedAt: "M-01", notes: "" },
+    ],
+    meetings: [
+      { ref: "M-01", date: at(-150), meeting: "PCN board review", chair: "Dr Amara Okafor", attendees: "Board members; finance lead", decisions: "Agreed the year's priorities PR-01 to PR-03 and the Enhanced Access rota.", issues: "Practices unsure how the DES money flows: agreed to publish the money flow schedule." },
+      { ref: "M-02", date: at(-90), meeting: "PCN board review", chair: "Dr Amara Okafor", attendees: "Board members", decisions: "Added care home rounds as a priority (PR-03).", issues: "The pharmacy referral pathway is slow: escalated to the LPC." },
+      { ref: "M-03", date: at(-30), meeting: "PCN board review", chair: "Dr Amara Okafor", attendees: "Board members; patient group", decisions: "Started PR-04 on keeping ARRS staff; took the maturity self-assessment.", issues: "No community pharmacist on the board." },
+      { ref: "M-04", date: at(20), meeting: "PCN board review", chair: "Dr Amara Okafor", attendees: "", decisions: "", issues: "" },
+    ],
+    actions: [
+      { ref: "ACT-001", meeting: "M-01", action: "Share the Enhanced Access rota with every practice", owner: "Sam Adeyemi", due: at(-120), status: "Done", doneOn: at(-125), notes: "" },
+      { ref: "ACT-002", meeting: "M-01", action: "Agree the referral pathway for raised blood pressure from pharmacies", owner: "Priya Shah", due: at(-60), status: "Open", notes: "" },
+      { ref: "ACT-003", meeting: "M-02", action: "Refresh the data sharing agreement", owner: "Gareth Price", due: at(-10), status: "Open", notes: "" },
+      { ref: "ACT-004", meeting: "M-02", action: "Cost extending the care home rounds to two more homes", owner: "Dr Helen Marsh", due: at(5), status: "Open", notes: "" },
+      { ref: "ACT-005", meeting: "M-03", action: "Run a wellbeing survey of the ARRS staff", owner: "Sam Adeyemi", due: at(25), status: "Open", notes: "" },
+      { ref: "ACT-006", meeting: "M-03", action: "Invite a community pharmacist to join the board", owner: "Dr Amara Okafor", due: at(40), status: "Open", notes: "" },
+      { ref: "ACT-007", meeting: "M-03", action: "Circulate the maturity self-assessment results", owner: "Sam Adeyemi", due: at(-20), status: "Done", doneOn: at(-22), notes: "" },
+    ],
+    successes: [
+      { ref: "S-01", date: at(-100), success: "Nine in ten care home residents now have a care plan", impact: "Residents of the six aligned homes, and fewer calls out", evidence: "K-03 Care home residents with a care plan", priority: "PR-03", shared: "Yes", sharedOn: at(-95), channel: "Newsletter" },
+      { ref: "S-02", date: at(-45), success: "1,200 blood pressure checks done in pharmacies", impact: "Patients found with raised blood pressure sooner", evidence: "K-01 Hypertension checks in pharmacies", priority: "PR-02", shared: "No" },
+      { ref: "S-03", date: at(-10), success: "Three in four online requests answered the same day", impact: "Fewer calls at 8am", evidence: "K-04 Online consultations answered same day", priority: "PR-01", shared: "No" },
+    ],
+  };
 }
 
 /** Deterministic large network for benchmarks: 500 partnerships, 10,000 budget lines, 100 KPIs x 36 months at scale 1. */

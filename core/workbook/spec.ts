@@ -118,6 +118,21 @@ export interface SheetSpec {
   hidden?: boolean;
   /** Print settings beyond the defaults every sheet gets (see PrintSettings in plan.ts). */
   print?: Partial<import("./plan").PrintSettings>;
+  /** An append-only sheet (the change journal): no table or reports; see AppendSpec. */
+  append?: AppendSpec;
+}
+
+/**
+ * An append-only sheet: its header row is written once, when the sheet is made; each build adds its rows below
+ * the last row holding anything. No existing row is ever written again, not even one a person edited.
+ */
+export interface AppendSpec {
+  header: string[];
+  widths?: number[];
+  /** Number format per column of the rows added (null: none). */
+  formats?: (string | null)[];
+  /** The column holding a row's id: rows with an id already there are not added again. */
+  idCol?: number;
 }
 
 export const FORMATS = {

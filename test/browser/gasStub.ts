@@ -14,6 +14,10 @@ export interface GasCanned {
   perExecution?: number;
   /** Server function name -> the message its calls fail with. */
   fail?: Record<string, string>;
+  /** The nth call (1-based) of a server function fails once, with this message, as Apps Script fails it. */
+  failOnce?: { fn: string; call: number; message: string };
+  /** buildSheets answers only when the test calls window.__gas.release() (one answer each), so a test can act between executions. */
+  manual?: boolean;
 }
 
 export function installGasStub(canned: GasCanned): void {
@@ -23,10 +27,18 @@ export function installGasStub(canned: GasCanned): void {
   const calls: [string, unknown[]][] = [];
   const per = canned.perExecution ?? 3;
   const builds = new Map<string, string[]>();
+  const held: (() => void)[] = [];
   const server: Record<string, (...a: any[]) => unknown> = {
     getState: () => ({ ok: true, value: { ...state, builderName: state.builderName ?? "" } }),
-    buildSheets: (req: { sheets: string[]; year: string }, token: string) => {
+    buildSheets: (req: { sheets: string[]; year: string }, token: string, options?: { stop?: boolean }) => {
       const keys = req.sheets.length ? req.sheets : state.sheets.map((s: { key: string }) => s.key);
+      if (options?.stop) {
+        // As build-run.ts: the sheet in hand is finished (this stub never stops inside one), no other is started.
+        const left = builds.get(token) ?? [...keys];
+        builds.set(token, []);
+        const progress = { done: keys.length - left.length, total: keys.length, label: "Stopped" };
+        return { ok: true, value: { sheetsBuilt: [], warnings: [], done: true, stopped: true, sheetsPlanned: keys.length, progress } };
+      }
       for (const k of keys) if (!state.sheets.some((x: { key: string }) => x.key === k)) return { ok: false, error: `No sheet ${k}` };
       const left = builds.get(token) ?? [...keys];
       const now = left.splice(0, per);
@@ -59,18 +71,33 @@ export function installGasStub(canned: GasCanned): void {
           if (name === "withUserObject") return () => runner(ok, fail);
           return (...args: unknown[]) => {
             calls.push([name, JSON.parse(JSON.stringify(args))]);
-            setTimeout(() => {
+            const nth = calls.filter(([n]) => n === name).length;
+            const answer = () => {
+              const once = canned.failOnce;
+              if (once && once.fn === name && once.call === nth) return fail?.({ name: "ScriptError", message: once.message });
               const failing = canned.fail?.[name];
               if (failing) return fail?.({ name: "ScriptError", message: failing });
               const fn = server[name];
               if (!fn) return fail?.(new Error(`ScriptError: Script function not found: ${name}`));
               ok?.(JSON.parse(JSON.stringify(fn(...args))));
-            }, canned.delay);
+            };
+            if (canned.manual && name === "buildSheets") held.push(answer);
+            else setTimeout(answer, canned.delay);
           };
         },
       },
     );
   }
   w.google = { script: { run: runner(), host: { close() {}, setHeight() {}, setWidth() {} } } };
-  w.__gas = { calls, state };
+  w.__gas = {
+    calls,
+    state,
+    /** Answers the oldest held buildSheets call (after the stub's delay); false when none is held. */
+    release: () => {
+      const next = held.shift();
+      if (next) setTimeout(next, canned.delay);
+      return !!next;
+    },
+    held: () => held.length,
+  };
 }

@@ -27,3 +27,25 @@ w.CustomFunctions = {
   },
   ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A", divisionByZero: "#DIV/0!", invalidNumber: "#NUM!", nullReference: "#NULL!", invalidName: "#NAME?", invalidReference: "#REF!" },
 };
+
+// Office's theme, as a test sets it before the page loads (window.__officeTheme), and the theme-change event
+// where a host offers it on Office.context.document (the test fires it through window.__themeHandlers).
+const office = (w.Office as { context: Record<string, unknown>; onReady: (cb?: (i: unknown) => void) => Promise<unknown>; EventType?: Record<string, string> });
+const themeHandlers: ((args: { officeTheme?: unknown }) => void)[] = [];
+w.__themeHandlers = themeHandlers;
+if (w.__officeTheme) office.context.officeTheme = w.__officeTheme;
+office.EventType = { ...(office.EventType ?? {}), OfficeThemeChanged: "officeThemeChanged" };
+office.context.document = {
+  addHandlerAsync(type: string, handler: (args: { officeTheme?: unknown }) => void, cb?: (r: unknown) => void) {
+    if (type === "officeThemeChanged") themeHandlers.push(handler);
+    cb?.({ status: "succeeded" });
+  },
+};
+// A host slow to get ready: Office.onReady waits until the test calls window.__releaseOffice().
+if (w.__holdOfficeReady) {
+  const ready = office.onReady.bind(office);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  w.__releaseOffice = release;
+  office.onReady = (cb?: (i: unknown) => void) => released.then(() => ready(cb));
+}

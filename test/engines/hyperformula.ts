@@ -160,10 +160,35 @@ function toValue(v: unknown): EvalValue {
 }
 
 /** `excelRound`: evaluate ROUND as Excel does (see the notes above); HyperFormula's own otherwise. */
-export type EvalOptions = Partial<ConfigParams> & { excelRound?: boolean };
+/** `today` (YYYY-MM-DD): the date TODAY() gives while the workbook is built and computed (as LibreOffice's). */
+export type EvalOptions = Partial<ConfigParams> & { excelRound?: boolean; today?: string };
+
+/**
+ * Runs `fn` with the clock at noon (UTC) of `today`, running on from there: HyperFormula reads TODAY() and NOW()
+ * from `new Date()` as it computes (at build; its values are then kept), and has no setting for it.
+ */
+function atToday<T>(today: string | undefined, fn: () => T): T {
+  if (today === undefined) return fn();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`HyperFormula: today must be YYYY-MM-DD, not ${JSON.stringify(today)}`);
+  const Real = Date;
+  const offset = Real.parse(`${today}T12:00:00Z`) - Real.now();
+  class Pinned extends Real {
+    constructor(...a: unknown[]) {
+      if (a.length === 0) super(Real.now() + offset);
+      else super(...(a as [string]));
+    }
+    static now() { return Real.now() + offset; }
+  }
+  globalThis.Date = Pinned as DateConstructor;
+  try {
+    return fn();
+  } finally {
+    globalThis.Date = Real;
+  }
+}
 
 export function evaluate(sheets: EvalSheet[], names: EvalName[] = [], options: EvalOptions = {}): Evaluated {
-  const { excelRound: xr, ...config } = options;
+  const { excelRound: xr, today, ...config } = options;
   const data: Record<string, RawCellContent[][]> = {};
   for (const s of sheets) data[s.name] = s.cells.map((row) => row.map((c) => toRaw(c, { excelRound: xr })));
   const named: SerializedNamedExpression[] = [
@@ -180,7 +205,7 @@ export function evaluate(sheets: EvalSheet[], names: EvalName[] = [], options: E
   ];
   let hf: HyperFormula;
   try {
-    hf = HyperFormula.buildFromSheets(data, { ...EXCEL_LIKE_CONFIG, ...config }, named);
+    hf = atToday(today, () => HyperFormula.buildFromSheets(data, { ...EXCEL_LIKE_CONFIG, ...config }, named));
   } catch (e) {
     throw new Error(`HyperFormula could not build the workbook: ${(e as Error).message}`);
   }

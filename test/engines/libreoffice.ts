@@ -3,6 +3,8 @@
  * The profile forces a full recalculation on load (LibreOffice otherwise shows the cached
  * results stored in the file) and pins the locale to en-US so numbers and dates print the same
  * on every machine. Numbers come back with 15 significant digits, as LibreOffice stores them.
+ * `today` (YYYY-MM-DD) runs soffice under faketime from noon that day, so TODAY() in LibreOffice is the date a
+ * test pins for the core (a workbook's formulas use TODAY(); the core is given the same date).
  */
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
@@ -64,6 +66,30 @@ function profile(): string {
   return profileDir;
 }
 
+/** Options of every LibreOffice call: how long it may take, and the date TODAY() gives (the real one if left out). */
+export interface LoOptions { timeoutMs?: number; today?: string }
+
+let faketime: string | undefined;
+/** The faketime command (libfaketime); throws (never skips) when it is missing, since CI installs it. */
+function faketimePath(): string {
+  if (faketime) return faketime;
+  try {
+    faketime = execFileSync("which", ["faketime"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    // not on PATH
+  }
+  if (!faketime) throw new Error("faketime not found: a test pins LibreOffice's date. Install it (apt-get install -y --no-install-recommends faketime).");
+  return faketime;
+}
+
+/** The command line that starts soffice with `args`, under a pinned date when `today` is given. */
+export function sofficeCommand(args: string[], today?: string): { cmd: string; args: string[] } {
+  if (today === undefined) return { cmd: sofficePath(), args };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`LibreOffice: today must be YYYY-MM-DD, not ${JSON.stringify(today)}`);
+  // Noon, so no time zone moves the date; the clock runs on from there (a stopped clock would stop soffice's timers).
+  return { cmd: faketimePath(), args: [`${today} 12:00:00`, sofficePath(), ...args] };
+}
+
 /** Deletes this worker's LibreOffice profile (call from afterAll: test workers may not see process "exit"). */
 export async function disposeLibreOffice(): Promise<void> {
   await queue;
@@ -71,10 +97,18 @@ export async function disposeLibreOffice(): Promise<void> {
   profileDir = undefined;
 }
 
-function run(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
+/** Runs soffice with this worker's profile (serialised: one profile serves one soffice at a time). */
+export function withSoffice<T>(fn: (profileUrl: string, run: (args: string[], timeoutMs: number, today?: string) => Promise<{ code: number | null; out: string }>) => Promise<T>): Promise<T> {
+  const job = queue.then(() => fn(pathToFileURL(profile()).href, run));
+  queue = job.catch(() => undefined);
+  return job;
+}
+
+function run(args: string[], timeoutMs: number, today?: string): Promise<{ code: number | null; out: string }> {
+  const command = sofficeCommand(args, today);
   return new Promise((resolve, reject) => {
     // C.UTF-8 keeps non-ASCII sheet names intact in output file names.
-    const child = spawn(sofficePath(), args, {
+    const child = spawn(command.cmd, command.args, {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, LC_ALL: "C.UTF-8", LANG: "C.UTF-8" },
@@ -103,7 +137,7 @@ function run(args: string[], timeoutMs: number): Promise<{ code: number | null; 
 }
 
 /** Converts a copy of `file` (named book.xlsx) with the given filter; returns the output dir and log. */
-async function convert(file: string, target: string, timeoutMs: number): Promise<{ dir: string; log: string }> {
+async function convert(file: string, target: string, timeoutMs: number, today?: string): Promise<{ dir: string; log: string }> {
   const job = queue.then(async () => {
     const dir = mkdtempSync(join(tmpdir(), "pcn-lo-job-"));
     try {
@@ -113,6 +147,7 @@ async function convert(file: string, target: string, timeoutMs: number): Promise
       const { code, out } = await run(
         [`-env:UserInstallation=${pathToFileURL(profile()).href}`, "--headless", "--norestore", "--convert-to", target, "--outdir", outDir, src],
         timeoutMs,
+        today,
       );
       if (code !== 0 || !existsSync(outDir) || readdirSync(outDir).length === 0) {
         throw new Error(`LibreOffice could not convert ${file} (exit ${code}):\n${out}`);
@@ -137,8 +172,8 @@ const CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,fal
  * ("1234567.891", "1E-020"), but percentages keep "%" and dates print as MM/DD/YYYY;
  * use recalcXlsxRaw for typed values.
  */
-export async function recalcXlsx(file: string, { timeoutMs = 90_000 } = {}): Promise<Record<string, string[][]>> {
-  const { dir, log } = await convert(file, CSV_FILTER, timeoutMs);
+export async function recalcXlsx(file: string, { timeoutMs = 90_000, today }: LoOptions = {}): Promise<Record<string, string[][]>> {
+  const { dir, log } = await convert(file, CSV_FILTER, timeoutMs, today);
   try {
     const outDir = join(dir, "out");
     const files = readdirSync(outDir).filter((f) => f.startsWith("book-") && f.endsWith(".csv"));
@@ -328,8 +363,8 @@ export function parseFods(xml: string): Record<string, LoValue[][]> {
 }
 
 /** Sheet name -> rows of typed values (dates as serials, errors as { error }) after a full recalculation. */
-export async function recalcXlsxRaw(file: string, { timeoutMs = 90_000 } = {}): Promise<Record<string, LoValue[][]>> {
-  const { dir } = await convert(file, "fods", timeoutMs);
+export async function recalcXlsxRaw(file: string, { timeoutMs = 90_000, today }: LoOptions = {}): Promise<Record<string, LoValue[][]>> {
+  const { dir } = await convert(file, "fods", timeoutMs, today);
   try {
     return parseFods(readFileSync(join(dir, "out", "book.fods"), "utf8"));
   } finally {

@@ -290,6 +290,15 @@ export const DEFAULT_COLUMN_WIDTH = 48;
 export interface SeriesModel { name: string; values?: string; xValues?: string; color?: string }
 export interface ChartModel { id: number; name: string; type: string; title?: string; series: SeriesModel[]; position?: { start: string; end?: string } }
 
+export interface PageModel {
+  orientation: string;
+  zoom: { scale?: number; horizontalFitToPages?: number; verticalFitToPages?: number };
+  printArea: Rect | null;
+  titleRows: Rect | null;
+  /** 0-based rows a manual page break starts. */
+  rowBreaks: number[];
+}
+
 export class SheetModel {
   cells = new Map<number, Map<number, CellModel>>();
   formats = new Map<string, string>();
@@ -298,6 +307,8 @@ export class SheetModel {
   validations: ValidationModel[] = [];
   cfs: CfModel[] = [];
   freeze = { rows: 0, cols: 0 };
+  /** Page setup (ExcelApi 1.9): what Excel would print. */
+  page: PageModel = { orientation: "Portrait", zoom: { scale: 100 }, printArea: null, titleRows: null, rowBreaks: [] };
   charts: ChartModel[] = [];
   visibility: "Visible" | "Hidden" | "VeryHidden" = "Visible";
   constructor(public id: number, public name: string) {}
@@ -651,6 +662,7 @@ export class FakeWorkbook {
       t.validations = s.validations.map((v) => ({ ...v, rect: { ...v.rect } }));
       t.cfs = s.cfs.map((v) => ({ ...v, rect: { ...v.rect } }));
       t.freeze = { ...s.freeze };
+      t.page = { ...s.page, zoom: { ...s.page.zoom }, rowBreaks: [...s.page.rowBreaks] };
       t.charts = s.charts.map((c) => ({ ...c, series: c.series.map((x) => ({ ...x })) }));
       t.visibility = s.visibility;
       w.sheets.push(t);
@@ -990,6 +1002,8 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
   get position(): number { return this.read("position"); }
   get id(): string { return this.read("id"); }
   get freezePanes() { return new FakeFreezePanes(this.context, `${this.path}.freezePanes`, () => this.tryResolve()); }
+  get pageLayout() { this.uses("pageLayout"); return new FakePageLayout(this.context, `${this.path}.pageLayout`, () => this.tryResolve()); }
+  get horizontalPageBreaks() { this.uses("horizontalPageBreaks"); return new FakePageBreaks(this.context, `${this.path}.horizontalPageBreaks`, () => this.tryResolve()); }
   get tables() { return new FakeTableCollection(this.context, `${this.path}.tables`, () => { const s = this.tryResolve(); return s ? this.context.model.tables.filter((t) => t.sheet === s) : null; }, () => this.model()); }
   get charts() { return new FakeChartCollection(this.context, `${this.path}.charts`, () => this.tryResolve()); }
   get names() { return new FakeNamedItemCollection(this.context); }
@@ -1037,6 +1051,49 @@ export class FakeWorksheet extends ClientObject<SheetModel> {
       return s && u ? { sheet: s, rect: u } : null;
     }, true);
   }
+}
+
+/** A sheet's page setup as Excel takes it: zoom set whole (a JSON object), addresses checked at sync. */
+class FakePageLayout extends ClientObject<SheetModel> {
+  protected cls() { return "PageLayout"; }
+  protected props() { return { orientation: (s: SheetModel) => s.page.orientation, zoom: (s: SheetModel) => ({ ...s.page.zoom }) }; }
+  get orientation(): string { return this.read("orientation"); }
+  set orientation(v: string) {
+    this.write("orientation", v, (s) => { if (v !== "Portrait" && v !== "Landscape") throw err("InvalidArgument", `Bad orientation ${v}.`); s.page.orientation = v; });
+  }
+  get zoom(): PageModel["zoom"] { return this.read("zoom"); }
+  set zoom(v: PageModel["zoom"]) {
+    const z = { ...v };
+    this.write("zoom", z, (s) => {
+      const fit = z.horizontalFitToPages !== undefined || z.verticalFitToPages !== undefined;
+      if (fit && z.scale !== undefined) throw err("InvalidArgument", "A page zoom is a scale or pages to fit, not both.");
+      if (z.scale !== undefined && !(z.scale >= 10 && z.scale <= 400)) throw err("InvalidArgument", `Bad scale ${z.scale}.`);
+      s.page.zoom = z;
+    });
+  }
+  private rectOf(r: FakeRange | string): () => Rect { return typeof r === "string" ? () => parseA1(r).rect : () => r.rectNow(); }
+  setPrintArea(r: FakeRange | string) {
+    const rect = this.rectOf(r);
+    this.call("setPrintArea", [typeof r === "string" ? r : r.describe()], (s) => { s.page.printArea = rect(); });
+  }
+  setPrintTitleRows(r: FakeRange | string) {
+    const rect = this.rectOf(r);
+    this.call("setPrintTitleRows", [typeof r === "string" ? r : r.describe()], (s) => {
+      const x = rect();
+      if (x.cols !== MAX_COLS) throw err("InvalidArgument", "Print title rows must be whole rows.");
+      s.page.titleRows = x;
+    });
+  }
+}
+
+class FakePageBreaks extends ClientObject<SheetModel> {
+  protected cls() { return "PageBreakCollection"; }
+  protected props() { return {}; }
+  add(r: FakeRange | string) {
+    const rect = typeof r === "string" ? () => parseA1(r).rect : () => r.rectNow();
+    this.call("add", [typeof r === "string" ? r : r.describe()], (s) => { const row = rect().row; if (!s.page.rowBreaks.includes(row)) s.page.rowBreaks.push(row); });
+  }
+  removePageBreaks() { this.call("removePageBreaks", [], (s) => (s.page.rowBreaks = [])); }
 }
 
 class FakeFreezePanes extends ClientObject<SheetModel> {

@@ -13,7 +13,7 @@ import { monthsBetween, periodClaim } from "../../funding/arrs";
 import { round2 } from "../../funding/money";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type Env, type FormulaCtx, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, cellEq, checkF, countIf, dateF, fcell, inp, isNum, label, matchIn, memo, monthsF, num, str, sumNums, xround, type SpecCtx } from "./common";
+import { blank, calc, cellEq, checkF, countIf, dateF, dateKeyCol, KEY_SRC, fcell, inp, isNum, label, matchIn, memo, monthsF, num, str, sumNums, xround, type SpecCtx } from "./common";
 import { monthLabels } from "./funding";
 
 export interface MonthWindow { start: number; end: number; days: number; period: number }
@@ -313,6 +313,8 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
         return checkF(c.ref("ref"), pieces, `"OK"`, note);
       },
       (r, env) => checkOf(r, env), { name: "Check", width: 44 }),
+    // The Key Dates sheet's order of posts' end dates.
+    dateKeyCol("endKey", "End date order (helper)", KEY_SRC.arrsEnd, "ref", "end", { name: "EndKey" }),
   ];
   // A role given under another spelling (Care Coordinator, CYP Mental Health Practitioner) is written as the DES
   // names it, the name ARRS Rates looks it up by; one the year does not know is kept as given (its Check says so).

@@ -1,7 +1,7 @@
 import type { YearRates } from "../../rates/types";
 import type { NetworkData } from "../data";
 import { quoteSheet } from "../plan";
-import type { ColumnSpec, Env, ReportCell, RowValues, Value } from "../spec";
+import type { ColumnSpec, Env, FormulaCtx, ReportCell, RowValues, Value } from "../spec";
 
 export interface SpecCtx {
   year: YearRates;
@@ -100,3 +100,64 @@ export function cellEq(a: Value | undefined, b: Value | undefined): boolean {
 }
 /** MATCH(v, column, 0): 0-based index of the first equal cell, or -1. */
 export const matchIn = (col: Value[], v: Value): number => (blank(v) ? -1 : col.findIndex((x) => !blank(x) && cellEq(x, v)));
+
+// ---- dates: the one Today cell, review status, and the order keys the Key Dates sheet sorts by ----
+
+/** The one cell every date-dependent formula counts from (one volatile TODAY() for the workbook, not one per row). */
+export const TODAY_NAME = "Summary_Today";
+
+/** How many days ahead a review counts as due. */
+export const REVIEW_DUE_DAYS = 30;
+
+/** "Review overdue", "Review due" (within 30 days) or "" for a review date `d` (formula side): blank when `guard` is blank, any `skip` condition holds, or d is no date. */
+export const reviewStatusF = (guard: string, d: string, skip: string[] = []) =>
+  `=IF(OR(${[`${guard}=""`, ...skip, `NOT(ISNUMBER(${d}))`].join(",")}),"",IF(${d}<${TODAY_NAME},"Review overdue",IF(${d}-${TODAY_NAME}<=${REVIEW_DUE_DAYS},"Review due","")))`;
+/** The core's side of reviewStatusF. */
+export function reviewStatusC(guard: Value | undefined, d: Value | undefined, today: number): Value {
+  if (blank(guard) || !isNum(d)) return "";
+  return d < today ? "Review overdue" : d - today <= REVIEW_DUE_DAYS ? "Review due" : "";
+}
+
+/**
+ * The order key of a dated record, for the Key Dates sheet: date x 10^7 + source x 10^5 + sheet row. Keys are
+ * whole numbers (exact in every engine), unique across sources, and sort by date first; the Key Dates sheet
+ * takes them soonest first with SMALL over each source's key column (no dynamic arrays). Sources are numbered
+ * in KEY_SOURCES (sheets/keyDates.ts).
+ */
+export const KEY_DAY = 10_000_000;
+/** The Key Dates sheet's sources, by number (part of every key: never renumber one). */
+export const KEY_SRC = { year: 0, notice: 1, partnershipReview: 2, arrsEnd: 3, agreementReview: 4, priorityReview: 5, meeting: 6, actionDue: 7 } as const;
+export const KEY_SOURCE = 100_000;
+export function dateKey(date: number, source: number, row: number): number {
+  return Math.floor(date) * KEY_DAY + source * KEY_SOURCE + row;
+}
+
+/**
+ * A helper column holding a record's order key (see dateKey) when the column `dateCol` holds a date and `when`
+ * (a formula condition and the core's side of it) holds; else blank. `dateOf` is the core's value of a computed
+ * date column (the core never reads a formula's result back from the sheet).
+ */
+export function dateKeyCol(
+  key: string, header: string, source: number, guardKey: string, dateCol: string,
+  opts: { dateOf?: (r: RowValues) => Value; when?: { f: (c: FormulaCtx) => string; c: (r: RowValues) => boolean }; name?: string } = {},
+): ColumnSpec {
+  const { when } = opts;
+  return calc(key, header, "integer",
+    (c) => {
+      const d = c.ref(dateCol);
+      const body = `INT(${d})*${KEY_DAY}+${source * KEY_SOURCE}+ROW()`;
+      return `=IF(OR(${c.ref(guardKey)}="",NOT(ISNUMBER(${d}))),"",${when ? `IF(${when.f(c)},${body},"")` : body})`;
+    },
+    (r) => {
+      const d = opts.dateOf ? opts.dateOf(r) : r[dateCol];
+      return blank(r[guardKey]) || !isNum(d) || (when && !when.c(r)) ? "" : dateKey(d, source, r.__row as number);
+    },
+    { width: 14, name: opts.name, help: "Helper for the Key Dates sheet's order." });
+}
+
+/** Text as a spreadsheet's & makes it from a cell: blank is "", TRUE/FALSE in capitals, numbers as they are. */
+export function asText(v: Value | undefined): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+  return String(v);
+}

@@ -1,7 +1,7 @@
 import { ACCOUNTABLE, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES } from "../lists";
 import { colLetter } from "../plan";
 import { COLOURS, FORMATS, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, countIf, eqText, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
+import { blank, calc, countIf, dateKeyCol, eqText, KEY_SRC, fcell, inp, isNum, label, num, sumNums, TODAY_NAME, xround, type SpecCtx } from "./common";
 
 const GOV = [
   ["govClinical", "Clinical governance"], ["govQuality", "Quality assurance"], ["govDataProtection", "Data protection and IG"],
@@ -15,8 +15,7 @@ const FACTORS = [["sfValues", "Values aligned (1-5)"], ["sfEngagement", "Equal e
 
 export const NOTICE_STATUSES = ["Overdue", "Due in 7 days", "Due in 14 days", "Due in 30 days", "Due in 60 days", "Due in 90 days", "Fine", "Ended"] as const;
 
-/** The one cell every date-dependent formula counts from (one volatile TODAY() for the workbook, not one per row). */
-export const TODAY_NAME = "Summary_Today";
+export { TODAY_NAME } from "./common";
 
 export function noticeStatus(days: number): string {
   if (days < 0) return "Overdue";
@@ -32,6 +31,7 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
   // A partnership whose end date has passed has ended: no notice is due, and it commits no money.
   const ended = (r: RowValues) => isNum(r.end) && r.end < today;
   const notNum = (ref: string) => `NOT(ISNUMBER(${ref}))`;
+  const live = { f: (c: import("../spec").FormulaCtx) => `${c.ref("status")}<>"Ended"`, c: (r: RowValues) => !ended(r) };
   const columns = [
     inp("ref", "Ref", "text", { width: 9, name: "Ref" }),
     inp("partner", "Partner organisation", "text", { width: 28, name: "Partner" }),
@@ -91,6 +91,9 @@ export function partnershipsSpec(ctx: SpecCtx, today: number): SheetSpec {
       (c) => { const d = c.ref("daysToNotice"); return `=IF(${d}="","",IF(${d}<0,"",IF(${d}>90,"",${c.ref("noticeDate")}+ROW()/100000)))`; },
       (r, env) => { const d = blank(r.ref) ? "" : daysTo(r); return isNum(d) && d >= 0 && d <= 90 ? (noticeDate(r) as number) + (r.__row as number) / 100000 : ""; },
       { name: "UpcomingKey", width: 10 }),
+    // The Key Dates sheet's order of notice and review dates (partnerships that have not ended).
+    dateKeyCol("noticeKey", "Notice date order (helper)", KEY_SRC.notice, "ref", "noticeDate", { dateOf: noticeDate, when: live, name: "NoticeKey" }),
+    dateKeyCol("reviewKey", "Review date order (helper)", KEY_SRC.partnershipReview, "ref", "reviewDate", { when: live, name: "ReviewKey" }),
   ];
   const rows: RowValues[] = (ctx.data?.partnerships ?? []).map((p) => {
     const r: RowValues = {
