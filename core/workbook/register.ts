@@ -22,5 +22,9 @@ export const REGISTER_CHECKS: readonly { sheets: readonly string[]; what: string
   { sheets: ["arrs", "arrsShares", "arrsSummary"], what: "ARRS posts, practice shares and headroom" },
   { sheets: ["gpClaims", "gpScheme", "gpSummary"], what: "GP reimbursement scheme claims and transfers" },
   { sheets: ["iif"], what: "IIF indicators" },
+  { sheets: ["distribution", "distCosts", "distKeys", "iifPractices", "distSummary"], what: "money to practices: splits refused or to fix, costs on no stream, the year end" },
+  { sheets: ["keyDates", "agreement", "priorities", "meetings"], what: "key dates coming up" },
+  { sheets: ["actions"], what: "meeting actions overdue or due" },
+  { sheets: ["board"], what: "the board's team roles and representation" },
   { sheets: ["rates", "arrsRates"], what: "figures a later revision replaced" },
 ];
