@@ -284,8 +284,15 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
     }
     // The rates book is what the Rates and ARRS Rates formulas compare with: rebuilt whenever they are.
     if (only.has("rates") || only.has("arrsRates")) only.add("_ratesBook");
-    // The summary's practice rows follow the Distribution sheet's practice columns: built together.
-    if (only.has("distribution") || only.has("distSummary")) { only.add("distribution"); only.add("distSummary"); }
+    // The summary's practice rows follow the Distribution sheet's practice columns: a Distribution built brings
+    // the summary; the summary brings the Distribution only when its columns are not the ones the practices give
+    // now (so a build resumed in a later execution, the Distribution already built, does not build it again).
+    if (only.has("distribution")) only.add("distSummary");
+    if (only.has("distSummary") && !only.has("distribution")) {
+      const now = specs.find((s) => s.key === "distribution")?.table?.columns.map((c) => c.key) ?? [];
+      const was = meta.sheets.find((x) => x.key === "distribution")?.layout ?? [];
+      if (!have("distribution") || was.join("|") !== now.join("|")) only.add("distribution");
+    }
   }
   const r = runEngine({ year, pcn: data?.pcn.name ?? pcn, icb, sample, data: !!data, specs, only, snapshot }, meta, warnings);
   // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
