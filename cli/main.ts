@@ -1,5 +1,5 @@
 /**
- * `npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]`
+ * `npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty] [--lock-statement "Q2 2026/27"]`
  * Writes the PCN workbook offline. Rebuilding into an existing file keeps what people typed there.
  * Everything is checked before anything is written; every refusal or failure is one sentence on stderr.
  */
@@ -10,16 +10,17 @@ import { PcnError } from "../core/errors";
 import { defaultYear, longDate, normaliseYear, YEAR_LABELS } from "../core/rates/book";
 import { todayIso } from "../core/funding/dates";
 import { checkRatesFile } from "../core/rates/file";
-import { buildPlan, workbookContext } from "../core/workbook/build";
+import { buildPlan, SAMPLE_REFUSAL, workbookContext } from "../core/workbook/build";
+import { lockStatementPlan } from "../core/workbook/statement";
 import { readMeta } from "../core/workbook/engine";
 import { addRatesFile } from "../core/workbook/ratesPlan";
 import { validateNetwork, type NetworkData } from "../core/workbook/data";
 import type { DataConflict } from "../core/workbook/plan";
-import { checkTarget, fsSentence, readWorkbookFile, writeWorkbookFile } from "./workbookFile";
+import { checkTarget, fsSentence, readWorkbookBuffer, readWorkbookFile, writeWorkbookBuffer, writeWorkbookFile } from "./workbookFile";
 
 export { fsSentence };
 
-export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean }
+export interface CliOptions { out: string; year?: string; data?: string; rates?: string; sample: boolean; quiet?: boolean; today?: string; help?: boolean; lockStatement?: string }
 
 export const DEFAULT_OUT = "out/pcn-workbook.xlsx";
 
@@ -32,7 +33,7 @@ function loginName(): string {
   }
 }
 
-export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty]
+export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/27] [--data network.json] [--rates rates.json] [--empty] [--lock-statement "Q2 2026/27"]
   --out    where to write the workbook (default: ${DEFAULT_OUT}); its folder must exist. If the file exists, it
            is rebuilt in place: everything typed into it is kept.
   --year   financial year (${YEAR_LABELS.join(", ")}). Default: an existing workbook keeps its year; a new one
@@ -42,6 +43,10 @@ export const USAGE = `Usage: npm run workbook -- [--out file.xlsx] [--year 2026/
   --rates  a rates file (docs/rates-file.md) whose figures go into the Rates and ARRS Rates sheets; it is
            checked first, and nothing is written if it has any problem
   --empty  a new workbook with empty sheets (without --data, a new workbook gets the fictional sample network)
+  --lock-statement "Q2 2026/27"
+           after building, freeze that period's money to practices as values in a statement sheet of its own,
+           which no build rewrites (a month such as "Apr 2026", a quarter, or "Year 2026/27"); nothing is
+           written if the period cannot be locked
   --help   show this help`;
 
 /** Reads the command line. `--help` gives `help: true` (the caller prints USAGE and exits 0). */
@@ -59,6 +64,7 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === "--data") { o.data = val(); o.sample = false; }
     else if (a === "--rates") o.rates = val();
     else if (a === "--empty") o.sample = false;
+    else if (a === "--lock-statement") o.lockStatement = val();
     else if (a === "--quiet") o.quiet = true;
     else if (a === "--help" || a === "-h") o.help = true;
     else throw new PcnError(`Unknown option ${a}.\n${USAGE}`);
@@ -77,6 +83,8 @@ export interface CliResult {
   /** Cells the rates file changed, one line each, and what it held that was not loaded. */
   rateChanges: string[];
   rateNotes: string[];
+  /** The statement --lock-statement made, and what to know about it. */
+  statement?: { period: string; sheet: string; warnings: string[] };
 }
 
 /** Where to write: an .xlsx name in a folder that exists (only the default out/ folder is made). */
@@ -131,6 +139,7 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
     yearReason = d.note ?? `the financial year of today, ${longDate(o.today ?? todayIso())}`;
   }
   const context = workbookContext(snapshot, year);
+  if (input && existed && context.sample) throw new PcnError(SAMPLE_REFUSAL);
   if (input) {
     // Practices, partnerships and ARRS roles the workbook already holds may be named too.
     const held = existed ? { practices: context.practices, partnerships: context.partnerships, roles: context.roles } : {};
@@ -153,14 +162,25 @@ export async function writeWorkbook(o: CliOptions): Promise<CliResult> {
   const cells = plan.sheets.reduce((a, s) => a + s.blocks.reduce((b, k) => b + k.cells.length * (k.cells[0]?.length ?? 0), 0), 0);
   const big = cells > 50000; // a second or more: show progress
   const progress = big ? (d: number, t: number, name: string) => log(d < t ? `\r  writing sheets ${d}/${t} ${name.padEnd(20)}` : "\n  saving...\n") : undefined;
+  // A period's statement is planned from the workbook as this build leaves it: the build is written in memory
+  // and read back, the statement planned from that (a refusal is a sentence, and nothing is written), and the
+  // file replaced once, with both.
+  let statement: CliResult["statement"];
+  let final = { plan, from: wb };
+  if (o.lockStatement !== undefined) {
+    const built = readWorkbookBuffer(await writeWorkbookBuffer(plan, wb, progress), out);
+    const l = lockStatementPlan(built.snapshot, o.lockStatement, { today: o.today });
+    statement = { period: l.period, sheet: l.sheet, warnings: l.warnings };
+    final = { plan: l.plan, from: built };
+  }
   // The new file replaces the old one only once it is completely written (see cli/workbookFile.ts).
-  await writeWorkbookFile(out, plan, wb, { progress, makeFolder });
+  await writeWorkbookFile(out, final.plan, final.from, { progress: statement ? undefined : progress, makeFolder });
   const outcome: Outcome = existed
     ? (context.sample ? "rebuilt sample" : data ? "rebuilt with data" : "rebuilt")
     : (data ? "new from data" : sample ? "new sample" : "new empty");
   return {
     file: out, warnings: plan.warnings.filter((w) => w !== yearReason), sheets: plan.sheets.length, outcome, conflicts: plan.conflicts ?? [], updates: plan.dataUpdates ?? 0,
-    year: plan.year, yearReason, rateChanges, rateNotes,
+    year: plan.year, yearReason, rateChanges, rateNotes, statement,
   };
 }
 
@@ -191,6 +211,10 @@ export async function runCli(argv: string[], stdout: (s: string) => void = (s) =
       for (const n of r.rateNotes) stdout(`  ${n}\n`);
     }
     for (const c of r.conflicts) stdout(`Kept your value: ${c.sheet} row ${c.row}${c.ref ? ` (${c.ref})` : ""}, ${c.field}: yours ${c.yours}, the data file's ${c.file}.\n`);
+    if (r.statement) {
+      stdout(`Locked ${r.statement.period}: its statement is the sheet "${r.statement.sheet}" (values; no build rewrites it).\n`);
+      for (const w of r.statement.warnings) stdout(`  ${w}\n`);
+    }
     stdout(closingLine(r) + "\n");
     return 0;
   } catch (e) {

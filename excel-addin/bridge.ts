@@ -8,6 +8,7 @@ import { PcnError } from "../core/errors";
 import { buildPlan, checkRegister as coreCheckRegister, paneState, readWorkbookState } from "../core/workbook/build";
 import type { Finding } from "../core/workbook/register";
 import { planRatesFile } from "../core/workbook/ratesPlan";
+import { lockStatementPlan } from "../core/workbook/statement";
 import type { WritePlan } from "../core/workbook/plan";
 import type { Bridge, BuildControl, BuildProgress, BuildRequest, BuildResult, HostState, RatesLoadResult, SelfTestReport } from "../pane/bridge";
 import { applyPlan, applySheetVisibility } from "./apply";
@@ -215,6 +216,20 @@ export class ExcelBridge implements Bridge {
         });
       }
       return { problems: [], changes: p.changes, notes: p.notes };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Lock statement: the core plans the period's statement sheet from what the workbook holds; this applies it (a new sheet, nothing else). */
+  async lockStatement(period: string): Promise<{ sheet: string; warnings: string[] }> {
+    if (this.busy) throw new PcnError("A build is running in this pane. Lock the statement when it has finished.");
+    this.busy = true;
+    try {
+      const snapshot = await this.snapshot();
+      const locked = lockStatementPlan(snapshot, String(period ?? ""), { today: this.opts.today?.() });
+      await this.guarded({}, (ctx) => applyPlan(ctx, locked.plan, undefined, { snapshot, syncTimeoutMs: this.timeoutMs, isSetSupported: this.supports, clock: this.clock }));
+      return { sheet: locked.sheet, warnings: locked.warnings };
     } finally {
       this.busy = false;
     }

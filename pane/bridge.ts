@@ -31,6 +31,9 @@ export interface HostState {
   sheets: SheetInfo[];
   /** Practices as the Funding sheet holds them now (for the pane's populations form). */
   practices: PracticeInput[];
+  /** Periods "Lock statement" offers (empty until the Distribution sheet is built), and the statement sheets there are. */
+  lockPeriods?: string[];
+  statements?: string[];
 }
 
 export interface BuildRequest {

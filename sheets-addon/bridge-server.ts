@@ -7,6 +7,8 @@ import { checkRegister as coreCheckRegister, paneState } from "../core/workbook/
 import type { Finding } from "../core/workbook/register";
 import type { SelfTestItem, SelfTestReport } from "../core/workbook/selftest";
 import { planRatesFile } from "../core/workbook/ratesPlan";
+import { lockStatementPlan } from "../core/workbook/statement";
+import { applyPlan } from "./writer";
 import type { BuildRequest, HostState, PracticeInput, RatesLoadResult } from "../pane/bridge";
 import { toSheetValue } from "./cells";
 import { runBuildStep, TIME_BUDGET_MS, type StepOptions, type StepOutcome } from "./build-run";
@@ -126,6 +128,20 @@ export function runLoadRates(fileText: unknown): RatesLoadResult {
   });
 }
 
+/** Lock statement: the core plans the period's statement sheet; it is written as a new sheet, under the document lock. */
+export function runLockStatement(period: unknown): { sheet: string; warnings: string[] } {
+  if (typeof period !== "string") throw new PcnError("The period to lock must be text such as Q2 2026/27.");
+  return underLock(() => {
+    // Not while someone's build holds the spreadsheet: it could be rewriting the Distribution sheet.
+    const lease = currentLease();
+    if (leaseHolds(lease, Date.now())) throw new PcnError(refusal(lease, whoIsAsking(), Date.now()));
+    const book = ss();
+    const locked = lockStatementPlan(readSnapshot(book), period);
+    applyPlan(book, locked.plan);
+    return { sheet: locked.sheet, warnings: locked.warnings };
+  });
+}
+
 export function runCheckRegister(): Finding[] {
   return coreCheckRegister(readSnapshot(ss(), { valuesOnly: true }));
 }
@@ -175,6 +191,7 @@ export const server = {
   },
   checkRegister: (): Envelope<Finding[]> => guard(runCheckRegister),
   loadRates: (fileText: unknown): Envelope<RatesLoadResult> => guard(() => runLoadRates(fileText)),
+  lockStatement: (period: unknown): Envelope<{ sheet: string; warnings: string[] }> => guard(() => runLockStatement(period)),
   goTo: (sheet: unknown, row: unknown, col?: unknown): Envelope<null> => guard(() => runGoTo(sheet, row, col)),
   setBuilderName: (name: unknown): Envelope<string> => guard(() => setBuilderName(name)),
   runSelfTest: (clientItems?: unknown): Envelope<SelfTestReport> => guard(() => runSelfTest(checkClientItems(clientItems))),

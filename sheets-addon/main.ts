@@ -157,6 +157,14 @@ global.loadRates = function (fileText: unknown) {
 };
 
 /**
+ * Sidebar "Lock statement": freezes a period's money to practices as values in a statement sheet of its own.
+ * @param {string} period A period the Distribution sheet offers, e.g. "Q2 2026/27".
+ */
+global.lockStatement = function (period: unknown) {
+  return server.lockStatement(period);
+};
+
+/**
  * Sidebar: selects a finding's cell.
  * @param {string} sheet Sheet name.
  * @param {number} row 1-based row.

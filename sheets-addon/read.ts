@@ -107,7 +107,12 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
   const wanted = new Set(req.keys === "all" ? specs.map((s) => s.key) : req.keys);
   const readKeys: string[] = [];
   const layouts = readMetaLayouts(snap.get(META_SHEET));
-  for (const s of specs) {
+  // A sheet's shape may follow the practices (Distribution Summary has a row per practice): once the Practices
+  // sheet is read, later sheets' needs come from specs made with its practices.
+  let current = specs;
+  for (const s0 of specs) {
+    const again = current.find((x) => x.key === s0.key);
+    const s = again && again.name === s0.name ? again : s0;
     const e = entries.find((x) => x.name === s.name);
     if (!e) continue;
     const full = wanted.has(s.key);
@@ -126,6 +131,7 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
       ? readByNeed(e.sheet, needs, toSerial)
       : readRange(e.sheet.getDataRange(), toSerial, { values: true, formulas: full });
     snap.set(e.name, { name: e.name, ...got, ...(full ? {} : { partial: true }) });
+    if (s.key === "practices") current = workbookSpecs(snapshot(), req.options).specs;
   }
   return { snapshot: snapshot(), sheets, readKeys };
 }

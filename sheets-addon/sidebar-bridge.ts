@@ -154,6 +154,10 @@ export class AppsScriptBridge implements Bridge {
     return callServer<RatesLoadResult>(this.run, "loadRates", fileText);
   }
 
+  lockStatement(period: string): Promise<{ sheet: string; warnings: string[] }> {
+    return callServer<{ sheet: string; warnings: string[] }>(this.run, "lockStatement", period);
+  }
+
   async goTo(sheet: string, row: number, col?: number): Promise<void> {
     await callServer<null>(this.run, "goTo", sheet, row, col ?? 0);
   }

@@ -104,6 +104,13 @@ const CASES: [string, Arg[], number | string | number[][]][] = [
   ["IIF_VALUE", [10, 1, 1, "2024/25"], 1980],
   ["PATIENTS_NEEDED", [100, 200, 0.8], 60],
   ["SPLIT", [100, [[1], [1], [1]]], [[33.33], [33.34], [33.33]]],
+  // The README's examples: £1,000 less £200 of costs in thirds is 266.666...; cumulative rounding gives 266.67 at a
+  // third, 533.33 at two (so 266.66), 800 at three (266.67). Without costs: 333.33, 666.67 (333.34), 1,000 (333.33).
+  ["DISTRIBUTE", [1000, [[1], [1], [1]], 200], [[266.67], [266.66], [266.67]]],
+  ["DISTRIBUTE", [1000, [[1], [1], [1]]], [[333.33], [333.34], [333.33]]],
+  ["DISTRIBUTE_POINTS", [1000, [[10], [10]], [[6000], [4000]]], [[600], [400]]],
+  // IIF £9,850 less £850 of costs by points x list: 176,000 and 66,000 (and 0) of 242,000 of £9,000.
+  ["DISTRIBUTE_POINTS", [9850, [[22], [11], [0]], [[8000], [6000], [5000]], 850], [[6545.45], [2454.55], [0]]],
   ["FIN_YEAR", [D("2025-04-01")], "2025/26"],
   ["FIN_YEAR", [D("2025-03-31")], "2024/25"],
 ];
@@ -118,10 +125,15 @@ const ERRORS: [string, Arg[], RegExp][] = [
   ["ARRS_CLAIM", ["Pharmacy Technician", 45000, 1, 6, D("2025-06-01")], /£44,939 is an estimate, not a sourced figure/],
   ["ARRS_MAX", ["Clinical Pharmacist", D("2025-06-01"), "constructor"], /^Unknown area "constructor"\. Use one of: national, outer london, inner london\.$/],
   ["RATE", ["toString", "2025/26"], /^Unknown rate "toString" for 2025\/26/],
+  ["DISTRIBUTE", [100, [[1], [1]], 100.01], /^Over-distribution refused: the costs of £100\.01 are more than the amount of £100\.00\.$/],
+  ["DISTRIBUTE", [100, [[0], [""]]], /^The weights add up to 0: give at least one positive weight/],
+  ["DISTRIBUTE_POINTS", [100, [[1], [2]], [[5000]]], /^Give as many lists as points \(2 points, 1 list\)/],
 ];
 
 function errorOf(h: Hosts, name: string, args: Arg[]): { excel: string; sheets: string } {
-  const ex = (h.excel.get(name)!(...args.map(forExcel)) as unknown[][])[0][0];
+  // An error of the whole call is thrown (a CustomFunctions.Error, as Excel expects); one per cell is returned.
+  let ex: unknown;
+  try { ex = (h.excel.get(name)!(...args.map(forExcel)) as unknown[][])[0][0]; } catch (e) { ex = e; }
   let sh = "";
   try { sh = `not an error: ${String(h.sheets[`PCN_${name}`](...args.map(forSheets)))}`; } catch (e) { sh = (e as Error).message; }
   return { excel: ex instanceof CfError ? (ex.message ?? "") : `not an error: ${String(ex)}`, sheets: sh };

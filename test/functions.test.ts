@@ -22,10 +22,12 @@ describe("catalogue", () => {
     expect(CATALOGUE.map((f) => f.name).sort()).toEqual([
       "ARRS_ALLOCATION", "ARRS_CLAIM", "ARRS_MAX", "CAPACITY_ACCESS", "CARE_HOME_PREMIUM", "CORE", "ENHANCED_ACCESS", "FIN_YEAR",
       "GP_NEW_GP_CLAIM", "GP_REIMBURSEMENT_POT", "GP_SESSIONS_CLAIM", "IIF_ACHIEVEMENT", "IIF_POINTS", "IIF_VALUE", "ONCOSTS", "PARTICIPATION", "PATIENTS_NEEDED", "RATE", "RATE_SOURCE", "SPC_FLAGS", "SPC_LIMITS", "SPC_STATUS", "SPLIT",
-    ]);
+      "DISTRIBUTE", "DISTRIBUTE_POINTS",
+    ].sort());
   });
 
-  it.each(CATALOGUE.filter((f) => f.returns === "number" && f.name !== "SPLIT" && !f.ownShape).map((f) => [f.name, f]))("%s: the README example gives the stated result", (_, f) => {
+  const COLUMNS = ["SPLIT", "DISTRIBUTE", "DISTRIBUTE_POINTS"];
+  it.each(CATALOGUE.filter((f) => f.returns === "number" && !COLUMNS.includes(f.name) && !f.ownShape).map((f) => [f.name, f]))("%s: the README example gives the stated result", (_, f) => {
     const v = scalar(f.name, ...parseArgs(f.example.args));
     expect(v).toBeCloseTo(Number(f.example.result), 6);
   });
@@ -40,9 +42,9 @@ describe("catalogue", () => {
     expect(r.cells[999][0]).toBe(Math.round(10999 * 26.631 * 100) / 100);
   });
 
-  it("SPLIT's example puts the odd penny where the function does", () => {
-    const f = findFunction("SPLIT");
-    const r = call("SPLIT", ...parseArgs(f.example.args));
+  it.each(COLUMNS)("%s's example puts the odd penny where the function does", (name) => {
+    const f = findFunction(name);
+    const r = call(name, ...parseArgs(f.example.args));
     const stated = f.example.result.replace(/\(.*\)/, "").split(",").map((x) => Number(x.trim()));
     expect(r).toEqual({ matrix: true, cells: stated.map((v) => [v]) });
   });

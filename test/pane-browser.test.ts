@@ -318,6 +318,49 @@ describe("Excel task pane (built), fake Office.js, at 350 and 300 px", () => {
   }, 60_000);
 });
 
+describe("Excel task pane (built): Lock statement", () => {
+  it("locks a period of the built Distribution sheet into a statement sheet; before the build, and for a period without streams, a sentence and no sheet", async () => {
+    const b = await open();
+    const { page, context, dialogs, errors } = b;
+    await serveDir(context, EXCEL_ORIGIN, excelDir);
+    await serveText(context, OFFICE_JS, officeStub);
+    await page.goto(`${EXCEL_ORIGIN}/taskpane.html`);
+    await ready(page);
+    const more = page.getByRole("region", { name: "More" });
+    const period = more.getByLabel("Period to lock");
+    const lock = more.getByRole("button", { name: "Lock statement" });
+    const year = await page.getByLabel("Build for the year").inputValue();
+    const sheetsNow = () => page.evaluate(() => (window as any).__wb.sheets.map((s: { name: string }) => s.name) as string[]);
+    // Before the Distribution sheet is built: the core's sentence, through the Excel bridge, and no sheet.
+    const empty = await sheetsNow();
+    await period.fill(`Q1 ${year}`);
+    await lock.click();
+    await more.getByRole("alert").filter({ hasText: /build it first|build the Distribution sheet first/ }).waitFor({ timeout: 10_000 });
+    expect(await sheetsNow()).toEqual(empty);
+    await idle(page);
+    await page.getByLabel("Fill new sheets with the fictional sample network").check();
+    await buildButton(page).click();
+    await page.getByRole("status").filter({ hasText: /^Built all \d+ sheets\./ }).waitFor({ timeout: 30_000 });
+    await idle(page);
+    const before = await sheetsNow();
+    // The last month of the year has no stream in the sample: refused with the core's sentence, no sheet.
+    await period.fill(`Mar ${Number(year.slice(0, 4)) + 1}`);
+    await lock.click();
+    await more.getByRole("alert").filter({ hasText: /nothing to lock/ }).waitFor({ timeout: 10_000 });
+    expect(await sheetsNow()).toEqual(before);
+    await idle(page);
+    await period.fill(`Q1 ${year}`);
+    await lock.click();
+    const name = `Statement Q1 ${year.replace("/", "-")}`;
+    await more.getByText(`Locked Q1 ${year}: the statement is on the sheet "${name}".`).waitFor({ timeout: 10_000 });
+    expect(await sheetsNow()).toEqual([...before, name]);
+    const title = await page.evaluate((n) => String((window as any).__wb.sheet(n).get(0, 0)?.v), name);
+    expect(title).toMatch(new RegExp(`^Distribution statement: Q1 ${year.replace("/", "\\/")}`));
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 90_000);
+});
+
 describe("Excel task pane (built): the self-test", () => {
   it("runs from a labelled, keyboard-reachable button and reports every check", async () => {
     const { page, dialogs, errors } = await openExcel();

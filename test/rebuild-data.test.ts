@@ -167,6 +167,9 @@ describe("--data updates what it owns, never what the person changed", () => {
     expect(wb.sheet(DATA_SHEET).state).toBe("hidden");
     const d = network();
     const records = d.practices.length + d.partnerships.length + d.arrsPosts.length + d.arrsPosts.reduce((a, p) => a + p.shares.length, 0) + d.budget.length + d.kpis.length + d.iif.length
+      // Money to practices (#12): each practice's IIF figures, streams, costs and key rows are records too.
+      + d.iif.reduce((a, i) => a + (i.practices?.length ?? 0), 0)
+      + (d.distribution ? d.distribution.streams.length + d.distribution.costs.length + d.distribution.keys.length : 0)
       + d.board.length + d.agreement.length + d.maturity.length + d.priorities.length + d.meetings.length + d.actions.length + d.successes.length;
     const rows = () => col(wb.sheet(DATA_SHEET), 2).filter((v) => typeof v === "string" && v !== "").length;
     expect(rows()).toBe(records);

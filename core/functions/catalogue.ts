@@ -9,6 +9,7 @@ import { toIsoDate, todayIso } from "../funding/dates";
 import { arrsAllocation, capacityAccess, careHomePremium, corePcnFunding, enhancedAccess, parseCapacityPart, participation } from "../funding/des";
 import { iifAchievement, iifPoints, iifValue, patientsNeeded } from "../funding/iif";
 import { splitPence } from "../funding/money";
+import { checkWeights, distribute, weightedPoints } from "../funding/distribute";
 import { gpEntitlement, gpNewGpClaim, gpSessionsClaim, parseGpArea } from "../funding/gpScheme";
 import { arrsMaximum, fyLabelOfIso, getRate, getYear, parseArea } from "../rates/book";
 import { FLAG_TEXT, noLimitsReason, parseBetter, parseMethod, spcLimits, spcPoints, spcStatus, type Direction, type SpcMethod } from "../spc";
@@ -284,19 +285,9 @@ export const CATALOGUE: FunctionSpec[] = [
     returns: "number",
     example: { args: `1000, {1;1;1}`, result: "333.33, 333.34, 333.33 (a column)" },
     impl: (amount: number, weights: unknown[][]) => {
-      const flat: number[] = [];
-      weights.forEach((row, i) =>
-        row.forEach((w, j) => {
-          if (w === null || w === undefined || w === "") return flat.push(0);
-          if (typeof w !== "number" || !Number.isFinite(w)) fail(`Weight ${i * row.length + j + 1} is not a number ("${String(w)}").`);
-          if (w < 0) fail(`Weight ${i * row.length + j + 1} is negative (${w}).`);
-          flat.push(w);
-        }),
-      );
-      if (!(flat.reduce((a, b) => a + b, 0) > 0)) fail("The weights add up to 0: give at least one positive weight.");
-      const shares = splitPence(amount, flat);
-      let k = 0;
-      return weights.map((row) => row.map(() => shares[k++]));
+      const flat = flatNumbers(weights, "Weight");
+      checkWeights(flat);
+      return reshape(weights, splitPence(amount, flat));
     },
   },
   {
@@ -344,6 +335,32 @@ export const CATALOGUE: FunctionSpec[] = [
     },
   },
   {
+    name: "DISTRIBUTE",
+    description: "Shares an amount, less the PCN's own costs taken off first, among practices in proportion to the weights, exact to the penny: the shares always add up to the amount minus the costs; costs above the amount are refused.",
+    params: [
+      { name: "amount", type: "number", min: 0, description: "The income stream's amount (received or expected)." },
+      { name: "weights", type: "number", whole: true, description: "A column (or row) of weights, one per practice: lists, populations, IIF points, percentages (1 each for equal shares); blanks count as 0." },
+      { name: "costs", type: "number", min: 0, optional: true, description: "The PCN's own costs taken off first (default 0)." },
+    ],
+    returns: "number",
+    example: { args: `1000, {1;1;1}, 200`, result: "266.67, 266.66, 266.67 (a column)" },
+    impl: (amount: number, weights: unknown[][], costs?: number) => reshape(weights, distribute(amount, flatNumbers(weights, "Weight"), costs ?? 0)),
+  },
+  {
+    name: "DISTRIBUTE_POINTS",
+    description: "Weighted points: shares an amount, less costs, by each practice's points x its list (its share of the list), exact to the penny.",
+    params: [
+      { name: "amount", type: "number", min: 0, description: "The amount to share (e.g. the IIF payment)." },
+      { name: "points", type: "number", whole: true, description: "Each practice's points achieved (a column); blanks count as 0." },
+      { name: "lists", type: "number", whole: true, description: "Each practice's list size, in the same order (a column of the same length)." },
+      { name: "costs", type: "number", min: 0, optional: true, description: "The PCN's own costs taken off first (default 0)." },
+    ],
+    returns: "number",
+    example: { args: `1000, {10;10}, {6000;4000}`, result: "600.00, 400.00 (a column)" },
+    impl: (amount: number, points: unknown[][], lists: unknown[][], costs?: number) =>
+      reshape(points, distribute(amount, weightedPoints(flatNumbers(points, "Points"), flatNumbers(lists, "List")), costs ?? 0)),
+  },
+  {
     // Excel requires custom-function names of at least three characters, so FY is FIN_YEAR (Sheets also has PCN_FY).
     name: "FIN_YEAR",
     sheetsAlias: "FY",
@@ -354,6 +371,22 @@ export const CATALOGUE: FunctionSpec[] = [
     impl: (date: unknown) => fyLabelOfIso(toIsoDate(date)),
   },
 ];
+
+/** A range's cells in reading order as numbers (blanks 0), or a sentence naming the first that is not one. */
+function flatNumbers(range: unknown[][], what: string): number[] {
+  const flat: number[] = [];
+  range.forEach((row, i) =>
+    row.forEach((w, j) => {
+      if (w === null || w === undefined || w === "") return flat.push(0);
+      if (typeof w !== "number" || !Number.isFinite(w)) fail(`${what} ${i * row.length + j + 1} is not a number ("${String(w)}").`);
+      if (w < 0) fail(`${what} ${i * row.length + j + 1} is negative (${w}).`);
+      flat.push(w);
+    }),
+  );
+  return flat;
+}
+/** Values back in the shape of the range they came from. */
+const reshape = (range: unknown[][], values: number[]) => { let k = 0; return range.map((row) => row.map(() => values[k++])); };
 
 export function findFunction(name: string): FunctionSpec {
   const f = CATALOGUE.find((x) => x.name === name);

@@ -92,6 +92,9 @@ export function invoke(spec: FunctionSpec, args: unknown[]): InvokeResult {
     const out = callOne(spec, scalars);
     if (!Array.isArray(out) && spec.ownShape) return { matrix: false, value: out };
     if (Array.isArray(out)) return { matrix: true, cells: out.map((row) => row.map((v) => (typeof v === "number" && !Number.isFinite(v) ? new CellError("The result is too large to compute.") : v))) };
+    // The whole split refused (costs above the amount, weights adding to 0): one error, never a column of them,
+    // which Sheets could only show as text that a SUM below would read as 0.
+    if (out instanceof CellError) return { matrix: false, value: out };
     return { matrix: true, cells: (norm[spec.params.findIndex((p) => p.whole)] as unknown[][]).map((r) => r.map(() => out)) };
   }
   if (!anyArray) {

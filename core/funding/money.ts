@@ -5,6 +5,17 @@ export function round2(x: number): number {
 }
 
 /**
+ * One part of a pence-exact split by cumulative rounding: round(amount x upTo / total) - round(amount x before /
+ * total), where `upTo` and `before` are the running totals of the weights through this part and before it. The
+ * parts telescope to round(amount). The workbook's native formula (sheets/common.ts `splitPartF`) is the same
+ * expression, in the same order (the ratio first: no overflow).
+ */
+export function splitPart(amount: number, upTo: number, before: number, total: number): number {
+  if (total === 0) return 0;
+  return round2(round2(amount * (upTo / total)) - round2(amount * (before / total))) || 0; // no -0
+}
+
+/**
  * Split an amount among parts by weights, exact to the penny, by cumulative rounding:
  * share_i = round(amount x W_i / W) - round(amount x W_(i-1) / W), with W_i the running total of weights.
  * The shares telescope to round(amount), and the workbook's native formula does exactly the same.
@@ -12,13 +23,10 @@ export function round2(x: number): number {
 export function splitPence(amount: number, weights: number[]): number[] {
   const total = weights.reduce((a, b) => a + b, 0);
   let run = 0;
-  let prev = 0;
   return weights.map((w) => {
+    const before = run;
     run += w;
-    const upTo = round2(amount * (run / total)); // the ratio first: no overflow, and the workbook formula does the same
-    const share = round2(upTo - prev) || 0; // no -0
-    prev = upTo;
-    return share;
+    return splitPart(amount, run, before, total);
   });
 }
 

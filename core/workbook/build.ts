@@ -21,12 +21,16 @@ import { arrsRatesSpec, ratesBookSpec, ratesSpec } from "./sheets/rates";
 import { fillFromBook } from "./ratesPlan";
 import { gpClaimsSpec, gpSchemeSpec, gpSummarySpec } from "./sheets/gpScheme";
 import { hasGpScheme } from "../funding/gpScheme";
-import { iifSpec } from "./sheets/iif";
+import { iifPracticesSpec, iifSpec } from "./sheets/iif";
+import { distributionSpec } from "./sheets/distribution";
+import { distCostsSpec, distKeysSpec } from "./sheets/distributionInputs";
+import { distSummarySpec } from "./sheets/distributionSummary";
 import { KPI_KNOWN_COLUMNS, kpiChartsSpec, kpiLayout, kpisSpec, type KpiChartRow } from "./sheets/kpis";
 import { spcLimits } from "../spc";
 import { partnershipsSpec, summarySpec } from "./sheets/partnerships";
 import { isoToSerial } from "./plan";
 import { computeFindings } from "./compute";
+import { statementState } from "./statement";
 import { agreementSpec } from "./sheets/agreement";
 import { boardSpec } from "./sheets/board";
 import { keyDatesSpec } from "./sheets/keyDates";
@@ -76,6 +80,12 @@ export const SHEETS: { key: string; title: string; hidden?: boolean; when?: (y: 
   { key: "gpClaims", title: "GP Scheme Claims", when: hasGpScheme },
   { key: "gpSummary", title: "GP Scheme Summary", when: hasGpScheme },
   { key: "iif", title: "IIF" },
+  // Money to practices (#12): streams, the PCN's costs, agreed keys, the summary and year end.
+  { key: "iifPractices", title: "IIF by Practice" },
+  { key: "distribution", title: "Distribution" },
+  { key: "distCosts", title: "Distribution Costs" },
+  { key: "distKeys", title: "Distribution Keys" },
+  { key: "distSummary", title: "Distribution Summary" },
   { key: "budget", title: "Budget" },
   { key: "budgetSummary", title: "Budget Summary" },
   { key: "kpis", title: "KPIs" },
@@ -124,6 +134,11 @@ const NEEDS: Record<string, string[]> = {
   gpScheme: ["practices", "rates", "gpClaims"],
   gpClaims: ["practices", "rates", "gpScheme"],
   gpSummary: ["gpScheme", "gpClaims", "rates"],
+  iifPractices: ["iif", "practices"],
+  distribution: ["practices", "funding", "arrs", "arrsShares", "iif", "iifPractices", "distCosts", "distKeys", "distSummary"],
+  distCosts: ["distribution"],
+  distKeys: ["practices"],
+  distSummary: ["distribution", "distCosts", "distKeys", "funding", "arrs", "iif", "iifPractices", "practices", "arrsShares"],
   keyDates: ["summary", "partnerships", "arrs", "agreement", "priorities", "meetings", "actions"],
   board: ["practices"],
   agreement: ["summary"],
@@ -135,7 +150,7 @@ const NEEDS: Record<string, string[]> = {
 const needsOf = (k: string) => (hasOwn(NEEDS, k) ? NEEDS[k] : []);
 
 /** Sheets whose records a data file (--data) owns. */
-const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims", "board", "maturity", "priorities", "meetings", "actions", "successes"]);
+const DATA_SHEETS = new Set(["practices", "partnerships", "arrs", "arrsShares", "budget", "kpis", "iif", "gpScheme", "gpClaims", "iifPractices", "distribution", "distCosts", "distKeys", "board", "maturity", "priorities", "meetings", "actions", "successes"]);
 
 const todayIso = () => clockToday();
 
@@ -143,7 +158,8 @@ const todayIso = () => clockToday();
 function allSpecs(ctx: SpecCtx, today: number, kpiRows: KpiChartRow[]): SheetSpec[] {
   return [
     aboutSpec(ctx), partnershipsSpec(ctx, today), summarySpec(ctx, today), practicesSpec(ctx), fundingSpec(ctx), ratesSpec(ctx), arrsRatesSpec(ctx),
-    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
+    arrsSpec(ctx), arrsSummarySpec(ctx), sharesSpec(ctx), gpSchemeSpec(ctx), gpClaimsSpec(ctx), gpSummarySpec(ctx), iifSpec(ctx),
+    iifPracticesSpec(ctx), distributionSpec(ctx), distCostsSpec(ctx), distKeysSpec(ctx), distSummarySpec(ctx), budgetSpec(ctx), budgetSummarySpec(ctx), kpisSpec(ctx), kpiChartsSpec(ctx, kpiRows),
     keyDatesSpec(ctx), boardSpec(ctx), agreementSpec(ctx, today), maturitySpec(ctx), prioritiesSpec(ctx, today), meetingsSpec(ctx), actionsSpec(ctx, today), successesSpec(ctx), journalSpec(ctx),
     ratesBookSpec(ctx),
   ].filter((x): x is SheetSpec => x !== null);
@@ -163,6 +179,9 @@ export interface WorkbookSpecs {
   /** Said when the year was not chosen and today's financial year is not shipped. */
   yearNote?: string;
 }
+
+/** Data into the sample workbook: refused (said before any check of the data, which may be for another year). */
+export const SAMPLE_REFUSAL = "This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).";
 
 /** Every sheet spec for a workbook, with names resolved against what the workbook holds. */
 export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, warnings: string[] = []): WorkbookSpecs {
@@ -193,7 +212,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // The sample goes only into a new workbook, and later only into sheets of that sample workbook never built.
   const sample = meta.sample === true || (fresh && !!opts.sample && opts.data === undefined);
   if (opts.data !== undefined && meta.sample) {
-    throw new PcnError("This workbook holds the fictional sample network: building your data into it would mix your records with made-up ones. Build your data into a new workbook (with the offline command, give a new --out file).");
+    throw new PcnError(SAMPLE_REFUSAL);
   }
   if (opts.sample && opts.data === undefined && !sample) warnings.push("The sample network only goes into a new workbook: this one already holds your PCN Toolkit sheets, so no sample records were added.");
   const everBuilt = (k: string) => meta.sheets.some((m) => m.key === k);
@@ -211,6 +230,10 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const icb = (data?.pcn.icb || undefined) ?? meta.icb ?? (sampleData?.pcn.icb || undefined);
   const ctx: SpecCtx = { year, sheetName, data, pcnName: pcn, icb, kpiMonths, kpiEarlierMonths, sample, yearNote };
   const ctxSample: SpecCtx | undefined = sampleData && { ...ctx, data: sampleData };
+  const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
+  // The Distribution sheets have a column (or a row) for each practice as the Practices sheet holds them after this build.
+  ctx.practiceNames = practiceNamesAfter(ctxSample && !everBuilt("practices") ? ctxSample : ctx, practicesFromPane, resolved.get("practices")!.ours ? snapshot : undefined, meta);
+  if (ctxSample) ctxSample.practiceNames = ctx.practiceNames;
   const today = isoToSerial(opts.today ?? todayIso());
   // KPI charts follow the KPI records as they will sit after this build.
   const kpiCtx = ctxSample && !everBuilt("kpis") ? ctxSample : ctx;
@@ -225,7 +248,6 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const plain = allSpecs(ctx, today, kpiRecords);
   const seeded = ctxSample ? allSpecs(ctxSample, today, kpiRecords) : undefined;
   const specs = plain.map((sp, i) => (seeded && !everBuilt(sp.key) ? seeded[i] : sp));
-  const practicesFromPane = (opts.practices ?? []).filter((p) => p.name && p.name.trim());
   if (practicesFromPane.length) {
     // What a person confirmed in the pane wins over the sheet; sample or file data never does.
     const practices = specs.find((s) => s.key === "practices")!;
@@ -237,6 +259,15 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   // The person's data file owns the records it names (updated where the person has not changed them since).
   if (data) for (const sp of specs) if (DATA_SHEETS.has(sp.key) && sp.table) sp.owned ??= {};
   return { specs, year: year.year, data, meta, sample, fresh, pcn, icb, yearNote };
+}
+
+/** Practice names as the Practices sheet will hold them once built: its records, then the new ones from the pane or data. */
+function practiceNamesAfter(ctx: SpecCtx, fromPane: PracticeInput[], snapshot: WorkbookSnapshot | undefined, meta: WorkbookMeta): string[] {
+  const spec = practicesSpec(ctx);
+  if (fromPane.length) spec.rows = fromPane.map((p) => ({ name: p.name.trim() }));
+  const snap = snapshot?.sheets.find((s) => s.name === spec.name);
+  const layout = snap ? meta.sheets.find((m) => m.key === "practices")?.layout ?? [] : [];
+  return finalRecords(spec, snap, layout).map((r) => r.name).filter((n): n is string | number => (typeof n === "string" && n.trim() !== "") || typeof n === "number").map(String);
 }
 
 /** Turns specs + data + what the workbook already holds into the write plan every host applies. Throws PcnError with a sentence on refusal. */
@@ -261,6 +292,15 @@ export function buildPlan(snapshot: WorkbookSnapshot, opts: BuildOptions = {}): 
     }
     // The rates book is what the Rates and ARRS Rates formulas compare with: rebuilt whenever they are.
     if (only.has("rates") || only.has("arrsRates")) only.add("_ratesBook");
+    // The summary's practice rows follow the Distribution sheet's practice columns: a Distribution built brings
+    // the summary; the summary brings the Distribution only when its columns are not the ones the practices give
+    // now (so a build resumed in a later execution, the Distribution already built, does not build it again).
+    if (only.has("distribution")) only.add("distSummary");
+    if (only.has("distSummary") && !only.has("distribution")) {
+      const now = specs.find((s) => s.key === "distribution")?.table?.columns.map((c) => c.key) ?? [];
+      const was = meta.sheets.find((x) => x.key === "distribution")?.layout ?? [];
+      if (!have("distribution") || was.join("|") !== now.join("|")) only.add("distribution");
+    }
   }
   const r = runEngine({ year, pcn: data?.pcn.name ?? pcn, icb, sample, data: !!data, specs, only, snapshot }, meta, warnings);
   // Figures the rates book now has reach blank cells of existing Rates and ARRS Rates rows (typed ones are kept).
@@ -346,6 +386,7 @@ export function paneState(snapshot: WorkbookSnapshot, today: string = todayIso()
     yearNote: state.workbookYear ? undefined : fallback.note,
     sheets: sheetCatalogue(state.workbookYear ?? fallback.year).map((s) => ({ key: s.key, title: s.title, exists: state.built.includes(s.key) || names.has(s.title) })),
     practices: state.practices,
+    ...statementState(snapshot),
   };
 }
 

@@ -14,6 +14,7 @@ import { GP_FIGURES_ROW, TRANSFER_ROW } from "./sheets/gpScheme";
 import { workbookSpecs } from "./build";
 import { supersededFindings } from "./revisions";
 import { kpiFindings } from "./sheets/kpis";
+import { distributionFindings } from "./sheets/distributionSummary";
 import { asText, blank, isNum, KEY_SRC } from "./sheets/common";
 import { BOARD_BELBIN_FIRST_ROW } from "./sheets/board";
 import { KD, keyDateLists } from "./sheets/keyDates";
@@ -21,14 +22,14 @@ import { isOpenAction } from "./sheets/meetings";
 
 export interface ComputedCell { sheet: string; row: number; col: number; value: Value }
 
-interface Model {
+export interface Model {
   specs: SheetSpec[];
   env: Env;
   rowsOf(key: string): RowValues[];
   snapOf(key: string): SheetSnapshot | undefined;
 }
 
-function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
+export function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null {
   if (!readMeta(snapshot).year) return null;
   const { specs, meta } = workbookSpecs(snapshot, { year: readMeta(snapshot).year, today: todayIso });
   const snapOf = (key: string) => {
@@ -110,7 +111,12 @@ function buildModel(snapshot: WorkbookSnapshot, todayIso: string): Model | null 
         row.forEach((rc, c) => {
           if (!rc?.name) return;
           const fromSheet = () => (snap?.values[r]?.[rep.col + c] ?? null) as Value;
-          cellNames.set(rc.name, rc.input ? fromSheet : rc.compute ? () => rc.compute!(env) : fromSheet);
+          // An input still holding the formula we seeded it with is ours to compute (a file not yet recalculated).
+          const seeded = () => {
+            const f = snap?.formulas[r]?.[rep.col + c];
+            return !!f && typeof rc.cell === "object" && rc.cell !== null && "f" in rc.cell && f.replace(/\s/g, "").toUpperCase() === rc.cell.f.replace(/\s/g, "").toUpperCase();
+          };
+          cellNames.set(rc.name, rc.input ? () => (rc.compute && seeded() ? rc.compute(env) : fromSheet()) : rc.compute ? () => rc.compute!(env) : fromSheet);
         }),
       );
     }
@@ -220,6 +226,7 @@ export function computeFindings(snapshot: WorkbookSnapshot, todayIso: string): F
     }
   }
   findings.push(...gpSchemeFindings(m));
+  findings.push(...distributionFindings(m.specs, m.rowsOf, (k) => !!m.snapOf(k), m.env));
   findings.push(...keyDateFindings(m), ...networkFindings(m));
   // Figures a later revision replaced, and the claims that use them.
   findings.push(...supersededFindings(m.env.year, m.specs, m.rowsOf, m.snapOf));

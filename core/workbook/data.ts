@@ -2,6 +2,9 @@
 import { z } from "zod";
 import { getYear } from "../rates/book";
 import type { YearRates } from "../rates/types";
+import { distributionPeriods, distributionSources } from "./sheets/distribution";
+import { METHODS, PROPORTIONAL, type Method } from "../funding/distribute";
+import { COST_CATEGORIES } from "./sheets/distributionInputs";
 import { ACCOUNTABLE, ACTION_STATUS, BELBIN_ROLES, BOARD_REPRESENTS, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, GP_ROUTES, MONITORING_METHODS, PARTNERSHIP_TYPES, PRIORITY_STATUS, SHARE_CHANNELS } from "./lists";
 
 export { ACCOUNTABLE, BUDGET_CATEGORIES, DECISION_BASES, FUNDING_SOURCES, GOVERNANCE_STATUS, MONITORING_METHODS, PARTNERSHIP_TYPES };
@@ -33,6 +36,8 @@ export const PracticeSchema = z.object({
   adjusted: money,
   beds: count.default(0),
   customWeight: money.optional(),
+  /** The day a practice left the network (it shares the year's money up to it). */
+  leftOn: iso.optional(),
 });
 
 export const PartnershipSchema = z.object({
@@ -131,6 +136,52 @@ export const GpSchemeSchema = z.object({
   claims: z.array(GpClaimSchema).default([]),
 });
 
+/** Money to practices (issue #12): income streams, the PCN's costs taken off first, and agreed keys. */
+export const DistributionSchema = z.object({
+  streams: z.array(z.object({
+    ref: required,
+    /** A DES stream as the Funding sheet names it, "ARRS reimbursement", "IIF achievement", ... (checked against the year). */
+    source: required,
+    description: z.string().optional(),
+    /** "Apr 2026", "Q2 2026/27" or "Year 2026/27" (checked against the year). */
+    period: required,
+    expected: money.optional(),
+    received: money.optional(),
+    dateReceived: iso.optional(),
+    datePaid: iso.optional(),
+    method: z.enum(METHODS).optional(),
+    key: z.string().optional(),
+    agreedBy: z.string().optional(),
+    agreedOn: iso.optional(),
+    minutes: z.string().optional(),
+  })).default([]),
+  costs: z.array(z.object({
+    ref: required,
+    description: z.string().default(""),
+    category: z.enum(COST_CATEGORIES),
+    period: z.string().optional(),
+    /** A stream's ref; left out: taken off all streams of the period. */
+    stream: z.string().optional(),
+    amount: money,
+    notes: z.string().optional(),
+  })).default([]),
+  keys: z.array(z.object({
+    key: required,
+    practice: required,
+    percent: z.number().min(0, "cannot be negative").max(1, "is a fraction: 20% is 0.2").optional(),
+    fixed: money.optional(),
+    notes: z.string().optional(),
+  })).default([]),
+  /** How the year's surplus or deficit is allocated (Distribution Summary), and who agreed it. */
+  yearEnd: z.object({
+    method: z.enum(PROPORTIONAL as unknown as [Method, ...Method[]]).optional(),
+    key: z.string().optional(),
+    agreedBy: z.string().optional(),
+    agreedOn: iso.optional(),
+    minutes: z.string().optional(),
+  }).optional(),
+});
+
 // ---- building the network (issue #11): board, agreement, maturity, priorities, meetings, actions, successes ----
 
 export const BoardMemberSchema = z.object({
@@ -225,7 +276,10 @@ export const NetworkSchema = z.object({
     pcas: count.optional(),
     listSizeAdjustment: z.number().finite().min(0, "cannot be negative").optional(),
     prevalenceAdjustment: z.number().finite().min(0, "cannot be negative").optional(),
+    /** Each practice's own figures for the indicator (IIF by Practice; the distribution's points methods). */
+    practices: z.array(z.object({ practice: required, numerator: count.optional(), denominator: count.optional(), pcas: count.optional() })).optional(),
   })).default([]),
+  distribution: DistributionSchema.optional(),
   board: z.array(BoardMemberSchema).default([]),
   agreement: z.array(AgreementItemSchema).default([]),
   maturity: z.array(MaturityScoreSchema).default([]),
@@ -249,6 +303,11 @@ export const NetworkSchema = z.object({
   dupes(n.budget.map((p) => ({ key: p.ref })), "budget", "ref", "reference");
   dupes(n.kpis.map((p) => ({ key: p.ref })), "kpis", "ref", "reference");
   if (n.gpScheme) dupes(n.gpScheme.claims.map((p) => ({ key: p.ref })), "gpScheme.claims", "ref", "reference");
+  if (n.distribution) {
+    dupes(n.distribution.streams.map((p) => ({ key: p.ref })), "distribution.streams", "ref", "reference");
+    dupes(n.distribution.costs.map((p) => ({ key: p.ref })), "distribution.costs", "ref", "reference");
+    dupes(n.distribution.keys.map((p) => ({ key: `${p.key}|${p.practice}` })), "distribution.keys", "practice", "practice in this key");
+  }
   dupes(n.board.map((p) => ({ key: p.name })), "board", "name", "board member");
   dupes(n.agreement.map((p) => ({ key: p.item })), "agreement", "item", "agreement item");
   dupes(n.priorities.map((p) => ({ key: p.ref })), "priorities", "ref", "reference");
@@ -362,6 +421,31 @@ function contextProblems(raw: unknown, ctx: NetworkContext, parsed?: NetworkData
     const ref = str(obj(x).partnership);
     if (ref.trim() !== "" && !partnerships.has(sameKey(ref))) out.push(`kpis.${i}.partnership: "${ref}" ${where("a partnership reference", ctx.partnerships)}`);
   });
+  const dist = obj(n.distribution);
+  const periods = new Map(distributionPeriods(year).map((p) => [sameKey(p.label), p.label]));
+  const sources = new Map(distributionSources(year).map((s) => [sameKey(s.label), s.label]));
+  const streams = new Set(arr(dist.streams).map((x) => sameKey(str(obj(x).ref))));
+  const periodProblem = (at: string, v: unknown) => {
+    const p = str(v);
+    if (p.trim() !== "" && !periods.has(sameKey(p))) out.push(`${at}: "${p}" is not a period of ${year.year}. Periods: a month ("${[...periods.values()][0]}"), a quarter ("Q1 ${year.year}") or "Year ${year.year}"`);
+  };
+  arr(dist.streams).forEach((x, i) => {
+    const s = obj(x);
+    const src = str(s.source);
+    if (src.trim() !== "" && !sources.has(sameKey(src))) out.push(`distribution.streams.${i}.source: "${src}" is not an income stream of ${year.year}. Streams: ${list([...sources.values()])}`);
+    periodProblem(`distribution.streams.${i}.period`, s.period);
+  });
+  arr(dist.costs).forEach((x, i) => {
+    const c = obj(x);
+    periodProblem(`distribution.costs.${i}.period`, c.period);
+    const st = str(c.stream);
+    if (st.trim() !== "" && !streams.has(sameKey(st))) out.push(`distribution.costs.${i}.stream: "${st}" is not a stream in distribution.streams`);
+    if (st.trim() === "" && str(c.period).trim() === "") out.push(`distribution.costs.${i}.period: a cost taken off all streams of a period needs the period (or name its stream)`);
+  });
+  arr(dist.keys).forEach((x, i) => {
+    const name = str(obj(x).practice);
+    if (name.trim() !== "" && !practices.has(sameKey(name))) out.push(`distribution.keys.${i}.practice: "${name}" ${where("a practice", ctx.practices)}`);
+  });
   const codes = new Map(year.iif.indicators.map((x) => [sameKey(x.code), x.code]));
   const seen = new Set<string>();
   arr(n.iif).forEach((x, i) => {
@@ -371,7 +455,16 @@ function contextProblems(raw: unknown, ctx: NetworkContext, parsed?: NetworkData
     if (!code) out.push(`iif.${i}.code: "${given}" is not an IIF indicator of ${year.year}. ${codes.size ? `Indicators: ${[...codes.values()].join(", ")}` : `The rates book holds no IIF indicators for ${year.year}.`}`);
     else if (seen.has(code)) out.push(`iif.${i}.code: repeats the indicator ${code}`);
     else { seen.add(code); if (parsed) parsed.iif[i].code = code; }
+    arr(obj(x).practices).forEach((p, j) => {
+      const name = str(obj(p).practice);
+      if (name.trim() !== "" && !practices.has(sameKey(name))) out.push(`iif.${i}.practices.${j}.practice: "${name}" ${where("a practice", ctx.practices)}`);
+    });
   });
+  // Periods and streams as the year's workbook spells them.
+  if (parsed?.distribution) {
+    for (const s of parsed.distribution.streams) { s.period = periods.get(sameKey(s.period)) ?? s.period; s.source = sources.get(sameKey(s.source)) ?? s.source; }
+    for (const c of parsed.distribution.costs) if (c.period) c.period = periods.get(sameKey(c.period)) ?? c.period;
+  }
   return out;
 }
 

@@ -301,6 +301,8 @@ interface EngineState {
   /** The data store as read (--data builds only), and as it will be written. */
   store?: DataStore;
   newStore?: DataStore;
+  /** Dropdowns fed from a name no sheet has declared yet: resolved once every sheet has (a later sheet's column). */
+  pendingLists: { plan: SheetPlan; column: ColumnSpec; range: RangeRef }[];
   /** Records the build found in the tables it rebuilt, and records it added (for the change journal). */
   kept: number;
   added: number;
@@ -518,6 +520,7 @@ function planTable(
     if (c.type === "longtext") plan.styles.push({ range: data(i), wrap: true });
     const v = validationFor(c, data(i), names);
     if (v && !isComputed(c)) plan.validations.push(v);
+    else if (!v && c.listName && !isComputed(c)) st.pendingLists.push({ plan, column: c, range: data(i) });
     plan.columnWidths.push({ col: i, width: c.width ?? defaultWidth(c) });
     if (c.name) names.push({ name: t.namePrefix + c.name, sheet: plan.name, range: data(i) });
   });
@@ -789,7 +792,7 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
   const names: NamedRange[] = [];
   const sheets: SheetPlan[] = [];
   const newMeta: SheetMeta[] = [];
-  const st: EngineState = { warnings, conflicts: [], updates: 0, kept: 0, added: 0, dateShift: snapshot.date1904 ? 1462 : 0 };
+  const st: EngineState = { warnings, conflicts: [], updates: 0, kept: 0, added: 0, dateShift: snapshot.date1904 ? 1462 : 0, pendingLists: [] };
   const appends: AppendTarget[] = [];
   if (input.data) {
     st.store = meta.found ? readDataStore(snapshot.sheets.find((s) => s.name === DATA_SHEET)) : new Map();
@@ -858,6 +861,11 @@ export function runEngine(input: EngineInput, meta: WorkbookMeta, warnings: stri
     plan.validations = mergeAdjacent(plan.validations);
     newMeta.push({ key: spec.key, name: spec.name, layout, capacity, texts: rebuild ? textsOf(texts) : old?.texts });
     if (rebuild) sheets.push(plan);
+  }
+  // A dropdown whose list a later sheet declares (where the workbook has that sheet); free text otherwise.
+  for (const p of st.pendingLists) {
+    const v = validationFor(p.column, p.range, names);
+    if (v) p.plan.validations.push(v);
   }
   // Sheets built once and not now: remembered (without a name if gone), so the sample never refills them.
   for (const m of meta.sheets) {

@@ -22,6 +22,10 @@ export const REGISTER_CHECKS: readonly { sheets: readonly string[]; what: string
   { sheets: ["arrs", "arrsShares", "arrsSummary"], what: "ARRS posts, practice shares and headroom" },
   { sheets: ["gpClaims", "gpScheme", "gpSummary"], what: "GP reimbursement scheme claims and transfers" },
   { sheets: ["iif"], what: "IIF indicators" },
+  { sheets: ["distribution", "distCosts", "distKeys", "iifPractices", "distSummary"], what: "money to practices: splits refused or to fix, costs on no stream, the year end" },
+  { sheets: ["keyDates", "agreement", "priorities", "meetings"], what: "key dates coming up" },
+  { sheets: ["actions"], what: "meeting actions overdue or due" },
+  { sheets: ["board"], what: "the board's team roles and representation" },
   { sheets: ["rates", "arrsRates"], what: "figures a later revision replaced" },
   { sheets: ["kpis"], what: "KPIs of special cause concern or that cannot meet their target" },
   // Building the network (issue #11): key dates land on the record they come from (a review, a meeting, a post's end).

@@ -53,6 +53,54 @@ export function sampleNetwork(year: string = NEWEST_YEAR, todayIso = new Date().
       { code: "HI-03", numerator: 151, denominator: 228, pcas: 6, listSizeAdjustment: 0.94, prevalenceAdjustment: 1.1 },
     ],
   };
+  // Money to practices: two quarters of streams, the PCN's own costs taken off first, and the keys agreed.
+  const Q1 = `Q1 ${y.year}`, Q2 = `Q2 ${y.year}`;
+  const board = (days: number) => ({ agreedBy: "PCN Board", agreedOn: addDays(ys, days), minutes: `Board ${addDays(ys, days)}, item 4` });
+  input.distribution = {
+    streams: [
+      { ref: "S-01", source: "Core PCN funding", description: "April to June", period: Q1, received: 34105.25, dateReceived: addDays(ys, 90), datePaid: addDays(ys, 105), method: "Weighted list", ...board(5) },
+      { ref: "S-02", source: "Core PCN funding", description: "July to September", period: Q2, received: 34105.25, dateReceived: addDays(ys, 182), method: "Weighted list", ...board(5) },
+      { ref: "S-03", source: "Enhanced Access payment", description: "April to June", period: Q1, received: 97350, dateReceived: addDays(ys, 90), datePaid: addDays(ys, 105), method: "Adjusted population", ...board(5) },
+      { ref: "S-04", source: "Enhanced Access payment", description: "July to September", period: Q2, received: 97350, dateReceived: addDays(ys, 182), method: "Adjusted population", ...board(5) },
+      { ref: "S-05", source: "Care Home Premium", description: "July to September, by aligned beds", period: Q2, received: 2980, dateReceived: addDays(ys, 182), method: "Custom percentages", key: "Care home beds", ...board(96) },
+      { ref: "S-06", source: "ARRS reimbursement", description: "Claims April to June", period: Q1, received: 58900, dateReceived: addDays(ys, 120), datePaid: addDays(ys, 130), method: "ARRS practice shares", ...board(5) },
+      { ref: "S-07", source: "ARRS reimbursement", description: "Claims July to September (not yet paid by the ICB)", period: Q2, method: "ARRS practice shares", ...board(5) },
+      { ref: "S-08", source: "IIF achievement", description: "Last year's IIF, paid after its year end", period: Q2, received: 9850, dateReceived: addDays(ys, 150), method: "Custom percentages", key: "Last year's IIF points", ...board(96) },
+      { ref: "S-09", source: "IIF achievement", description: `IIF ${y.year} (paid after the year ends)`, period: `Year ${y.year}`, method: "IIF points achieved", ...board(96) },
+      { ref: "S-10", source: "Local or other income", description: "ICB frailty scheme (fictional)", period: Q2, received: 12000, dateReceived: addDays(ys, 160), method: "Equal", ...board(96) },
+      { ref: "S-11", source: "Local or other income", description: "Training hub grant", period: Q1, received: 3000, dateReceived: addDays(ys, 60), method: "Retain at PCN", ...board(5) },
+      { ref: "S-12", source: "Local or other income", description: "Room hire rebates", period: Q2, received: 2400, dateReceived: addDays(ys, 170), method: "Fixed amounts", key: "Room hire", ...board(96) },
+    ],
+    costs: [
+      { ref: "C-01", description: "Clinical director sessions, April to June", category: "Clinical director time", period: Q1, amount: 15500 },
+      { ref: "C-02", description: "Clinical director sessions, July to September", category: "Clinical director time", period: Q2, amount: 15500 },
+      { ref: "C-03", description: "PCN manager, April to June", category: "Management", period: Q1, stream: "S-01", amount: 13000 },
+      { ref: "C-04", description: "PCN manager, July to September", category: "Management", period: Q2, stream: "S-02", amount: 13000 },
+      { ref: "C-05", description: "Enhanced Access clinics bought in, April to June", category: "Services", period: Q1, stream: "S-03", amount: 85000 },
+      { ref: "C-06", description: "Enhanced Access clinics bought in, July to September", category: "Services", period: Q2, stream: "S-04", amount: 85000 },
+      { ref: "C-07", description: "ARRS pay above the maxima, April to June", category: "Staff not reimbursed", period: Q1, stream: "S-06", amount: 4200 },
+      { ref: "C-08", description: "Room hire for PCN clinics", category: "Premises", period: Q2, amount: 2100 },
+    ],
+    keys: [
+      { key: "Care home beds", practice: "Riverside Surgery", percent: 0.4941, notes: "42 of 85 aligned beds" },
+      { key: "Care home beds", practice: "Millbrook Health Centre", percent: 0.3294, notes: "28 of 85" },
+      { key: "Care home beds", practice: "Hillview Surgery", percent: 0.1765, notes: "15 of 85" },
+      ...([["Riverside Surgery", 0.22], ["Oakfield Medical Centre", 0.19], ["Millbrook Health Centre", 0.18], ["Castle Street Practice", 0.15], ["Hillview Surgery", 0.14], ["Northgate Family Practice", 0.12]] as const)
+        .map(([practice, percent]) => ({ key: "Last year's IIF points", practice, percent, notes: "Shares of last year's points (CQRS)" })),
+      { key: "Room hire", practice: "Riverside Surgery", fixed: 1200, notes: "Rooms for PCN clinics" },
+      { key: "Room hire", practice: "Millbrook Health Centre", fixed: 800, notes: "Rooms for PCN clinics" },
+    ],
+    yearEnd: { method: "Weighted list", ...board(96) },
+  };
+  // Each practice's own IIF figures (illustrative): the points each achieves share the IIF money.
+  const perPractice: Record<string, [number, number, number][]> = {
+    "CAN-04": [[40, 52, 2], [33, 45, 2], [30, 42, 1], [25, 35, 1], [22, 34, 2], [18, 28, 1]],
+    "HI-03": [[35, 50, 1], [30, 44, 1], [28, 40, 1], [22, 36, 1], [20, 32, 1], [16, 26, 1]],
+  };
+  for (const i of input.iif) {
+    const figs = perPractice[i.code];
+    if (figs) i.practices = input.practices.map((p, k) => ({ practice: p.name, numerator: figs[k][0], denominator: figs[k][1], pcas: figs[k][2] }));
+  }
   if (hasGpScheme(y)) {
     // The practice-level GP reimbursement scheme: a new GP, a post CAP funded, extra sessions (one capped per hour).
     input.gpScheme = {

@@ -13,7 +13,7 @@ import { monthsBetween, periodClaim } from "../../funding/arrs";
 import { round2 } from "../../funding/money";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type Env, type FormulaCtx, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, cellEq, checkF, countIf, dateF, dateKeyCol, KEY_SRC, fcell, inp, isNum, label, matchIn, monthsF, num, str, sumNums, xround, type SpecCtx } from "./common";
+import { blank, calc, cellEq, checkF, countIf, dateF, dateKeyCol, KEY_SRC, fcell, inp, isNum, label, matchIn, memo, monthsF, num, str, sumNums, xround, type SpecCtx } from "./common";
 import { monthLabels } from "./funding";
 
 export interface MonthWindow { start: number; end: number; days: number; period: number }
@@ -44,11 +44,6 @@ export function yearPeriods(ctx: SpecCtx): PeriodWindow[] {
   }));
 }
 
-/** Per-environment memo, for columns whose cells depend on their neighbours. */
-function memo<T>(f: (env: Env) => T): (env: Env) => T {
-  const m = new WeakMap<Env, T>();
-  return (env) => { if (!m.has(env)) m.set(env, f(env)); return m.get(env)!; };
-}
 
 /** The same, where b is known to fall in the month ending `monthEnd` (shorter text, the same number). */
 const monthsToF = (a: string, b: string, monthEnd: number) => {

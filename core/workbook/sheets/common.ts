@@ -18,6 +18,8 @@ export interface SpecCtx {
   kpiEarlierMonths?: number;
   /** Set when the year was chosen by default and today's financial year is not shipped: the sentence saying so. */
   yearNote?: string;
+  /** The practices' names as the Practices sheet will hold them after this build (a column of each on Distribution). */
+  practiceNames?: string[];
 }
 
 export const q = (ctx: SpecCtx, key: string) => quoteSheet(ctx.sheetName(key));
@@ -43,6 +45,11 @@ export const countIf = (vals: Value[], pred: (v: Value) => boolean) => vals.filt
 export const sumNums = (vals: Value[]) => vals.reduce<number>((a, v) => a + (typeof v === "number" ? v : 0), 0);
 export const eqText = (a: Value, b: string) => typeof a === "string" && a.toLowerCase() === b.toLowerCase();
 export const rowHas = (r: RowValues, k: string) => !blank(r[k]);
+/** Per-environment memo, for columns whose cells depend on their neighbours. */
+export function memo<T>(f: (env: Env) => T): (env: Env) => T {
+  const m = new WeakMap<Env, T>();
+  return (env) => { if (!m.has(env)) m.set(env, f(env)); return m.get(env)!; };
+}
 
 // ---- formula pieces shared by the sheets that check their rows (ARRS, GP scheme) ----
 
@@ -51,6 +58,18 @@ export const dateF = (serial: number) => {
   const d = new Date(Date.UTC(1899, 11, 30) + serial * 86400000);
   return `DATE(${d.getUTCFullYear()},${d.getUTCMonth() + 1},${d.getUTCDate()})`;
 };
+/**
+ * One part of a pence-exact split, as a native formula: the same expression as core/funding/money.ts `splitPart`
+ * (the ratio first, each running total rounded, their difference rounded), so its parts add up to the amount.
+ * `upTo` and `before` are the running totals of the weights through this part and before it.
+ */
+export const splitPartF = (amount: string, upTo: string, before: string, total: string) =>
+  `IF(${total}=0,0,ROUND(ROUND(${amount}*(${upTo}/${total}),2)-ROUND(${amount}*(${before}/${total}),2),2))`;
+/**
+ * AND that stops at the first false condition (nested IFs): a condition guarded by an earlier one, such as a
+ * COUNTIF whose criterion may be blank, is never evaluated unguarded (HyperFormula refuses a blank criterion).
+ */
+export const andF = (...conds: string[]) => conds.slice(0, -1).reduceRight((acc, c) => `IF(${c},${acc},FALSE)`, conds[conds.length - 1]);
 /** A formula string literal. */
 export const str = (s: string) => `"${s.replace(/"/g, '""')}"`;
 /**

@@ -1,7 +1,8 @@
 import type { YearRates } from "../../rates/types";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, fcell, inp, isNum, label, num, sumNums, xround, type SpecCtx } from "./common";
+import { splitPart } from "../../funding/money";
+import { blank, calc, fcell, inp, isNum, label, num, splitPartF, sumNums, xround, type SpecCtx } from "./common";
 
 // The Rates and ARRS Rates sheets live in ./rates; re-exported for the sheets that read them from here.
 export { AREA_NAMES, arrsRatesSpec, mainNiPeriod, rateRows, ratesSpec } from "./rates";
@@ -46,24 +47,23 @@ export function practicesSpec(ctx: SpecCtx): SheetSpec {
       (c) => {
         const kv = colLetter(7);
         const run = `SUM(${kv}$2:${kv}${c.row})`;
-        return `=IF(${c.ref("name")}="","",IF(SUM(${P}KeyValue)=0,0,ROUND(ROUND(Funding_SplitAmount*(${run}/SUM(${P}KeyValue)),2)-ROUND(Funding_SplitAmount*((${run}-N(${c.ref("keyValue")}))/SUM(${P}KeyValue)),2),2)))`;
+        return `=IF(${c.ref("name")}="","",${splitPartF("Funding_SplitAmount", run, `(${run}-N(${c.ref("keyValue")}))`, `SUM(${P}KeyValue)`)})`;
       },
       (r, env) => {
         if (blank(r.name)) return "";
         const kv = env.column(P + "KeyValue");
-        const total = sumNums(kv);
-        if (total === 0) return 0;
-        const amount = num(env.cell("Funding_SplitAmount"));
         const run = sumNums(kv.slice(0, (r.__index as number) + 1));
-        return xround(xround(amount * (run / total), 2) - xround(amount * ((run - num(kv[r.__index as number])) / total), 2), 2);
+        return splitPart(num(env.cell("Funding_SplitAmount")), run, run - num(kv[r.__index as number]), sumNums(kv));
       }, { name: "Share", width: 15 }),
     calc("participation", "Participation payment (£, to the practice)", "money",
       (c) => `=IF(${c.ref("name")}="","",IF(Rate_participation="","Rate unknown",ROUND(N(${c.ref("weighted")})*Rate_participation,2)))`,
       (r, env) => (blank(r.name) ? "" : blank(env.cell("Rate_participation")) ? "Rate unknown" : xround(num(r.weighted) * num(env.cell("Rate_participation")), 2)),
       { name: "Participation", width: 16 }),
+    // A practice that left the network mid-year shares the money of a period up to this date (Distribution sheets).
+    inp("leftOn", "Left the network on (blank: a member)", "date", { name: "LeftOn", width: 12 }),
   ];
   const rows: RowValues[] = (ctx.data?.practices ?? []).map((p) => ({
-    name: p.name, odsCode: p.odsCode ?? null, registered: p.registered, weighted: p.weighted, adjusted: p.adjusted, beds: p.beds, customWeight: p.customWeight ?? null,
+    name: p.name, odsCode: p.odsCode ?? null, registered: p.registered, weighted: p.weighted, adjusted: p.adjusted, beds: p.beds, customWeight: p.customWeight ?? null, leftOn: p.leftOn ?? null,
   }));
   return {
     key: "practices",

@@ -1,7 +1,18 @@
-import type { RowValues, SheetSpec, Value } from "../spec";
+import type { Env, FormulaCtx, RowValues, SheetSpec, Value } from "../spec";
 import { COLOURS } from "../spec";
-import { blank, calc, inp, isNum, num, xround, type SpecCtx } from "./common";
+import { blank, calc, checkF, inp, isNum, matchIn, num, str, xround, type SpecCtx } from "./common";
 import { colLetter } from "../plan";
+
+/** Points earned on the linear scale, as a formula: a = achievement, p = points available, lo/up = thresholds. */
+const earnedF = (a: string, p: string, lo: string, up: string) =>
+  `IF(OR(NOT(ISNUMBER(${a})),${p}="",${lo}="",${up}=""),"",IF(${lo}>${up},"Lower above upper",IF(${a}>=${up},${p},IF(${a}<=${lo},0,${p}*(${a}-${lo})/(${up}-${lo})))))`;
+/** The core's side of earnedF. */
+function earnedC(a: Value, p: Value, lo: Value, up: Value): Value {
+  if (!isNum(a) || blank(p) || blank(lo) || blank(up)) return "";
+  if (!isNum(p) || !isNum(lo) || !isNum(up)) return "";
+  if (lo > up) return "Lower above upper";
+  return a >= up ? p : a <= lo ? 0 : (p * (a - lo)) / (up - lo);
+}
 
 /**
  * IIF indicators for the year: thresholds and points from the rates book (blank where not known), the PCN's
@@ -15,12 +26,7 @@ export function iifSpec(ctx: SpecCtx): SheetSpec {
     const eligible = r.denominator - num(r.pcas);
     return eligible <= 0 ? "No eligible patients" : r.numerator / eligible;
   };
-  const earned = (r: RowValues): Value => {
-    const a = ach(r);
-    if (!isNum(a) || !isNum(r.points) || !isNum(r.lower) || !isNum(r.upper)) return "";
-    if (r.lower > r.upper) return "Lower above upper";
-    return a >= r.upper ? r.points : a <= r.lower ? 0 : (r.points * (a - r.lower)) / (r.upper - r.lower);
-  };
+  const earned = (r: RowValues): Value => earnedC(ach(r), r.points, r.lower, r.upper);
   const rows: RowValues[] = y.iif.indicators.map((i) => {
     const d = ctx.data?.iif?.find((x) => x.code === i.code);
     return {
@@ -47,9 +53,9 @@ export function iifSpec(ctx: SpecCtx): SheetSpec {
       columns: [
         inp("code", "Indicator", "text", { width: 10, name: "Code" }),
         inp("description", "What it measures", "longtext", { width: 40 }),
-        inp("points", "Points available", "number", { min: 0, width: 9 }),
-        inp("lower", "Lower threshold", "percent", { min: 0, max: 1, width: 9 }),
-        inp("upper", "Upper threshold", "percent", { min: 0, max: 1, width: 9 }),
+        inp("points", "Points available", "number", { min: 0, width: 9, name: "Points" }),
+        inp("lower", "Lower threshold", "percent", { min: 0, max: 1, width: 9, name: "Lower" }),
+        inp("upper", "Upper threshold", "percent", { min: 0, max: 1, width: 9, name: "Upper" }),
         inp("numerator", "Numerator", "integer", { min: 0, width: 10 }),
         inp("denominator", "Denominator", "integer", { min: 0, width: 11 }),
         inp("pcas", "Personalised care adjustments", "integer", { min: 0, width: 13 }),
@@ -59,10 +65,7 @@ export function iifSpec(ctx: SpecCtx): SheetSpec {
           (c) => `=IF(OR(${c.ref("code")}="",${c.ref("numerator")}="",${c.ref("denominator")}=""),"",IF(${c.ref("denominator")}-N(${c.ref("pcas")})<=0,"No eligible patients",${c.ref("numerator")}/(${c.ref("denominator")}-N(${c.ref("pcas")}))))`,
           (r) => ach(r), { width: 11 }),
         calc("earned", "Points earned", "number",
-          (c) => {
-            const a = c.ref("achievement"), p = c.ref("points"), lo = c.ref("lower"), up = c.ref("upper");
-            return `=IF(OR(NOT(ISNUMBER(${a})),${p}="",${lo}="",${up}=""),"",IF(${lo}>${up},"Lower above upper",IF(${a}>=${up},${p},IF(${a}<=${lo},0,${p}*(${a}-${lo})/(${up}-${lo})))))`;
-          },
+          (c) => `=${earnedF(c.ref("achievement"), c.ref("points"), c.ref("lower"), c.ref("upper"))}`,
           (r) => earned(r), { width: 9 }),
         calc("value", "Value (£)", "money",
           (c) => {
@@ -94,6 +97,94 @@ export function iifSpec(ctx: SpecCtx): SheetSpec {
           const r = col(k);
           return { range: r, formula: `=AND($A${r.row + 1}<>"",${colLetter(r.col)}${r.row + 1}="")`, fill: COLOURS.unknown };
         }),
+    },
+  };
+}
+
+/**
+ * IIF by Practice: each practice's numerator, denominator and personalised care adjustments per indicator, and
+ * the points it achieves on the IIF sheet's scale for that indicator. The Distribution sheet's "IIF points
+ * achieved" and "Weighted points" methods share IIF money by these points.
+ */
+export function iifPracticesSpec(ctx: SpecCtx): SheetSpec {
+  const rows: RowValues[] = [];
+  for (const i of ctx.data?.iif ?? []) for (const p of i.practices ?? []) rows.push({ code: i.code, practice: p.practice, numerator: p.numerator ?? null, denominator: p.denominator ?? null, pcas: p.pcas ?? null });
+  const codeAt = (r: RowValues, env: Env) => matchIn(env.column("Iif_Code"), r.code);
+  const ach = (r: RowValues): Value => {
+    if (blank(r.code) || !isNum(r.numerator) || !isNum(r.denominator)) return "";
+    const eligible = r.denominator - num(r.pcas);
+    return eligible <= 0 ? "No eligible patients" : r.numerator / eligible;
+  };
+  const points = (r: RowValues, env: Env): Value => {
+    if (blank(r.code) || blank(r.practice)) return "";
+    const i = codeAt(r, env);
+    if (i < 0) return "";
+    const at = (name: string) => env.column(name)[i] ?? null;
+    return earnedC(ach(r), at("Iif_Points"), at("Iif_Lower"), at("Iif_Upper"));
+  };
+  const problems = (r: RowValues, env: Env): string[] => {
+    const out: string[] = [];
+    const i = codeAt(r, env);
+    if (i < 0) out.push("Indicator not on the IIF sheet");
+    if (blank(r.practice)) out.push("Choose the practice");
+    else if (matchIn(env.column("Practice_Name"), r.practice) < 0) out.push("Practice not on the Practices sheet");
+    if (blank(r.numerator) || blank(r.denominator)) out.push("Enter the numerator and denominator");
+    if ((!blank(r.numerator) && !isNum(r.numerator)) || (!blank(r.denominator) && !isNum(r.denominator)) || (!blank(r.pcas) && !isNum(r.pcas))) out.push("A count is text, not a number: retype it");
+    const a = ach(r);
+    if (a === "No eligible patients") out.push("No eligible patients (denominator minus PCAs)");
+    if (isNum(a) && a > 1) out.push("The numerator is more than the eligible patients");
+    if (i >= 0 && ["Iif_Points", "Iif_Lower", "Iif_Upper"].some((n) => blank(env.column(n)[i]))) out.push(`Points or thresholds of ${String(r.code)} are not known: enter them on the IIF sheet`);
+    return out;
+  };
+  const m = (c: FormulaCtx) => `MATCH(${c.ref("code")},Iif_Code,0)`;
+  return {
+    key: "iifPractices",
+    name: ctx.sheetName("iifPractices"),
+    title: "IIF by practice",
+    rows,
+    owned: ctx.data ? {} : undefined,
+    freeze: { rows: 1, cols: 2 },
+    table: {
+      keyColumns: ["code", "practice"],
+      spareRows: 12,
+      namePrefix: "IifP_",
+      tableName: "PCN_IifPractices",
+      columns: [
+        inp("code", "Indicator", "text", { listName: "Iif_Code", width: 10, name: "Code" }),
+        inp("practice", "Practice", "text", { listName: "Practice_Name", width: 26, name: "Practice" }),
+        inp("numerator", "Numerator", "integer", { min: 0, width: 10 }),
+        inp("denominator", "Denominator", "integer", { min: 0, width: 11 }),
+        inp("pcas", "Personalised care adjustments", "integer", { min: 0, width: 13 }),
+        calc("achievement", "Achievement", "percent",
+          (c) => `=IF(OR(${c.ref("code")}="",NOT(ISNUMBER(${c.ref("numerator")})),NOT(ISNUMBER(${c.ref("denominator")}))),"",IF(${c.ref("denominator")}-N(${c.ref("pcas")})<=0,"No eligible patients",${c.ref("numerator")}/(${c.ref("denominator")}-N(${c.ref("pcas")}))))`,
+          (r) => ach(r), { width: 11 }),
+        calc("points", "Points achieved (on the IIF sheet's scale)", "number",
+          (c) => `=IF(OR(${c.ref("code")}="",${c.ref("practice")}="",ISNA(${m(c)})),"",${earnedF(c.ref("achievement"), `INDEX(Iif_Points,${m(c)})`, `INDEX(Iif_Lower,${m(c)})`, `INDEX(Iif_Upper,${m(c)})`)})`,
+          points, { width: 12, name: "Points" }),
+        calc("check", "Check", "text",
+          (c) => {
+            const cd = c.ref("code"), pr = c.ref("practice"), n = c.ref("numerator"), d = c.ref("denominator"), pc = c.ref("pcas"), a = c.ref("achievement");
+            return checkF(cd, [
+              [`ISNA(${m(c)})`, str("Indicator not on the IIF sheet")],
+              [`${pr}=""`, str("Choose the practice")],
+              [`AND(${pr}<>"",ISNA(MATCH(${pr},Practice_Name,0)))`, str("Practice not on the Practices sheet")],
+              [`OR(${n}="",${d}="")`, str("Enter the numerator and denominator")],
+              [`OR(AND(${n}<>"",NOT(ISNUMBER(${n}))),AND(${d}<>"",NOT(ISNUMBER(${d}))),AND(${pc}<>"",NOT(ISNUMBER(${pc}))))`, str("A count is text, not a number: retype it")],
+              [`${a}="No eligible patients"`, str("No eligible patients (denominator minus PCAs)")],
+              [`AND(ISNUMBER(${a}),N(${a})>1)`, str("The numerator is more than the eligible patients")],
+              [`IF(ISNA(${m(c)}),FALSE,OR(INDEX(Iif_Points,${m(c)})="",INDEX(Iif_Lower,${m(c)})="",INDEX(Iif_Upper,${m(c)})=""))`, `"Points or thresholds of "&${cd}&" are not known: enter them on the IIF sheet"`],
+            ]);
+          },
+          (r, env) => (blank(r.code) ? "" : problems(r, env).join("; ") || "OK"), { width: 44, name: "Check" }),
+      ],
+      conditionalFormats: (col) => {
+        const ch = col("check");
+        const r = `${colLetter(ch.col)}${ch.row + 1}`;
+        return [
+          { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
+          { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
+        ];
+      },
     },
   };
 }
