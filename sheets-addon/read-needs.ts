@@ -66,12 +66,14 @@ class Cells {
 }
 
 /** Values and formulas over the sheet's data range (rows x columns from A1), each cell read at most once but where noted. */
-export function readByNeed(sheet: Sheet, needs: ColumnNeeds, toSerial: (d: Date) => number): { values: SnapshotValue[][]; formulas: (string | null)[][] } {
+export function readByNeed(sheet: Sheet, needs: ColumnNeeds, toSerial: (d: Date) => number): { values: SnapshotValue[][]; formulas: (string | null)[][]; extent: { rows: number; cols: number } } {
   const R = sheet.getLastRow();
   const C = sheet.getLastColumn();
   const values: SnapshotValue[][] = Array.from({ length: Math.max(1, R) }, () => new Array<SnapshotValue>(Math.max(1, C)).fill(null));
   const formulas: (string | null)[][] = Array.from({ length: Math.max(1, R) }, () => new Array<string | null>(Math.max(1, C)).fill(null));
-  if (R < 1 || C < 1) return { values, formulas };
+  // What a person keeps beside or below our cells is not read, but it prints: the engine is told how far it goes.
+  const extent = { rows: Math.max(0, R), cols: Math.max(0, C) };
+  if (R < 1 || C < 1) return { values, formulas, extent };
 
   /** Ranges for rectangles: a getRange each for a few, else one getRangeList (count checked, else a getRange each). */
   const ranges = (rs: RangeRef[]): Range[] => {
@@ -184,5 +186,5 @@ export function readByNeed(sheet: Sheet, needs: ColumnNeeds, toSerial: (d: Date)
     for (const rr of held.rects()) for (let r = rr.row; r < rr.row + rr.rows; r++) for (let c = rr.col; c < rr.col + rr.cols; c++) if (values[r][c] === null) showingNothing.add(r, c);
     readFormulas(formulaCellsAmong(showingNothing));
   }
-  return { values, formulas };
+  return { values, formulas, extent };
 }

@@ -91,7 +91,8 @@ export function readForBuild(ss: Spreadsheet, req: BuildReadRequest): BuildRead 
 
   // Which sheets are ours through the meta sheet; the rest may be recognised by their header rows.
   let specs: SheetSpec[] = workbookSpecs(snapshot(), req.options).specs;
-  const claimed = new Set([META_SHEET, LISTS_SHEET].map((n) => n.toLowerCase()));
+  // Our hidden sheets are never a table to recognise: the data store, read whole above, is not cut to its first row.
+  const claimed = new Set([META_SHEET, LISTS_SHEET, DATA_SHEET].map((n) => n.toLowerCase()));
   const metaNames = new Set(readMetaNames(snap.get(META_SHEET)));
   const byMeta = specs.filter((s) => metaNames.has(s.name.toLowerCase()) && snap.has(s.name));
   if (byMeta.length < specs.length) {

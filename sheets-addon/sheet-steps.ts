@@ -129,6 +129,8 @@ export interface StepCtx {
   wanted: Map<string, RangeRef[]>;
   /** The workbook's names, read once per execution when a step first needs them, and those made since. */
   names?: Map<string, NamedRangeLike>;
+  /** The workbook's named ranges as fetched (one call), before their names are read (a call each). */
+  namedRanges?: NamedRangeLike[];
   namesMade: Set<string>;
 }
 
@@ -292,7 +294,12 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
     add(`charts:${i / CHARTS_PER_STEP}`, "chart", 0, batch.length * 12 + 2, () => insertCharts(ctx, sheet, batch));
   }
   if (p.hidden) add("hide", "other", 0, 1, () => sheet.hideSheet());
-  if (names.length) add("names", "other", 0, names.length + 1, () => applyNames(ctx, names));
+  if (names.length) {
+    // The first names step of an execution reads every name the workbook holds (a getName each, no batch form):
+    // 215 on a built 2026/27 workbook, minutes on a slow host, so its estimate counts them.
+    const reads = ctx.names ? 0 : (ctx.namedRanges ??= ctx.ss.getNamedRanges()).length;
+    add("names", "other", 0, names.length + 1 + reads, () => applyNames(ctx, names));
+  }
   return steps;
 }
 
@@ -419,7 +426,7 @@ export function sheetsSeries(s: ChartSpec["series"][number]): SheetsSeriesOption
 function applyNames(ctx: StepCtx, names: NamedRange[]) {
   if (!ctx.names) {
     ctx.names = new Map();
-    for (const nr of ctx.ss.getNamedRanges()) ctx.names.set(nr.getName().toLowerCase(), nr);
+    for (const nr of ctx.namedRanges ?? ctx.ss.getNamedRanges()) ctx.names.set(nr.getName().toLowerCase(), nr);
   }
   for (const n of names) {
     let range: Range;

@@ -93,7 +93,9 @@ class Estimator {
   learn(s: Step, ms: number) {
     if (s.cells >= 1000) this.perCell[s.kind] = Math.max(this.perCell[s.kind], (ms - s.calls * this.perCall) / s.cells);
     else if (s.kind === "chart" && s.calls > 0) this.chartCall = Math.max(this.chartCall, ms / s.calls);
-    else if (s.calls >= 3) this.perCall = Math.max(this.perCall, ms / s.calls);
+    // Any step teaches the cost of a call (what its cells do not explain): a host slow per call is known from the
+    // first steps, not only from steps of three calls or more (a rebuild's steps are mostly one or two).
+    else if (s.calls >= 1) this.perCall = Math.max(this.perCall, (ms - s.cells * this.perCell[s.kind]) / s.calls);
   }
 }
 
@@ -209,6 +211,8 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
     for (let n = 0; n < order.length && !stopped; n++) {
       const i = order[n];
       const p = plan.sheets[i];
+      // Said before the sheet's steps are made: making them may call the host (the names step counts the names held).
+      onProgress?.({ done: n, total, label: p.name });
       const hash = planHash(p);
       const steps = sheetSteps(ctx, targets[i], p, states[i], namesOn(p.name));
       // The same sheet with the same plan as where the last execution stopped: its earlier steps are done.
@@ -216,7 +220,6 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
       // Half in its old columns and half in its new ones, a sheet would be read back wrong: all its steps in one
       // execution (it waits for the next if this one has too little time left).
       let whole = !!o.memory?.relayout(p.key);
-      onProgress?.({ done: n, total, label: p.name });
       for (let k = from; k < steps.length; k++) {
         const step = steps[k];
         if (budget && (k === from || !whole)) {

@@ -923,7 +923,7 @@ function extentOf(s: SheetSnapshot | undefined): { rows: number; cols: number } 
     const w = rowWidth(s, r);
     for (let c = w - 1; c >= cols; c--) if (hasContent(s, r, c)) { cols = c + 1; break; }
   }
-  return { rows, cols };
+  return { rows: Math.max(rows, s.extent?.rows ?? 0), cols: Math.max(cols, s.extent?.cols ?? 0) };
 }
 
 /**

@@ -137,6 +137,11 @@ export interface SheetSnapshot {
    * from what it was not given.
    */
   partial?: boolean;
+  /**
+   * Rows and columns from A1 to the last cell holding anything, where the host knows it without reading every
+   * cell (Sheets' getLastRow/getLastColumn when a build reads only the cells its plan needs): what prints.
+   */
+  extent?: { rows: number; cols: number };
 }
 export interface WorkbookSnapshot {
   sheets: SheetSnapshot[];
