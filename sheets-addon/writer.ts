@@ -93,9 +93,7 @@ class Estimator {
   learn(s: Step, ms: number) {
     if (s.cells >= 1000) this.perCell[s.kind] = Math.max(this.perCell[s.kind], (ms - s.calls * this.perCall) / s.cells);
     else if (s.kind === "chart" && s.calls > 0) this.chartCall = Math.max(this.chartCall, ms / s.calls);
-    // Any step teaches the cost of a call (what its cells do not explain): a host slow per call is known from the
-    // first steps, not only from steps of three calls or more (a rebuild's steps are mostly one or two).
-    else if (s.calls >= 1) this.perCall = Math.max(this.perCall, (ms - s.cells * this.perCell[s.kind]) / s.calls);
+    else if (s.calls >= 3) this.perCall = Math.max(this.perCall, ms / s.calls);
   }
 }
 

@@ -93,7 +93,11 @@ describe("one execution where one will do", () => {
     // run of equal widths (Sheet.setColumnWidths): those two follow the plan, whatever the writer does, and take
     // 274 of the 546 calls. The rest is the writer's: held to 13 a sheet (it makes 13: insert, values,
     // formats, header styles, rules, freeze, filter, range fetches) and a dozen for the workbook (the read, the
-    // view put back).
+    // view put back). h11b's nine network development sheets (Key Dates, Board, Network Agreement, Maturity,
+    // Priorities, Meetings, Meeting Actions, Successes, Change Journal: 29 sheets, 215 names) are tables with
+    // a second block (a guide or report beside the table) and two to four number-format rectangles each: measured
+    // at 10 to 19 calls a sheet (145 of the 419 with their inserts), the twenty earlier sheets unchanged. So 15 a
+    // sheet, not 13: the writer's per-sheet steps are the same, the new sheets have more rectangles to write.
     const plan = buildPlan({ sheets: [] }, { year: YEAR, sample: true });
     const widthRuns = plan.sheets.reduce((n, p) => {
       const w = [...p.columnWidths].sort((a, b) => a.col - b.col);
@@ -103,7 +107,7 @@ describe("one execution where one will do", () => {
     const widths = only.calls.count("Sheet.setColumnWidths");
     expect(names).toBe(plan.names.length);
     expect(widths).toBeLessThanOrEqual(widthRuns);
-    expect(only.calls.byKind.document - names - widths).toBeLessThanOrEqual(13 * plan.sheets.length + 12);
+    expect(only.calls.byKind.document - names - widths).toBeLessThanOrEqual(15 * plan.sheets.length + 12);
     expect(only.elapsed).toBeLessThan(EXECUTION_LIMIT_MS);
     // A new spreadsheet: the only cells read are the first row of its own Sheet1 (to see whether it is a table of ours).
     expect(only.cellsRead()).toBeLessThanOrEqual(26);
