@@ -13,7 +13,7 @@ import { monthsBetween, periodClaim } from "../../funding/arrs";
 import { round2 } from "../../funding/money";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, FORMATS, type ColumnSpec, type Env, type FormulaCtx, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, cellEq, checkF, countIf, dateF, dateKeyCol, KEY_SRC, fcell, inp, isNum, label, matchIn, memo, monthsF, num, str, sumNums, xround, type SpecCtx } from "./common";
+import { blank, calc, cellEq, checkF, countIf, dateF, dateKeyCol, KEY_SRC, fcell, inp, isNum, label, matchIn, memo, monthsF, num, str, sumNums, xround, type SpecCtx, checkRag } from "./common";
 import { monthLabels } from "./funding";
 
 export interface MonthWindow { start: number; end: number; days: number; period: number }
@@ -523,14 +523,7 @@ export function sharesSpec(ctx: SpecCtx): SheetSpec {
           },
           checkOf, { width: 40, name: "Check" }),
       ],
-      conditionalFormats: (col) => {
-        const ch = col("check");
-        const r = `${colLetter(ch.col)}${ch.row + 1}`;
-        return [
-          { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
-          { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
-        ];
-      },
+      conditionalFormats: (col) => checkRag(col("check")),
     },
   };
 }

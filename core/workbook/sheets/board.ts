@@ -6,7 +6,7 @@
 import { BELBIN_ROLES, BOARD_REPRESENTS } from "../lists";
 import { colLetter } from "../plan";
 import { COLOURS, FORMATS, type Env, type ReportCell, type RowValues, type SheetSpec, type Value } from "../spec";
-import { blank, calc, checkF, checkList, countIf, eqText, fcell, inp, label, matchIn, str, type SpecCtx } from "./common";
+import { blank, calc, checkF, checkList, countIf, eqText, fcell, inp, label, matchIn, str, type SpecCtx, checkRag } from "./common";
 
 const B = "Board_";
 /** Who a row represents, as COUNTIF matches it. */
@@ -112,14 +112,7 @@ export function boardSpec(ctx: SpecCtx): SheetSpec {
     freeze: { rows: 1, cols: 1 },
     table: {
       columns: table, keyColumns: ["name"], spareRows: 10, namePrefix: B, tableName: "PCN_Board",
-      conditionalFormats: (col) => {
-        const ch = col("check");
-        const r = `${colLetter(ch.col)}${ch.row + 1}`;
-        return [
-          { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
-          { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
-        ];
-      },
+      conditionalFormats: (col) => checkRag(col("check")),
     },
     reports: [{
       col: R0, rows: rep, widths: [40, 14, 44],

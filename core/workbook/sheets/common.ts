@@ -1,7 +1,7 @@
 import type { YearRates } from "../../rates/types";
 import type { NetworkData } from "../data";
-import { quoteSheet } from "../plan";
-import type { ColumnSpec, Env, FormulaCtx, ReportCell, RowValues, Value } from "../spec";
+import { colLetter, quoteSheet, type ConditionalFormatRule, type RangeRef } from "../plan";
+import { COLOURS, type ColumnSpec, type Env, type FormulaCtx, type ReportCell, type RowValues, type Value } from "../spec";
 
 export interface SpecCtx {
   year: YearRates;
@@ -163,3 +163,12 @@ export function asText(v: Value | undefined): string {
   if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
   return String(v);
 }
+
+/** A table's Check column in RAG: amber while it lists a problem, green once it says OK. */
+export const checkRag = (ch: RangeRef): ConditionalFormatRule[] => {
+  const r = `${colLetter(ch.col)}${ch.row + 1}`;
+  return [
+    { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
+    { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
+  ];
+};

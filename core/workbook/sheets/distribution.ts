@@ -20,7 +20,7 @@ import { round2, splitPart } from "../../funding/money";
 import type { YearRates } from "../../rates/types";
 import { colLetter, isoToSerial } from "../plan";
 import { COLOURS, type ColumnSpec, type Env, type FormulaCtx, type RowValues, type SheetSpec, type Value } from "../spec";
-import { andF, blank, calc, cellEq, checkF, inp, isNum, matchIn, memo, num, splitPartF, str, sumNums, xround, type SpecCtx } from "./common";
+import { andF, blank, calc, cellEq, checkF, inp, isNum, matchIn, memo, num, splitPartF, str, sumNums, xround, type SpecCtx, checkRag } from "./common";
 import { fundingStreams, monthLabels } from "./funding";
 
 // ---- the year's periods and income streams ----
@@ -425,12 +425,12 @@ export function distributionSpec(ctx: SpecCtx): SheetSpec {
       tableName: "PCN_Distribution",
       conditionalFormats: (col) => {
         const ch = col("check"), oc = col("outcome");
-        const r = `${colLetter(ch.col)}${ch.row + 1}`, o = `$${colLetter(oc.col)}${oc.row + 1}`;
+        const o = `$${colLetter(oc.col)}${oc.row + 1}`;
+        // A refused split is red first (earlier rules win), then the Check's amber or green.
         return [
           { range: oc, formula: `=${o}="${REFUSED}"`, fill: COLOURS.red, font: COLOURS.redFont },
           { range: ch, formula: `=${o}="${REFUSED}"`, fill: COLOURS.red, font: COLOURS.redFont },
-          { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
-          { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
+          ...checkRag(ch),
         ];
       },
     },

@@ -5,18 +5,10 @@
  */
 import { colLetter, type ConditionalFormatRule, type RangeRef } from "../plan";
 import { COLOURS, type ColumnSpec, type Env, type RowValues, type SheetSpec, type Value } from "../spec";
-import { andF, blank, calc, cellEq, checkF, inp, isNum, matchIn, str, type SpecCtx } from "./common";
+import { andF, blank, calc, cellEq, checkF, checkRag, inp, isNum, matchIn, str, type SpecCtx } from "./common";
 import { ALL_STREAMS, distributionPeriods } from "./distribution";
 
 export const COST_CATEGORIES = ["Staff not reimbursed", "Management", "Clinical director time", "Premises", "Services", "Other"] as const;
-
-const checkRag = (ch: RangeRef): ConditionalFormatRule[] => {
-  const r = `${colLetter(ch.col)}${ch.row + 1}`;
-  return [
-    { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
-    { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
-  ];
-};
 
 export function distCostsSpec(ctx: SpecCtx): SheetSpec {
   const y = ctx.year;

@@ -1,6 +1,6 @@
 import type { Env, FormulaCtx, RowValues, SheetSpec, Value } from "../spec";
 import { COLOURS } from "../spec";
-import { blank, calc, checkF, inp, isNum, matchIn, num, str, xround, type SpecCtx } from "./common";
+import { blank, calc, checkF, inp, isNum, matchIn, num, str, xround, type SpecCtx, checkRag } from "./common";
 import { colLetter } from "../plan";
 
 /** Points earned on the linear scale, as a formula: a = achievement, p = points available, lo/up = thresholds. */
@@ -177,14 +177,7 @@ export function iifPracticesSpec(ctx: SpecCtx): SheetSpec {
           },
           (r, env) => (blank(r.code) ? "" : problems(r, env).join("; ") || "OK"), { width: 44, name: "Check" }),
       ],
-      conditionalFormats: (col) => {
-        const ch = col("check");
-        const r = `${colLetter(ch.col)}${ch.row + 1}`;
-        return [
-          { range: ch, formula: `=AND(${r}<>"",${r}<>"OK")`, fill: COLOURS.amber, font: COLOURS.amberFont },
-          { range: ch, formula: `=${r}="OK"`, fill: COLOURS.green, font: COLOURS.greenFont },
-        ];
-      },
+      conditionalFormats: (col) => checkRag(col("check")),
     },
   };
 }
