@@ -127,10 +127,8 @@ export interface StepCtx {
   warnings: string[];
   /** Ranges on each sheet that names and charts elsewhere use: fetched with the sheet's own. */
   wanted: Map<string, RangeRef[]>;
-  /** The workbook's names, read once per execution when a step first needs them, and those made since. */
+  /** The workbook's names, read only when a name the plan sets is held on another sheet (rare): once per execution. */
   names?: Map<string, NamedRangeLike>;
-  /** The workbook's named ranges as fetched (one call), before their names are read (a call each). */
-  namedRanges?: NamedRangeLike[];
   namesMade: Set<string>;
 }
 
@@ -294,12 +292,9 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
     add(`charts:${i / CHARTS_PER_STEP}`, "chart", 0, batch.length * 12 + 2, () => insertCharts(ctx, sheet, batch));
   }
   if (p.hidden) add("hide", "other", 0, 1, () => sheet.hideSheet());
-  if (names.length) {
-    // The first names step of an execution reads every name the workbook holds (a getName each, no batch form):
-    // 215 on a built 2026/27 workbook, minutes on a slow host, so its estimate counts them.
-    const reads = ctx.names ? 0 : (ctx.namedRanges ??= ctx.ss.getNamedRanges()).length;
-    add("names", "other", 0, names.length + 1 + reads, () => applyNames(ctx, names));
-  }
+  // The sheet's own names are read (a getName each: there is no batch form; none on a sheet this execution
+  // inserted), the plan's set (a call each).
+  if (names.length) add("names", "other", 0, (state === "new" ? 0 : 1 + names.length) + names.length, () => applyNames(ctx, sheet, state === "new", names));
   return steps;
 }
 
@@ -420,14 +415,16 @@ export function sheetsSeries(s: ChartSpec["series"][number]): SheetsSeriesOption
 }
 
 /**
- * Creates or moves this sheet's names. Always set: checking where a name points first (getRange,
- * getA1Notation, getSheet, getName) costs more calls than the one setRange it could save.
+ * Creates or moves this sheet's names. Only the names already on this sheet are read (on a rebuild, ours): a
+ * workbook holds 200 and more, and reading every one would cost each execution minutes on a slow host; a sheet
+ * this execution inserted holds none. A name held elsewhere (moved by a person, or left pointing at a sheet the
+ * person deleted) makes setNamedRange refuse it: only then are the workbook's names read, once an execution, and
+ * that one moved. Always set: checking where a name points
+ * first (getRange, getA1Notation, getSheet) costs more calls than the one setRange it could save.
  */
-function applyNames(ctx: StepCtx, names: NamedRange[]) {
-  if (!ctx.names) {
-    ctx.names = new Map();
-    for (const nr of ctx.namedRanges ?? ctx.ss.getNamedRanges()) ctx.names.set(nr.getName().toLowerCase(), nr);
-  }
+function applyNames(ctx: StepCtx, sheet: Sheet, inserted: boolean, names: NamedRange[]) {
+  const here = new Map<string, NamedRangeLike>();
+  if (!inserted) for (const nr of sheet.getNamedRanges()) here.set(nr.getName().toLowerCase(), nr);
   for (const n of names) {
     let range: Range;
     try {
@@ -436,10 +433,20 @@ function applyNames(ctx: StepCtx, names: NamedRange[]) {
       continue;
     }
     const key = n.name.toLowerCase();
-    const old = ctx.names.get(key);
+    const old = here.get(key) ?? ctx.names?.get(key);
     if (old) old.setRange(range);
     else if (!ctx.namesMade.has(key)) {
-      ctx.ss.setNamedRange(n.name, range);
+      try {
+        ctx.ss.setNamedRange(n.name, range);
+      } catch (e) {
+        if (!ctx.names) {
+          ctx.names = new Map();
+          for (const nr of ctx.ss.getNamedRanges()) ctx.names.set(nr.getName().toLowerCase(), nr);
+        }
+        const elsewhere = ctx.names.get(key);
+        if (!elsewhere) throw e;
+        elsewhere.setRange(range);
+      }
       ctx.namesMade.add(key);
     }
   }

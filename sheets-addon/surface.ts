@@ -110,6 +110,8 @@ export interface Sheet {
   getLastColumn(): number;
   insertRowsAfter(afterPosition: number, howMany: number): unknown;
   insertColumnsAfter(afterPosition: number, howMany: number): unknown;
+  /** The named ranges whose range is on this sheet. */
+  getNamedRanges(): NamedRangeLike[];
 }
 export interface NamedRangeLike {
   getName(): string;

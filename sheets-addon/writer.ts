@@ -209,7 +209,7 @@ export function applyPlan(ss: Spreadsheet, plan: WritePlan, onProgress?: (p: App
     for (let n = 0; n < order.length && !stopped; n++) {
       const i = order[n];
       const p = plan.sheets[i];
-      // Said before the sheet's steps are made: making them may call the host (the names step counts the names held).
+      // Said before the sheet's steps are made and run.
       onProgress?.({ done: n, total, label: p.name });
       const hash = planHash(p);
       const steps = sheetSteps(ctx, targets[i], p, states[i], namesOn(p.name));

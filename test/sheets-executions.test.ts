@@ -88,16 +88,14 @@ describe("one execution where one will do", () => {
     expect(more).toEqual([]);
     expect(only.killed).toBe(false);
     // Issue #13's target, at most 450 document calls, was met by the 2025/26 sample (17 sheets, 125 names: 435
-    // calls). The 2026/27 sample has 20 sheets and 150 names. Apps Script sets a name in one call
+    // calls). The 2026/27 sample has 34 sheets and 285 names. Apps Script sets a name in one call
     // (Spreadsheet.setNamedRange: no batch form under spreadsheets.currentonly) and column widths in one call per
     // run of equal widths (Sheet.setColumnWidths): those two follow the plan, whatever the writer does, and take
-    // 274 of the 546 calls. The rest is the writer's: held to 13 a sheet (it makes 13: insert, values,
-    // formats, header styles, rules, freeze, filter, range fetches) and a dozen for the workbook (the read, the
-    // view put back). h11b's nine network development sheets (Key Dates, Board, Network Agreement, Maturity,
-    // Priorities, Meetings, Meeting Actions, Successes, Change Journal: 29 sheets, 215 names) are tables with
-    // a second block (a guide or report beside the table) and two to four number-format rectangles each: measured
-    // at 10 to 19 calls a sheet (145 of the 419 with their inserts), the twenty earlier sheets unchanged. So 15 a
-    // sheet, not 13: the writer's per-sheet steps are the same, the new sheets have more rectangles to write.
+    // 544 of the 1,074 calls. The rest is the writer's: insert, values, formats, header styles, rules, freeze,
+    // filter, range fetches; nothing is read back from a sheet it inserted (names included). Measured at 530 for
+    // 34 sheets (about 15.2 a sheet: the network development, SPC and Distribution sheets are tables with a guide
+    // or report beside them and two to four number-format rectangles each) and a dozen for the workbook (the
+    // read, the view put back): held to 16 a sheet.
     const plan = buildPlan({ sheets: [] }, { year: YEAR, sample: true });
     const widthRuns = plan.sheets.reduce((n, p) => {
       const w = [...p.columnWidths].sort((a, b) => a.col - b.col);
@@ -107,7 +105,7 @@ describe("one execution where one will do", () => {
     const widths = only.calls.count("Sheet.setColumnWidths");
     expect(names).toBe(plan.names.length);
     expect(widths).toBeLessThanOrEqual(widthRuns);
-    expect(only.calls.byKind.document - names - widths).toBeLessThanOrEqual(15 * plan.sheets.length + 12);
+    expect(only.calls.byKind.document - names - widths).toBeLessThanOrEqual(16 * plan.sheets.length + 12);
     expect(only.elapsed).toBeLessThan(EXECUTION_LIMIT_MS);
     // A new spreadsheet: the only cells read are the first row of its own Sheet1 (to see whether it is a table of ours).
     expect(only.cellsRead()).toBeLessThanOrEqual(26);

@@ -671,6 +671,10 @@ export class FakeSheet extends Fake {
   getMaxRows() {
     return this.maxRows;
   }
+  /** As Sheets: the workbook's named ranges whose range is on this sheet. */
+  getNamedRanges() {
+    return this.ss.namedRanges.filter((n) => n.range.sheet === this);
+  }
   getMaxColumns() {
     return this.maxCols;
   }
