@@ -16,11 +16,12 @@ import { getYear, YEAR_LABELS } from "../core/rates/book";
 import { buildPlan } from "../core/workbook/build";
 import { computeFindings, computeWorkbook } from "../core/workbook/compute";
 import type { NetworkData } from "../core/workbook/data";
-import { isoToSerial, type SnapshotValue, type WorkbookSnapshot } from "../core/workbook/plan";
+import { isoToSerial } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { snapshotOf, TestWorkbook } from "./offline";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { disagreements as compare, engineErrors, snapshotFromValues, type EngineValues } from "./engines/compare";
 
 const dir = mkdtempSync(join(tmpdir(), "pcn-arrs-"));
 const today = "2026-12-01";
@@ -49,25 +50,12 @@ async function recalc(t: TestWorkbook) {
   writeFileSync(file, t.file!);
   return { file, lo: await recalcXlsxRaw(file, { today }) };
 }
-const snapOf = (values: Record<string, LoValue[][]>): WorkbookSnapshot => ({
-  sheets: Object.entries(values).map(([name, rows]) => ({
-    name,
-    values: rows.map((r) => r.map((v) => (v && typeof v === "object" ? null : (v as SnapshotValue)))),
-    formulas: rows.map((r) => r.map(() => null)),
-  })),
-});
-const same = (e: unknown, c: unknown) => {
-  const x = e === "" || e === undefined ? null : e, y = c === "" || c === undefined ? null : c;
-  return typeof x === "number" && typeof y === "number" ? Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(y)) : x === y;
-};
 /** Engine values that differ from the core's computation of the same workbook. */
-function disagreements(values: Record<string, LoValue[][]>) {
-  const cells = computeWorkbook(snapOf(values), today);
-  expect(cells.length).toBeGreaterThan(100);
-  return cells.filter((c) => !same(values[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(values[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
+function disagreements(values: EngineValues) {
+  const d = compare(values, today);
+  expect(d.compared).toBeGreaterThan(100);
+  return d.bad;
 }
-const errorsIn = (values: Record<string, LoValue[][]>) =>
-  Object.entries(values).flatMap(([s, rows]) => rows.flatMap((r, i) => r.flatMap((v, j) => (v && typeof v === "object" ? [`${s}!R${i + 1}C${j + 1} ${v.error}`] : []))));
 /** A sheet's rows as records by header. */
 function table(values: Record<string, LoValue[][]>, sheet: string) {
   const [head, ...rows] = values[sheet];
@@ -167,7 +155,7 @@ describe("annual claims in LibreOffice and HyperFormula", () => {
   it.each([["2024/25"], ["2026/27"]])("%s: 40 random posts, the engines agree with the core and every claim keeps the rules", async (year) => {
     const ps = posts(year, 40, 7);
     const { file, lo } = await recalc(await workbook(network(year, ps), { year }));
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     const rows = table(lo, "ARRS Workforce");
     const before = viaArrsClaim;
@@ -192,7 +180,7 @@ describe("annual claims in LibreOffice and HyperFormula", () => {
 
   it("2025/26 sample workbook in LibreOffice equals the core, with no error value", async () => {
     const { lo } = await recalc(await workbook(undefined, { year: "2025/26", sample: true }));
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
   }, 60_000);
 });
@@ -218,7 +206,7 @@ describe("a post's Check, values pasted as text, and totals that leave posts out
       ws.getCell(5, col("End")).value = new Date(Date.UTC(2025, 2, 1)); // ends before it starts
     });
     const { lo } = await recalc(wb);
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     const rows = table(lo, "ARRS Workforce");
     const check = (ref: string) => String(rows.find((r) => r["Post ref"] === ref)!["Check"]);
@@ -237,7 +225,7 @@ describe("a post's Check, values pasted as text, and totals that leave posts out
     expect(sum[4][1]).toBe(3);
     expect(sum[2][1]).toBeCloseTo(claim("T-05") as number, 6);
     expect(sum[5][1]).toBe("Incomplete: 3 posts are not counted, so headroom is overstated");
-    const findings = computeFindings(snapOf(lo), today);
+    const findings = computeFindings(snapshotFromValues(lo), today);
     expect(findings.find((f) => f.ref === "T-03")?.message).toContain("WTE is outside 0 to 2; Salary is text");
     expect(findings.find((f) => f.ref === "ARRS")).toMatchObject({ severity: "amber", sheet: "ARRS Summary", message: expect.stringMatching(/^Committed ARRS claims leave out 3 posts whose claim cannot be worked out \(see ARRS Workforce's Check\), so the headroom of £[\d,]+\.\d\d is overstated\.$/) });
   }, 60_000);
@@ -258,7 +246,7 @@ describe("mental health practitioners (DES 2026/27 Tables 3a and 3b)", () => {
       list.forEach((p, i) => (ws.getCell(i + 2, agreementCol).value = p.agreement));
     });
     const { lo } = await recalc(wb);
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     const rows = table(lo, "ARRS Workforce");
     const r = (ref: string) => rows.find((x) => x["Post ref"] === ref)!;
@@ -304,7 +292,7 @@ describe("commissioner-approved roles and the provenance of each maximum", () =>
     expect(roleRule.formulae[0]).toMatch(/^'?ARRS Rates'?!\$A\$2:\$A\$\d+$/);
     expect(Number(roleRule.formulae[0].match(/\$A\$(\d+)$/)![1])).toBeGreaterThan(last + 1);
     const { lo } = await recalc(wb);
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     const rows = table(lo, "ARRS Workforce");
     const c1 = rows.find((r) => r["Post ref"] === "C-01")!;
@@ -340,7 +328,7 @@ describe("practice shares", () => {
       sh.getCell(lastRow + 1, 3).value = 0.4;
     });
     const { lo } = await recalc(wb);
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     const posts = table(lo, "ARRS Workforce");
     const shares = table(lo, "ARRS Shares");
@@ -390,7 +378,7 @@ describe("rebuilding a workbook made by the previous version", () => {
     expect(rebuilt.getCell(2, wteCol).numFmt).toBe("#,##0.00");
     expect(rebuilt.getCell(3, startCol).numFmt).toBe("dd/mm/yyyy");
     const { lo } = await recalc(old);
-    expect(errorsIn(lo)).toEqual([]);
+    expect(engineErrors(lo)).toEqual([]);
     expect(disagreements(lo).slice(0, 10)).toEqual([]);
     expect(table(lo, "ARRS Workforce").map((r) => r["WTE"])).toEqual([0.8, 0.5]);
   }, 60_000);

@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { afterCosts, distribute, fixedShares, METHODS, weightedPoints, type Method } from "../core/funding/distribute";
-import { computeWorkbook } from "../core/workbook/compute";
 import type { NetworkData } from "../core/workbook/data";
-import { isoToSerial, type SnapshotValue, type WorkbookSnapshot } from "../core/workbook/plan";
+import { isoToSerial } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { distributionPeriods, distributionSources } from "../core/workbook/sheets/distribution";
 import { getYear } from "../core/rates/book";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { disagreements, engineErrors } from "./engines/compare";
 import { rebuild } from "./offline";
 
 const dir = mkdtempSync(join(tmpdir(), "pcn-dist-"));
@@ -38,26 +38,6 @@ async function engines(wb: Buffer) {
   const hf = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true });
   return { lo, hf: Object.fromEntries(hf.sheetNames().map((s) => [s, hf.sheetValues(s) as LoValue[][]])) };
 }
-const snapOf = (values: Record<string, LoValue[][]>): WorkbookSnapshot => ({
-  sheets: Object.entries(values).map(([name, rows]) => ({
-    name,
-    values: rows.map((r) => r.map((v) => (v && typeof v === "object" ? null : (v as SnapshotValue)))),
-    formulas: rows.map((r) => r.map(() => null)),
-  })),
-});
-const same = (e: unknown, c: unknown) => {
-  const x = e === "" || e === undefined ? null : e, y = c === "" || c === undefined ? null : c;
-  return typeof x === "number" && typeof y === "number" ? Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(y)) : x === y;
-};
-/** Cells of the distribution sheets where the engine and the core differ, and how many cells were compared. */
-function disagreements(values: Record<string, LoValue[][]>) {
-  const cells = computeWorkbook(snapOf(values), today).filter((c) => DIST_SHEETS.includes(c.sheet));
-  const bad = cells.filter((c) => !same(values[c.sheet]?.[c.row]?.[c.col] ?? null, c.value))
-    .map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(values[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
-  return { compared: cells.length, bad };
-}
-const errorsIn = (values: Record<string, LoValue[][]>) =>
-  Object.entries(values).flatMap(([s, rows]) => rows.flatMap((r, i) => r.flatMap((v, j) => (v && typeof v === "object" ? [`${s}!R${i + 1}C${j + 1} ${v.error}`] : []))));
 /** The Distribution sheet's streams as records by header. */
 function streams(values: Record<string, LoValue[][]>) {
   const [head, ...rows] = values["Distribution"];
@@ -138,10 +118,10 @@ function checkYearEnd(values: Record<string, LoValue[][]>) {
 
 async function checkWorkbook(wb: Buffer) {
   const { lo, hf } = await engines(wb);
-  expect(errorsIn(lo)).toEqual([]);
+  expect(engineErrors(lo)).toEqual([]);
   const out = {} as Record<"LibreOffice" | "HyperFormula", { ok: number; refused: number }>;
   for (const [engine, values] of [["LibreOffice", lo], ["HyperFormula", hf]] as const) {
-    const d = disagreements(values);
+    const d = disagreements(values, today, DIST_SHEETS);
     expect(d.compared, engine).toBeGreaterThan(200);
     expect(d.bad.slice(0, 10), engine).toEqual([]);
     out[engine] = checkStreams(values);

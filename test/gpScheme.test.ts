@@ -11,10 +11,10 @@ import { gpEntitlement, gpNewGpClaim, gpSessionsClaim, hasGpScheme, schemeRate }
 import { getYear, YEAR_LABELS } from "../core/rates/book";
 import type { YearRates } from "../core/rates/types";
 import { buildPlan, sheetCatalogue } from "../core/workbook/build";
-import { computeFindings, computeWorkbook } from "../core/workbook/compute";
-import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
+import { computeFindings } from "../core/workbook/compute";
 import { serialToIso } from "../core/workbook/plan";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { disagreements, engineErrors, snapshotFromValues } from "./engines/compare";
 import { TestWorkbook } from "./offline";
 
 const today = "2026-12-01";
@@ -101,15 +101,6 @@ describe("the functions", () => {
   });
 });
 
-const snapOf = (values: Record<string, LoValue[][]>): WorkbookSnapshot => ({
-  sheets: Object.entries(values).map(([name, rows]) => ({
-    name, values: rows.map((r) => r.map((v) => (v && typeof v === "object" ? null : (v as SnapshotValue)))), formulas: rows.map((r) => r.map(() => null)),
-  })),
-});
-const same = (e: unknown, c: unknown) => {
-  const x = e === "" || e === undefined ? null : e, z = c === "" || c === undefined ? null : c;
-  return typeof x === "number" && typeof z === "number" ? Math.abs(x - z) <= 1e-6 * Math.max(1, Math.abs(z)) : x === z;
-};
 function records(values: Record<string, LoValue[][]>, sheet: string) {
   const [head, ...rows] = values[sheet];
   return rows.filter((r) => r[0] !== null && r[0] !== "").map((r) => Object.fromEntries(head.map((h, i) => [String(h), r[i]])) as Record<string, LoValue>);
@@ -118,10 +109,7 @@ async function recalc(wb: TestWorkbook, name: string) {
   const file = join(dir, `${name}.xlsx`);
   writeFileSync(file, wb.file!);
   const lo = await recalcXlsxRaw(file, { today });
-  const errors = Object.entries(lo).flatMap(([s, rows]) => rows.flatMap((r, i) => r.flatMap((v, j) => (v && typeof v === "object" ? [`${s}!R${i + 1}C${j + 1}`] : []))));
-  const cells = computeWorkbook(snapOf(lo), today);
-  const diffs = cells.filter((c) => !same(lo[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: ${JSON.stringify(lo[c.sheet]?.[c.row]?.[c.col])} vs ${JSON.stringify(c.value)}`);
-  return { lo, errors, diffs, findings: computeFindings(snapOf(lo), today) };
+  return { lo, errors: engineErrors(lo), diffs: disagreements(lo, today).bad, findings: computeFindings(snapshotFromValues(lo), today) };
 }
 /** The 2026/27 sample as the shipped offline writer writes it. */
 const sample = () => TestWorkbook.built({ sample: true, year: "2026/27", today });

@@ -11,6 +11,7 @@ import { readWorkbookFile } from "../cli/workbookFile";
 import { buildPlan } from "../core/workbook/build";
 import { sampleNetwork } from "../core/workbook/sample";
 import { disposeLibreOffice, parseFods, type LoValue } from "./engines/libreoffice";
+import { engineErrors } from "./engines/compare";
 import { libreOffice, type LoEdit, type LoQuery } from "./engines/libreofficeEdits";
 
 const root = resolve(__dirname, "..");
@@ -145,11 +146,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const errorsIn = (values: Record<string, LoValue[][]>) => {
-  const out: string[] = [];
-  for (const [sheet, rows] of Object.entries(values)) rows.forEach((r, i) => r.forEach((v, j) => { if (v && typeof v === "object") out.push(`${sheet}!R${i + 1}C${j + 1} ${v.error}`); }));
-  return out;
-};
 
 describe("edits made in LibreOffice survive two rebuilds", () => {
   it.each([["without --data", "sample"], ["with --data", "data"]] as const)("%s: every edit is as LibreOffice saved it", (_, name) => {
@@ -202,7 +198,7 @@ describe("edits made in LibreOffice survive two rebuilds", () => {
   });
 
   it("LibreOffice recalculates every rebuilt workbook with no error value", () => {
-    for (const n of ["sample", "data", "deleted"]) expect(errorsIn(rebuilt[n].values), n).toEqual([]);
+    for (const n of ["sample", "data", "deleted"]) expect(engineErrors(rebuilt[n].values), n).toEqual([]);
   });
 });
 

@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeWorkbook } from "../cli/main";
 import { computeWorkbook } from "../core/workbook/compute";
-import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { SPC_NAMES } from "../core/workbook/sheets/spcFormulas";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { snapshotFromValues } from "./engines/compare";
 
 // Both engines and the core run on the same pinned date (LibreOffice under faketime), not the real one.
 const today = "2026-12-01";
@@ -57,10 +57,6 @@ const four = (x: unknown) => (typeof x === "number" ? Math.round(x * 1e4) / 1e4 
 
 type Grid = Record<string, LoValue[][]>;
 const results: Record<"MDC" | "R", { lo: Grid; hf: Grid }> = {} as never;
-
-function snapshotFromValues(values: Grid): WorkbookSnapshot {
-  return { sheets: Object.entries(values).map(([name, rows]) => ({ name, values: rows.map((r) => r.map((v) => (v && typeof v === "object" ? null : (v as SnapshotValue)))), formulas: rows.map((r) => r.map(() => null)) })) };
-}
 
 beforeAll(async () => {
   const data = sampleNetwork(undefined, today) as any;

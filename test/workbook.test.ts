@@ -11,33 +11,17 @@ import { writeWorkbook } from "../cli/main";
 import { buildPlan, workbookSpecs } from "../core/workbook/build";
 import { computeWorkbook } from "../core/workbook/compute";
 import { readMeta } from "../core/workbook/engine";
-import type { SnapshotValue, WorkbookSnapshot } from "../core/workbook/plan";
+import type { WorkbookSnapshot } from "../core/workbook/plan";
 import { sampleNetwork } from "../core/workbook/sample";
 import { evaluateXlsx } from "./engines/hyperformula";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
+import { sameValue, snapshotFromValues } from "./engines/compare";
 import { edit, open, rebuild, snapshotOf } from "./offline";
 
 const dir = mkdtempSync(join(tmpdir(), "pcn-wb-"));
 const today = new Date().toISOString().slice(0, 10);
 let file = "";
 let lo: Record<string, LoValue[][]>;
-
-function snapshotFromValues(values: Record<string, LoValue[][]>): WorkbookSnapshot {
-  return {
-    sheets: Object.entries(values).map(([name, rows]) => ({
-      name,
-      values: rows.map((r) => r.map((v) => (v && typeof v === "object" ? null : (v as SnapshotValue)))),
-      formulas: rows.map((r) => r.map(() => null)),
-    })),
-  };
-}
-
-function same(engine: unknown, core: unknown): boolean {
-  const e = engine === undefined || engine === "" ? null : engine;
-  const c = core === undefined || core === "" ? null : core;
-  if (typeof e === "number" && typeof c === "number") return Math.abs(e - c) <= 1e-6 * Math.max(1, Math.abs(c));
-  return e === c;
-}
 
 beforeAll(async () => {
   file = (await writeWorkbook({ out: join(dir, "sample.xlsx"), sample: true, quiet: true, today })).file;
@@ -56,7 +40,7 @@ describe("sample workbook in LibreOffice", () => {
   it("every computed cell equals what the core computes", () => {
     const cells = computeWorkbook(snapshotFromValues(lo), today);
     expect(cells.length).toBeGreaterThan(1000);
-    const diffs = cells.filter((c) => !same(lo[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(lo[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
+    const diffs = cells.filter((c) => !sameValue(lo[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(lo[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
     expect(diffs.slice(0, 20)).toEqual([]);
   });
 
@@ -100,7 +84,7 @@ describe("earlier years' workbooks in LibreOffice", () => {
     for (const [sheet, rows] of Object.entries(v)) rows.forEach((r, i) => r.forEach((x, j) => { if (x && typeof x === "object") errors.push(`${sheet}!R${i + 1}C${j + 1} ${x.error}`); }));
     expect(errors).toEqual([]);
     const cells = computeWorkbook(snapshotFromValues(v), today);
-    expect(cells.filter((c) => !same(v[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).slice(0, 10)).toEqual([]);
+    expect(cells.filter((c) => !sameValue(v[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).slice(0, 10)).toEqual([]);
     const s = sampleNetwork("2025/26");
     const sum = (k: "registered" | "adjusted" | "weighted") => s.practices.reduce((a, p) => a + p[k], 0);
     const y = getYear("2025/26");
@@ -132,7 +116,7 @@ describe("earlier years' workbooks in LibreOffice", () => {
     for (const [sheet, rows] of Object.entries(v)) rows.forEach((r, i) => r.forEach((x, j) => { if (x && typeof x === "object") errors.push(`${sheet}!R${i + 1}C${j + 1} ${x.error}`); }));
     expect(errors).toEqual([]);
     const cells = computeWorkbook(snapshotFromValues(v), today);
-    expect(cells.filter((c) => !same(v[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).slice(0, 10)).toEqual([]);
+    expect(cells.filter((c) => !sameValue(v[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).slice(0, 10)).toEqual([]);
     // Unknown figures are said plainly, never computed from a guess.
     if (year === "2024/25") {
       expect(v["Funding"].flat()).toContain("Rate unknown");
@@ -156,7 +140,7 @@ describe("sample workbook in HyperFormula (a second engine)", () => {
     const values: Record<string, LoValue[][]> = {};
     for (const s of sheets) values[s] = ev.sheetValues(s) as LoValue[][];
     const cells = computeWorkbook(snapshotFromValues(values), today);
-    const diffs = cells.filter((c) => !same(values[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(values[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
+    const diffs = cells.filter((c) => !sameValue(values[c.sheet]?.[c.row]?.[c.col] ?? null, c.value)).map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(values[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
     expect(diffs.slice(0, 20)).toEqual([]);
     expect(ev.errors().slice(0, 10)).toEqual([]);
   });
