@@ -243,17 +243,31 @@ function probes(ss: any, a: any, b: any, now: () => number, startedAt: number): 
     },
     {
       id: "sheets.namedRanges",
-      what: "A named range can be made, found, moved and removed",
+      what: "A named range can be made, found on its own sheet, moved and removed; making a name that is held elsewhere refuses it or moves it, never makes a second",
       run: () => {
         const name = `PCN_SelfTest_${now() % 100000}`;
         ss.setNamedRange(name, a.getRange("A1"));
         const found = ss.getNamedRanges().filter((n: any) => n.getName() === name);
         expect(found.length === 1, "the new name was not found");
+        // The writer reads only the names on the sheet it builds.
+        const onA = a.getNamedRanges().filter((n: any) => n.getName() === name).length;
+        const onB = b.getNamedRanges().filter((n: any) => n.getName() === name).length;
         found[0].setRange(a.getRange("B2:B3"));
         const moved = ss.getRangeByName(name)?.getA1Notation();
+        // The writer makes a name it did not find on the sheet; held on another sheet, it must be refused (the writer
+        // then finds it among the workbook's names and moves it) or moved, never held twice.
+        let held = "moved";
+        try {
+          ss.setNamedRange(name, b.getRange("C1"));
+        } catch (e) {
+          held = "refused";
+        }
+        const copies = ss.getNamedRanges().filter((n: any) => n.getName() === name).length;
         ss.removeNamedRange(name);
+        expect(onA === 1 && onB === 0, `on its sheet ${onA}, on another ${onB}`);
         expect(moved === "B2:B3", `moved to ${moved}`);
-        return "made, moved, removed";
+        expect(copies === 1, `${copies} names of the same name`);
+        return `made, found on its sheet, moved, removed; a held name is ${held}`;
       },
     },
     {

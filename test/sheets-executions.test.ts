@@ -475,6 +475,40 @@ describe("the self-test for live hosts", () => {
     expect(strip(contents(gas))).toEqual(strip(contents(ref.gas)));
   });
 
+  it("the named-range probe passes whether Sheets refuses or moves a name held elsewhere, and fails if it makes a second; the writer is right either way", async () => {
+    const probe = (g: FakeGas, c: Record<string, any>) => g.execute("runSelfTest", () => c.runSelfTest([])).value.items.find((i: any) => i.id === "sheets.namedRanges");
+    const { gas, ctx } = boot();
+    // The fake refuses a name already held (as the writer's fallback expects).
+    expect(probe(gas, ctx)).toMatchObject({ passed: true, detail: expect.stringMatching(/a held name is refused$/) });
+    const proto = Object.getPrototypeOf(gas.ss);
+    const real = proto.setNamedRange;
+    try {
+      // A host that moves a held name instead: the probe passes, and a rebuild after a person moved one of ours puts it back.
+      proto.setNamedRange = function (this: any, name: string, range: any) {
+        const held = this.namedRanges.find((n: any) => n.name.toLowerCase() === name.toLowerCase());
+        if (!held) return real.call(this, name, range);
+        held.range = range;
+      };
+      expect(probe(gas, ctx)).toMatchObject({ passed: true, detail: expect.stringMatching(/a held name is moved$/) });
+      const bridge = sidebar(gas, ctx);
+      await bridge.build({ year: YEAR, sheets: [], sample: true }, () => {});
+      const built = names(gas);
+      const ours = gas.ss.namedRanges.find((n) => n.range.sheet.name === "Budget")!;
+      ours.range = gas.sheet("Sheet1").getRange("A1") as any;
+      await bridge.build({ year: YEAR, sheets: [], sample: true }, () => {});
+      expect(names(gas)).toEqual(built);
+      // A host that would hold the name twice fails the probe, saying so.
+      proto.setNamedRange = function (this: any, name: string, range: any) {
+        const held = this.namedRanges.find((n: any) => n.name.toLowerCase() === name.toLowerCase());
+        if (!held) return real.call(this, name, range);
+        this.namedRanges.push(Object.assign(Object.create(Object.getPrototypeOf(held)), held, { range }));
+      };
+      expect(probe(gas, ctx)).toMatchObject({ passed: false, detail: "2 names of the same name" });
+    } finally {
+      proto.setNamedRange = real;
+    }
+  });
+
   it("the menu's Run self-test says how many passed and where the table is", () => {
     const { gas, ctx } = boot();
     gas.execute("menuRunSelfTest", () => ctx.menuRunSelfTest());
