@@ -292,9 +292,10 @@ export function sheetSteps(ctx: StepCtx, sheet: Sheet, p: SheetPlan, state: Shee
     add(`charts:${i / CHARTS_PER_STEP}`, "chart", 0, batch.length * 12 + 2, () => insertCharts(ctx, sheet, batch));
   }
   if (p.hidden) add("hide", "other", 0, 1, () => sheet.hideSheet());
-  // The sheet's own names are read (a getName each: there is no batch form; none on a sheet this execution
-  // inserted), the plan's set (a call each).
-  if (names.length) add("names", "other", 0, (state === "new" ? 0 : 1 + names.length) + names.length, () => applyNames(ctx, sheet, state === "new", names));
+  // The sheet's own names are read (a getName each: there is no batch form), the plan's set (a call each). A sheet
+  // this build inserted has none to read: this step is its last, so only one cut short left any, and those are
+  // found as names held elsewhere.
+  if (names.length) add("names", "other", 0, (fresh ? 0 : 1 + names.length) + names.length, () => applyNames(ctx, sheet, fresh, names));
   return steps;
 }
 
@@ -417,14 +418,14 @@ export function sheetsSeries(s: ChartSpec["series"][number]): SheetsSeriesOption
 /**
  * Creates or moves this sheet's names. Only the names already on this sheet are read (on a rebuild, ours): a
  * workbook holds 200 and more, and reading every one would cost each execution minutes on a slow host; a sheet
- * this execution inserted holds none. A name held elsewhere (moved by a person, or left pointing at a sheet the
- * person deleted) makes setNamedRange refuse it: only then are the workbook's names read, once an execution, and
- * that one moved. Always set: checking where a name points
- * first (getRange, getA1Notation, getSheet) costs more calls than the one setRange it could save.
+ * this build inserted is not read at all. A name held elsewhere (moved by a person, left pointing at a sheet the
+ * person deleted, or made by a names step cut short) makes setNamedRange refuse it: only then are the workbook's
+ * names read, once an execution, and that one moved. Always set: checking where a name points first (getRange,
+ * getA1Notation, getSheet) costs more calls than the one setRange it could save.
  */
-function applyNames(ctx: StepCtx, sheet: Sheet, inserted: boolean, names: NamedRange[]) {
+function applyNames(ctx: StepCtx, sheet: Sheet, ours: boolean, names: NamedRange[]) {
   const here = new Map<string, NamedRangeLike>();
-  if (!inserted) for (const nr of sheet.getNamedRanges()) here.set(nr.getName().toLowerCase(), nr);
+  if (!ours) for (const nr of sheet.getNamedRanges()) here.set(nr.getName().toLowerCase(), nr);
   for (const n of names) {
     let range: Range;
     try {

@@ -647,6 +647,34 @@ describe("fewer calls, same result", () => {
     expect(fourth.Register["Spreadsheet.getNamedRanges"]).toBe(1);
     expect(gas.ss.namedRanges.filter((n) => n.name === "Register_Amount").map((n) => n.range.sheet)).toEqual([gas.sheet("Register")]);
   });
+
+  it("a names step cut short on a sheet this build inserted: the next execution finds the names it made and moves them", () => {
+    const plan = handPlan(50);
+    plan.names.push({ name: "Register_Ref", sheet: "Register", range: R(1, 0, 50, 1) });
+    // Written again from the top here (a real resume starts at the step it stopped at): rules that refuse nothing.
+    for (const p of plan.sheets) p.validations = [];
+    const proto = Object.getPrototypeOf(gas.ss);
+    const real = proto.setNamedRange;
+    let made = 0;
+    // Apps Script ends the execution at the second name (the first is made).
+    proto.setNamedRange = function (this: unknown, ...args: unknown[]) {
+      if (++made === 2) throw new Error("Exceeded maximum execution time");
+      return real.apply(this, args);
+    };
+    try {
+      expect(() => applyPlan(ss(), plan)).toThrow(/Exceeded/);
+    } finally {
+      proto.setNamedRange = real;
+    }
+    expect(gas.ss.namedRanges.map((n) => n.name)).toEqual(["Register_Amount"]);
+    // The next execution of the same build: the sheets are its own, so none is read for names until one is refused.
+    gas.calls.reset();
+    const res = applyPlan(ss(), plan, undefined, { created: plan.sheets.map((p) => p.name) });
+    expect(res.done).toBe(true);
+    expect(gas.calls.count("Sheet.getNamedRanges")).toBe(0);
+    expect(gas.calls.count("Spreadsheet.getNamedRanges")).toBe(1);
+    expect(gas.ss.namedRanges.map((n) => [n.name, n.range.getA1Notation()]).sort()).toEqual([["Register_Amount", "C2:C51"], ["Register_Ref", "A2:A51"]]);
+  });
 });
 
 describe("real plans", () => {
