@@ -32,8 +32,20 @@ function cellParts(t: string): { colAbs: boolean; col: number; rowAbs: boolean; 
 
 const rel = (axis: "R" | "C", abs: boolean, n: number, at: number) => (abs ? `${axis}${n}` : n === at ? axis : `${axis}[${n - at}]`);
 
-/** Characters that may continue a name or reference token. */
-const WORD = /[A-Za-z0-9_.\\$]/;
+/** A character that may continue a name (letters, digits, _ . \\); with "$", a reference token. By code, not by regex: they are tested once a character. */
+function isNameChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 92;
+}
+const isWordChar = (ch: string) => ch === "$" || isNameChar(ch);
+
+// Sticky (matched at lastIndex, set before each use): a formula is never copied from a position on, which made
+// long formulas (an SPC column's 4 KB) quadratic.
+const ERROR_LITERAL = /#(NULL!|DIV\/0!|VALUE!|REF!|NAME\?|NUM!|N\/A|GETTING_DATA|SPILL!|CALC!)/iy;
+const NUMBER = /(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/y;
+const R1C1_REF = /R(\[-?\d+\]|\d+)?C(\[-?\d+\]|\d+)?/y;
+const R1C1_COL = /C(\[-?\d+\]|\d+)?/y;
+const at = (re: RegExp, s: string, i: number) => ((re.lastIndex = i), re.exec(s));
 
 /**
  * The formula `f` (A1 style, with or without "=") as R1C1 relative to the cell at 0-based (row, col); null when it
@@ -79,25 +91,27 @@ function toR1C1(src: string, r: number, c: number): string | null {
       continue;
     }
     if (ch === "#") {
-      const m = /^#(NULL!|DIV\/0!|VALUE!|REF!|NAME\?|NUM!|N\/A|GETTING_DATA|SPILL!|CALC!)/i.exec(src.slice(i));
+      ERROR_LITERAL.lastIndex = i;
+      const m = ERROR_LITERAL.exec(src);
       if (!m) return null;
       out += m[0];
       i += m[0].length;
       continue;
     }
-    if (/[0-9.]/.test(ch) && !(i > 0 && WORD.test(src[i - 1]))) {
-      const m = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
+    if (((ch >= "0" && ch <= "9") || ch === ".") && !(i > 0 && isWordChar(src[i - 1]))) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(src);
       if (!m) return null;
       // "2:3" is a row range: not handled.
       const after = src[i + m[0].length];
-      if (after === ":" || (after !== undefined && WORD.test(after))) return null;
+      if (after === ":" || (after !== undefined && isWordChar(after))) return null;
       out += m[0];
       i += m[0].length;
       continue;
     }
-    if (WORD.test(ch)) {
+    if (isWordChar(ch)) {
       let j = i;
-      while (j < n && WORD.test(src[j])) j++;
+      while (j < n && isWordChar(src[j])) j++;
       const tok = src.slice(i, j);
       const next = src[j];
       if (next === "(" || next === "!") {
@@ -109,7 +123,7 @@ function toR1C1(src: string, r: number, c: number): string | null {
       // A range "A2:B3", "A:B" or "$A:$A".
       if (next === ":") {
         let k = j + 1;
-        while (k < n && WORD.test(src[k])) k++;
+        while (k < n && isWordChar(src[k])) k++;
         const tok2 = src.slice(j + 1, k);
         const a = cellParts(tok), b = cellParts(tok2);
         if (a && b) {
@@ -157,8 +171,6 @@ export function r1c1ToA1(f: string, row: number, col: number): string | null {
     if (/^\d+$/.test(s)) return { abs: true, n: Number(s) };
     return null;
   };
-  const ref = /^R(\[-?\d+\]|\d+)?C(\[-?\d+\]|\d+)?/;
-  const colRef = /^C(\[-?\d+\]|\d+)?/;
   while (i < n) {
     const ch = f[i];
     if (ch === '"' || ch === "'") {
@@ -174,22 +186,21 @@ export function r1c1ToA1(f: string, row: number, col: number): string | null {
       i = j + 1;
       continue;
     }
-    const prevWord = i > 0 && /[A-Za-z0-9_.\\]/.test(f[i - 1]);
+    const prevWord = i > 0 && isNameChar(f[i - 1]);
     if (!prevWord && (ch === "R" || ch === "C")) {
-      const rest = f.slice(i);
-      const m = ref.exec(rest);
-      if (m && !/[A-Za-z0-9_.(!]/.test(rest[m[0].length] ?? "")) {
+      const m = at(R1C1_REF, f, i);
+      if (m && !/[A-Za-z0-9_.(!]/.test(f[i + m[0].length] ?? "")) {
         const a = axis(m[1] ?? "", r), b = axis(m[2] ?? "", c);
         if (!a || !b || a.n < 1 || b.n < 1) return null;
         out += `${b.abs ? "$" : ""}${colLetter(b.n - 1)}${a.abs ? "$" : ""}${a.n}`;
         i += m[0].length;
         continue;
       }
-      const mc = colRef.exec(rest);
-      if (mc && rest[mc[0].length] === ":") {
-        const tail = rest.slice(mc[0].length + 1);
-        const mc2 = colRef.exec(tail);
-        if (mc2 && !/[A-Za-z0-9_.(!R]/.test(tail[mc2[0].length] ?? "")) {
+      const mc = at(R1C1_COL, f, i);
+      if (mc && f[i + mc[0].length] === ":") {
+        const from2 = i + mc[0].length + 1;
+        const mc2 = at(R1C1_COL, f, from2);
+        if (mc2 && !/[A-Za-z0-9_.(!R]/.test(f[from2 + mc2[0].length] ?? "")) {
           const a = axis(mc[1] ?? "", c), b = axis(mc2[1] ?? "", c);
           if (!a || !b || a.n < 1 || b.n < 1) return null;
           out += `${a.abs ? "$" : ""}${colLetter(a.n - 1)}:${b.abs ? "$" : ""}${colLetter(b.n - 1)}`;
@@ -198,9 +209,9 @@ export function r1c1ToA1(f: string, row: number, col: number): string | null {
         }
       }
     }
-    if (/[A-Za-z0-9_.\\]/.test(ch)) {
+    if (isNameChar(ch)) {
       let j = i;
-      while (j < n && /[A-Za-z0-9_.\\]/.test(f[j])) j++;
+      while (j < n && isNameChar(f[j])) j++;
       out += f.slice(i, j);
       i = j;
       continue;

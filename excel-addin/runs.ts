@@ -8,7 +8,7 @@
 import { rectangles, type Block, type PlanCell, type RangeRef } from "../core/workbook/plan";
 import { OP_BYTES } from "./before";
 import { toExcelInput } from "./literal";
-import { a1ToR1C1 } from "./r1c1";
+import { a1ToR1C1, r1c1ToA1 } from "./r1c1";
 
 export type Input = string | number | boolean;
 
@@ -41,9 +41,17 @@ function compileRect(b: Block, opts: CompileOptions): CellWrite[] {
     return shift && cell && typeof cell === "object" && "d" in cell ? (x as number) - shift : x;
   };
   // Per cell: its relative formula (null when not a formula or not convertible), or its literal input.
-  const r1c1: (string | null)[][] = b.cells.map((row, i) =>
-    row.map((cell, j) => (cell && typeof cell === "object" && "f" in cell ? a1ToR1C1(cell.f, b.row + i, b.col + j) : null)),
-  );
+  // Down a column of one relative formula, the cell above's R1C1 given back as A1 here is this cell's formula:
+  // then it is this cell's R1C1 too (a1ToR1C1 would make it and check it the same way), at half the work.
+  const r1c1: (string | null)[][] = [];
+  b.cells.forEach((row, i) => {
+    r1c1.push(row.map((cell, j) => {
+      if (!(cell && typeof cell === "object" && "f" in cell)) return null;
+      const above = i > 0 ? r1c1[i - 1][j] : null;
+      if (above !== null && r1c1ToA1(above, b.row + i, b.col + j) === (cell.f.startsWith("=") ? cell.f : `=${cell.f}`)) return above;
+      return a1ToR1C1(cell.f, b.row + i, b.col + j);
+    }));
+  });
   const inputs: Input[][] = b.cells.map((row) => row.map(input));
   const covered: boolean[][] = Array.from({ length: rows }, () => new Array<boolean>(cols).fill(false));
   const out: CellWrite[] = [];
