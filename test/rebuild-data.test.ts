@@ -1,6 +1,8 @@
 // Whose data is in a workbook: the sample only in a new one, the person's data file updating what it owns,
 // what the person typed never overruled (issue #9, items 3 and 4).
 import type ExcelJS from "exceljs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPlan, type BuildOptions } from "../core/workbook/build";
 import { validateNetwork, type NetworkData } from "../core/workbook/data";
@@ -171,7 +173,7 @@ describe("--data updates what it owns, never what the person changed", () => {
       + d.iif.reduce((a, i) => a + (i.practices?.length ?? 0), 0)
       + (d.distribution ? d.distribution.streams.length + d.distribution.costs.length + d.distribution.keys.length : 0)
       + d.board.length + d.agreement.length + d.maturity.length + d.priorities.length + d.meetings.length + d.actions.length + d.successes.length;
-    const rows = () => col(wb.sheet(DATA_SHEET), 2).filter((v) => typeof v === "string" && v !== "").length;
+    const rows = () => col(wb.sheet(DATA_SHEET), 2).filter((v) => typeof v === "string" && v !== "" && v !== "*").length;
     expect(rows()).toBe(records);
     // A smaller file: its records only are remembered; records already in the workbook stay in the workbook.
     await build(wb, { data: network((x) => { x.budget = x.budget.slice(0, 3); }) });
@@ -180,6 +182,46 @@ describe("--data updates what it owns, never what the person changed", () => {
     // A build without data leaves it as it is.
     await build(wb);
     expect(rows()).toBe(records - d.budget.length + 3);
+  });
+
+  it("stores each table's fields once and each record's values by position: under half the bytes of field=hash pairs", async () => {
+    const wb = await built({ data: network() });
+    const store = wb.sheet(DATA_SHEET);
+    const rows = (store.getSheetValues() as unknown[][]).slice(2).map((r) => r.slice(1, 4) as string[]);
+    const heads = rows.filter((r) => r[1] === "*");
+    // One fields row per table the file fills, before its records.
+    expect(heads.map((r) => r[0])).toEqual([...new Set(rows.map((r) => r[0]))]);
+    const practices = heads.find((r) => r[0] === "practices")![2].split(" ");
+    expect(practices).toContain("registered");
+    const riverside = rows.find((r) => r[0] === "practices" && r[1] !== "*")![2].split(" ");
+    // Each value hash in at most 7 characters, in the fields row's order.
+    expect(riverside.length).toBeLessThanOrEqual(practices.length);
+    for (const h of riverside) expect(h).toMatch(/^([0-9a-z]{1,7}|-)?$/);
+    // What the earlier form took: a field name, "=" and an 11-character hash per field, for every record.
+    const pairs = rows.filter((r) => r[1] !== "*").reduce((a, r) => a + r[2].split(" ").filter((h) => h !== "-").reduce((b, h, i) => b + heads.find((x) => x[0] === r[0])![2].split(" ")[i].length + 2 + (h ? 11 : 0), 0), 0);
+    const now = rows.reduce((a, r) => a + r[2].length + 1, 0);
+    expect(now).toBeLessThan(pairs / 2);
+  });
+
+  it("a workbook whose memory is in the earlier field=hash form (built before 2026-12) still tells the person's edits from the file's changes", async () => {
+    // Built by the release before this one (test/fixtures/data-store-2026-11.xlsx: the network of network(), on 2026-03-01).
+    const wb = await TestWorkbook.of(readFileSync(join(__dirname, "fixtures", "data-store-2026-11.xlsx")));
+    expect(String(wb.sheet(DATA_SHEET).getCell("C2").value)).toMatch(/^[A-Za-z]+=[0-9a-z]*( |$)/);
+    const practices = wb.sheet("Practices");
+    const oak = rowOf(practices, "Oakfield Medical Centre");
+    expect(reg(wb, "Riverside Surgery")).toBe(9850);
+    await wb.edit((x) => { x.getWorksheet("Practices")!.getCell(oak, 3).value = 8750; });
+    const plan = await build(wb, { data: network((d) => { d.practices[0].registered = 9900; d.practices[1].registered = 8800; }) });
+    // The file's change lands where the person did not type; theirs is kept and listed; nothing else differs.
+    expect(reg(wb, "Riverside Surgery")).toBe(9900);
+    expect(reg(wb, "Oakfield Medical Centre")).toBe(8750);
+    expect(plan.dataUpdates).toBe(1);
+    expect(plan.conflicts).toEqual([{ sheet: "Practices", row: oak, field: "Registered list (1 Jan)", ref: "Oakfield Medical Centre", yours: "8750", file: "8800" }]);
+    // Now in today's form, and read back as well: the same file again changes nothing.
+    expect(wb.sheet(DATA_SHEET).getCell("B2").value).toBe("*");
+    const again = await build(wb, { data: network((d) => { d.practices[0].registered = 9900; d.practices[1].registered = 8800; }) });
+    expect([again.dataUpdates, again.conflicts]).toEqual([0, []]);
+    expect(reg(wb, "Oakfield Medical Centre")).toBe(8750);
   });
 
   it("a damaged or hostile memory is only compared, never trusted: the build is as small as ever and keeps the person's values", async () => {

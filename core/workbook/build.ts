@@ -242,7 +242,7 @@ export function workbookSpecs(snapshot: WorkbookSnapshot, opts: BuildOptions, wa
   const kpiReadings = kpiLayout(kpiCtx).readings;
   const kpiRecords: KpiChartRow[] = finalRecords(kpiProbe, kpiSnap, kpiSnap ? kpiMeta?.layout ?? [] : [])
     .map((r) => ({
-      row: (r.__row as number) - 1, measure: String(r.measure ?? r.ref ?? "KPI"), unit: r.unit, better: r.better, hasTarget: typeof r.target === "number",
+      row: (r.__row as number) - 1, ref: typeof r.ref === "string" ? r.ref : undefined, measure: String(r.measure ?? r.ref ?? "KPI"), unit: r.unit, better: r.better, hasTarget: typeof r.target === "number",
       hasLimits: spcLimits(kpiReadings.map((k) => (typeof r[k] === "number" ? (r[k] as number) : null))) !== null,
     }));
   const plain = allSpecs(ctx, today, kpiRecords);

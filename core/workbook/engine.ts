@@ -18,7 +18,7 @@ import {
   type RangeRef, type SheetPlan, type SheetSnapshot, type SnapshotValue, type ValidationRule,
   type WorkbookSnapshot,
 } from "./plan";
-import { canon, DATA_SHEET, dataStoreRows, readDataStore, readTexts, textHash, textsOf, valueHash, writeTexts, type DataStore, type FieldHashes } from "./remember";
+import { canon, DATA_SHEET, dataStoreRows, hashOf, readDataStore, readTexts, textHash, textsOf, valueHash, writeTexts, type DataStore, type FieldHashes } from "./remember";
 import { COLOURS, formatOf, hasOwn, type ColumnSpec, type FormulaCtx, type ReportSpec, type RowValues, type SheetSpec, type TableSpec, type Value } from "./spec";
 
 export const META_SHEET = "PCN_Meta";
@@ -374,11 +374,11 @@ function planTable(
         const sheetC = f !== null && isOurSeed(c, cols, r + 1, f) ? "" : canon(v as Value, f);
         if (sheetC === fileC) continue;
         const b = base?.get(k);
-        if ((b !== undefined && valueHash(sheetC) === b) || (b === undefined && sheetC === "")) {
+        if ((b !== undefined && hashOf(b, sheetC)) || (b === undefined && sheetC === "")) {
           // Not changed by the person since the file set it (or never set): the file's value.
           setOver(r, k, recordCell(c, r + 1, cols, rec[k]));
           st.updates++;
-        } else if (b === undefined || valueHash(fileC) !== b) {
+        } else if (b === undefined || !hashOf(b, fileC)) {
           st.conflicts.push({ sheet: plan.name, row: r + 1, field: c.header, ref: t.keyColumns.map((kc) => String(rec[kc] ?? "")).join(" / "), yours: showCanon(c, sheetC, st.dateShift), file: showCanon(c, fileC, st.dateShift) });
         }
       }

@@ -209,6 +209,76 @@ export function unitFormat(unit: Value | undefined): string | null {
   if (unit === "£") return FORMATS.money;
   return null;
 }
+/**
+ * The chart of the KPI whose ref a person picks (first, the first KPI without a chart of its own), after the
+ * KPI_CHARTS charts: its data pulled from that KPI's row by MATCH and INDEX, with #N/A where the KPI has no figure,
+ * since a line chart in Excel draws a text "" as 0 and skips #N/A (Google Sheets skips both).
+ */
+function pickedChart(ctx: SpecCtx, rows: (ReportCell | null)[][], kpiRows: KpiChartRow[], first: KpiChartRow): ChartSpec {
+  const L = kpiLayout(ctx);
+  const M = L.months;
+  const k = q(ctx, "kpis");
+  const chartSheet = ctx.sheetName("kpiCharts");
+  const top = chartBlockTop(KPI_CHARTS + 1);
+  const rowCell = `$${colLetter(DATA_COL + 1)}$${top + 2}`;
+  // The picked KPI's sheet row (1-based), as MATCH finds it among the records as they sit after the build.
+  const rowOf = (env: Env) => {
+    const ref = env.cell(PICKED_KPI);
+    const kr = kpiRows.find((x) => x.row >= 1 && x.ref !== undefined && eqText(ref, x.ref));
+    return kr ? kr.row + 1 : null;
+  };
+  const recOf = (env: Env) => { const r = rowOf(env); return r === null ? undefined : env.record?.("kpis", r); };
+  const pull = (col: string) => `IF(ISNUMBER(INDEX(${k}!${col},${rowCell})),INDEX(${k}!${col},${rowCell}),NA())`;
+  // #N/A is no Value: the core says "" there (blank, as a gap reads).
+  const numberOr = (v: Value | undefined) => (typeof v === "number" ? v : "");
+  const readings = L.readings.map((key, i) => {
+    const c = colLetter(L.first + i);
+    return fcell(`=${pull(`${c}:${c}`)}`, (env) => numberOr(recOf(env)?.[key]));
+  });
+  const lineOf = (key: "mean" | "upl" | "lpl" | "target") => {
+    const c = colLetter(kpiColumn(key));
+    return Array.from({ length: M }, () => fcell(`=${pull(`$${c}:$${c}`)}`, (env) => {
+      const rec = recOf(env);
+      return numberOr(key === "target" ? rec?.target : rec ? spcRow(rec, L.readings, env)[key] : null);
+    }));
+  };
+  const band = (kind: "improvement" | "concern" | "neutral") => L.readings.map((_, i) => {
+    const c = colLetter(L.flagsFirst + i);
+    const text = `Special cause ${kind}`;
+    return fcell(`=IFERROR(IF(LEFT(INDEX(${k}!${c}:${c},${rowCell}),${text.length})="${text}",1,0),0)`, (env) => {
+      const rec = recOf(env);
+      const f = rec ? spcRow(rec, L.readings, env).flags[i] : "";
+      return typeof f === "string" && f.startsWith(text) ? 1 : 0;
+    });
+  });
+  const refs = kpiRows.filter((x) => x.row >= 1 && x.ref).sort((a, b) => a.row - b.row).map((x) => x.ref!);
+  while (rows.length < top) rows.push([]);
+  rows.push([...Array(DATA_COL).fill(null), label("Chart of the KPI with this ref:", { bold: true }),
+    { cell: first.ref ?? null, input: true, name: PICKED_KPI, validation: { list: refs, message: "Pick the ref of a KPI on the KPIs sheet." } },
+    fcell(`=IFERROR(INDEX(${k}!$B:$B,MATCH(${PICKED_KPI},${k}!$A:$A,0)),"No KPI on the KPIs sheet has this ref")`, (env) => {
+      const rec = recOf(env);
+      return rec ? String(rec.measure ?? "") : "No KPI on the KPIs sheet has this ref";
+    }, { bold: true })]);
+  rows.push([...Array(DATA_COL).fill(null), label("Its row on the KPIs sheet"), fcell(`=IFERROR(MATCH(${PICKED_KPI},${k}!$A:$A,0),"")`, (env) => rowOf(env) ?? "")]);
+  const data: [string, ReportCell[]][] = [
+    ["Readings (#N/A: none, a gap in the chart)", readings], ["Mean", lineOf("mean")], ["Upper process limit", lineOf("upl")], ["Lower process limit", lineOf("lpl")], ["Target", lineOf("target")],
+    ["Special cause improvement", band("improvement")], ["Special cause concern", band("concern")], ["Special cause neutral", band("neutral")],
+  ];
+  for (const [name, cellsOf] of data) rows.push([...Array(DATA_COL).fill(null), label(name), ...cellsOf]);
+  const at = (i: number): RangeRef => ({ row: top + 2 + i, col: DATA_COL + 1, rows: 1, cols: M });
+  const styles: [string, string, ChartSeries["style"]][] = [
+    ["Readings", "#005EB8", "markers"], ["Mean", "#231F20", "line"], ["Upper process limit", "#7F7F7F", "dash"], ["Lower process limit", "#7F7F7F", "dash"],
+    ["Target", MDC_COLOURS.target, "dash"], ["Special cause improvement", "#9ADFF8", "band"], ["Special cause concern", "#F5C29B", "band"], ["Special cause neutral", "#B9A3D1", "band"],
+  ];
+  return {
+    type: "line",
+    title: "The KPI picked beside this chart",
+    anchor: { row: top, col: 0, rows: CHART_BLOCK - 2, cols: DATA_COL - 1 },
+    categories: { sheet: ctx.sheetName("kpis"), range: { row: 0, col: L.first, rows: 1, cols: M } },
+    series: styles.map(([name, color, style], i) => ({ name, sheet: chartSheet, range: at(i), color, style })),
+  };
+}
+
 /** A KPI unit's chart axis format. */
 const axisFormat = (unit: Value | undefined): string | undefined =>
   eqText(unit ?? null, "Percent") ? "0%" : unit === "£" ? '"£"#,##0.00' : undefined;
@@ -217,6 +287,7 @@ const axisFormat = (unit: Value | undefined): string | undefined =>
 export interface KpiChartRow {
   /** 0-based sheet row of the record on the KPIs sheet. */
   row: number;
+  ref?: string;
   measure: string;
   unit?: Value;
   better?: Value;
@@ -236,6 +307,15 @@ const DATA_COL = 10;
 export const chartBlockTop = (kpiRow: number) => CHARTS_TOP + (kpiRow - 1) * CHART_BLOCK;
 
 /**
+ * KPIs with a chart of their own: those in the KPIs sheet's first 25 rows, as NHS England's SPC multiple chart
+ * tool draws up to 25 (gaps.md §5). Past that a workbook gets slow to open and to build (each chart is a host call,
+ * and Excel's 10 a sync), so any other KPI is drawn in one more chart, of the KPI a person picks beside it.
+ */
+export const KPI_CHARTS = 25;
+/** The workbook name of the picked KPI's ref (the input cell beside that chart). */
+export const PICKED_KPI = "Spc_Chart_Kpi";
+
+/**
  * The SPC settings, and one Making Data Count chart per KPI record: the readings, the mean, the process limits and
  * the target as lines, and the months flagged special cause as bands in MDC's colours, fed by formulas beside
  * each chart from the KPI's row.
@@ -246,7 +326,7 @@ export function kpiChartsSpec(ctx: SpecCtx, kpiRows: KpiChartRow[]): SheetSpec {
   const kpiSheet = ctx.sheetName("kpis");
   const k = q(ctx, "kpis");
   const rows: (ReportCell | null)[][] = [
-    [label("KPI SPC charts (Making Data Count): one per KPI on the KPIs sheet. Rebuild to add charts for new KPIs.", { bold: true })],
+    [label(`KPI SPC charts (Making Data Count): one per KPI in the KPIs sheet's first ${KPI_CHARTS} rows (as NHS England's multiple chart tool, up to ${KPI_CHARTS}), and, when there are more, one of the KPI you pick after them. Rebuild to add charts for new KPIs.`, { bold: true })],
     [label("SPC settings for every KPI on the KPIs sheet:", { bold: true })],
     [label("Method"), { cell: "MDC", input: true, name: SPC_NAMES.method, validation: { list: ["MDC", "R"], message: "Choose MDC or R." } },
       label("MDC: as NHS England's Making Data Count Excel tool (moving ranges not screened; two of three beyond 2 sigma counts points beyond the limits; improvement wins a conflict). R: as NHSRplotthedots (moving ranges of 3.267 x their mean or more left out; the pre-2023 two-in-three rule; the first rule in precedence decides).")],
@@ -258,7 +338,7 @@ export function kpiChartsSpec(ctx: SpecCtx, kpiRows: KpiChartRow[]): SheetSpec {
   ];
   const charts: ChartSpec[] = [];
   for (const kr of kpiRows) {
-    if (kr.row < 1) continue;
+    if (kr.row < 1 || kr.row > KPI_CHARTS) continue;
     const top = chartBlockTop(kr.row);
     const r = kr.row + 1;
     const dir = sheetDirection(kr.better ?? null);
@@ -309,6 +389,8 @@ export function kpiChartsSpec(ctx: SpecCtx, kpiRows: KpiChartRow[]): SheetSpec {
       valueFormat: axisFormat(kr.unit),
     });
   }
+  const others = kpiRows.filter((kr) => kr.row > KPI_CHARTS).sort((a, b) => a.row - b.row);
+  if (others.length) charts.push(pickedChart(ctx, rows, kpiRows, others[0]));
   return {
     key: "kpiCharts",
     name: ctx.sheetName("kpiCharts"),
