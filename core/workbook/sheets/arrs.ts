@@ -198,7 +198,9 @@ export function arrsSpec(ctx: SpecCtx): SheetSpec {
   };
   const termF = (c: FormulaCtx, p: number, monthsExpr: string) => `MIN(${c.ref("costUsed")},${c.ref(maxKey(p))})*${hasShare ? `${c.ref("mhpShare")}*` : ""}${c.ref("wte")}*${monthsExpr}/12`;
   const mhpList = `{${mhpRoles.map(str).join(",")}}`;
-  const firstOfBandF = (c: FormulaCtx) => `MATCH(${c.ref("role")},Arrs_Role,0)>=${c.row - 1}`;
+  // The role's first row in the column is at or after this one. Arrs_Role starts at row 2, so a record's place in it
+  // is ROW()-1: the same formula in every row (Excel takes the column as one R1C1 formula, not one text a row).
+  const firstOfBandF = (c: FormulaCtx) => `MATCH(${c.ref("role")},Arrs_Role,0)>=ROW()-1`;
 
   const maxCols: ColumnSpec[] = periods.map((pw, p) =>
     calc(maxKey(p), `Role maximum from ${pw.label} (£ per WTE)`, "money",
@@ -517,7 +519,7 @@ export function sharesSpec(ctx: SpecCtx): SheetSpec {
               [`${s}=""`, str("Enter the share")],
               [`AND(${s}<>"",NOT(ISNUMBER(${s})))`, str("Share is text, not a number: retype it (50% or 0.5)")],
               [`AND(ISNUMBER(${s}),OR(${s}<0,${s}>1))`, str("Share is outside 0% to 100%")],
-              [`AND(NOT(${prevSame(c)}),${first}<${c.row - 1})`, `"This post also has rows higher up (from row "&(${first}+1)&"): keep a post's rows together, e.g. sort by Post ref"`],
+              [`AND(NOT(${prevSame(c)}),${first}<ROW()-1)`, `"This post also has rows higher up (from row "&(${first}+1)&"): keep a post's rows together, e.g. sort by Post ref"`],
               [`AND(NOT(${prevSame(c)}),ABS(N(${t})-1)>0.0001)`, `"Shares of "&${p}&" add to "&ROUND(N(${t})*100,1)&"%, not 100%"`],
             ]);
           },

@@ -58,13 +58,14 @@ export function kpisSpec(ctx: SpecCtx): SheetSpec {
   const readingsOf = (r: RowValues) => L.readings.map((k) => r[k] ?? null);
   const seq = `{${Array.from({ length: M }, (_, i) => i + 1).join(",")}}`;
   const spc = (r: RowValues, env: Env) => spcRow(r, L.readings, env);
-  // A1 references of this row's cells, for the SPC formulas.
+  // A1 references of this row's cells, for the SPC formulas. Readings are column-relative: a month's flag then has
+  // the next month's formula shifted one column, so Excel takes a row of flags as one R1C1 formula, not 48.
   const cells = (c: { ref(k: string): string; span(a: string, b: string): string; row: number }): SpcCells => {
     const abs = (k: string) => `$${c.ref(k)}`;
     return {
       months: M,
-      x: (p) => abs(L.readings[p]),
-      span: (p, qq) => c.span(L.readings[p], L.readings[qq]),
+      x: (p) => c.ref(L.readings[p]),
+      span: (p, qq) => `${c.ref(L.readings[p])}:${c.ref(L.readings[qq])}`,
       flags: c.span(`f${L.readings[0]}`, `f${L.readings[M - 1]}`),
       ref: abs("ref"), better: abs("better"), target: abs("target"),
       limits: abs("limits"), end: abs("end"), mean: abs("mean"), amr: abs("amr"), lpl: abs("lpl"), upl: abs("upl"), l2: abs("l2"), u2: abs("u2"),
@@ -352,7 +353,8 @@ export function kpiChartsSpec(ctx: SpecCtx, kpiRows: KpiChartRow[]): SheetSpec {
       }));
     };
     const band = (kind: "improvement" | "concern" | "neutral") => L.readings.map((key, i) => {
-      const ref = `${k}!$${colLetter(L.flagsFirst + i)}$${r}`;
+      // Column-relative: a row of these is one R1C1 formula in Excel.
+      const ref = `${k}!${colLetter(L.flagsFirst + i)}$${r}`;
       const text = `Special cause ${kind}`;
       return fcell(`=IF(LEFT(${ref},${text.length})="${text}",1,0)`, (env) => {
         const rec = env.record?.("kpis", r);
