@@ -122,6 +122,27 @@ function compileRect(b: Block, opts: CompileOptions): CellWrite[] {
   return out;
 }
 
+/**
+ * A sheet's writes with each single-value write joined to the one just below it that sets the same value over the
+ * same columns: a rebuild's plan has a table's records and its spare rows in separate blocks, and each formula column
+ * would otherwise go twice. The union is exactly the two rectangles, so no write comes to cover another's cells.
+ * (A block of one row sends its formulas as matrix cells, cheaper than a write each: those are not joined.)
+ */
+export function joinRuns(writes: CellWrite[]): CellWrite[] {
+  const keyOf = (w: CellWrite) => ("r1c1" in w ? `f${w.rect.col},${w.rect.cols}:${w.r1c1}` : "same" in w ? `v${w.rect.col},${w.rect.cols}:${JSON.stringify(w.same)}` : null);
+  const open = new Map<string, CellWrite[]>();
+  const out: CellWrite[] = [];
+  for (const w of [...writes].sort((a, b) => a.rect.row - b.rect.row || a.rect.col - b.rect.col)) {
+    const k = keyOf(w);
+    if (k === null) { out.push(w); continue; }
+    const list = open.get(k) ?? [];
+    const above = list.find((x) => x.rect.row + x.rect.rows === w.rect.row);
+    if (above) above.rect = { ...above.rect, rows: above.rect.rows + w.rect.rows };
+    else { const copy = { ...w, rect: { ...w.rect } }; list.push(copy); open.set(k, list); out.push(copy); }
+  }
+  return out;
+}
+
 function isFormula(c: PlanCell): boolean {
   return !!c && typeof c === "object" && "f" in c;
 }

@@ -6,7 +6,7 @@ import { a1, type ChartSpec, type NamedRange, type RangeRef, type SheetPlan, typ
 import { cfClearRects, OP_BYTES } from "./before";
 import type { Occupancy } from "./fingerprint";
 import { mergeRects } from "./geometry";
-import { compileBlock, splitWrite, writeBytes, type CellWrite } from "./runs";
+import { compileBlock, joinRuns, splitWrite, writeBytes, type CellWrite } from "./runs";
 import { within } from "../core/workbook/plan";
 
 /** Charts this add-in made carry this name prefix; only those are replaced. */
@@ -88,13 +88,15 @@ export function sheetSteps(sp: SheetPlan, ws: Excel.Worksheet, existed: SheetSna
   const formatted = (row: number, col: number) => sp.formats.some((f) => within(f.range, row, col));
 
   const dateCells: RangeRef[] = [];
+  const writes: CellWrite[] = [];
   for (const block of sp.blocks) {
     block.cells.forEach((row, i) => row.forEach((cell, j) => {
       if (cell && typeof cell === "object" && "d" in cell && !formatted(block.row + i, block.col + j)) dateCells.push({ row: block.row + i, col: block.col + j, rows: 1, cols: 1 });
     }));
-    // A matrix bigger than a sync is cut as the steps are packed (apply.ts pack), where it fills what room is left.
-    for (const w of compileBlock(block, { dateShift: c.dateShift })) steps.push(writeStep(key, ws, w));
+    writes.push(...compileBlock(block, { dateShift: c.dateShift }));
   }
+  // A matrix bigger than a sync is cut as the steps are packed (apply.ts pack), where it fills what room is left.
+  for (const w of joinRuns(writes)) steps.push(writeStep(key, ws, w));
   // Formats per range, set once for all its cells (a single value, not a matrix).
   for (const f of sp.formats) steps.push(small(() => void (at(f.range).numberFormat = f.format as unknown as string[][])));
   for (const r of mergeRects(dateCells)) steps.push(small(() => void (at(r).numberFormat = DATE_FORMAT as unknown as string[][])));

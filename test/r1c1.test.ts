@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { a1ToR1C1, r1c1ToA1 } from "../excel-addin/r1c1";
-import { compileBlock } from "../excel-addin/runs";
+import { compileBlock, joinRuns, type CellWrite } from "../excel-addin/runs";
 import { r1c1ToA1Fake } from "./fakes/fakeExcel";
 
 const col = fc.integer({ min: 0, max: 60 }).map((n) => (n < 26 ? String.fromCharCode(65 + n) : `A${String.fromCharCode(65 + n - 26)}`));
@@ -68,6 +68,44 @@ describe("A1 formulas as relative R1C1", () => {
         // A column of one convertible formula with no break is a single write of one R1C1 text.
         fs.forEach((f, j) => {
           if (a1ToR1C1(f, top, left + j) === null || breakAt < rows) return;
+          expect(writes.filter((w) => "r1c1" in w && w.rect.col <= left + j && left + j < w.rect.col + w.rect.cols)).toHaveLength(1);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("a column cut across blocks (a rebuild's records and spare rows) still goes as one write a run, every cell as before (property)", () => {
+    fc.assert(
+      fc.property(fc.array(formula, { minLength: 1, maxLength: 3 }), fc.integer({ min: 2, max: 12 }), fc.array(fc.integer({ min: 1, max: 11 }), { maxLength: 3 }), (fs, rows, cuts) => {
+        const top = 500, left = 100;
+        const cells = Array.from({ length: rows }, (_, i) =>
+          fs.map((f, j) => {
+            const x = a1ToR1C1(f, top, left + j);
+            return { f: x === null ? f : r1c1ToA1(x, top + i, left + j)! };
+          }),
+        );
+        // The rows in blocks cut at `cuts`, as a plan gives them, of 2 rows or more (a lone row's formulas go as
+        // matrix cells, cheaper than a write each, and are not joined).
+        const at = [0];
+        for (const c of [...cuts].sort((a, b) => a - b)) if (c - at[at.length - 1] >= 2 && rows - c >= 2) at.push(c);
+        at.push(rows);
+        const blocks = at.slice(0, -1).map((a, k) => ({ row: top + a, col: left, cells: cells.slice(a, at[k + 1]) }));
+        const writes = joinRuns(blocks.flatMap((b) => compileBlock(b)));
+        const got = cells.map((line) => line.map(() => ""));
+        const seen = cells.map((line) => line.map(() => 0));
+        for (const w of writes as CellWrite[]) {
+          for (let i = 0; i < w.rect.rows; i++) for (let j = 0; j < w.rect.cols; j++) {
+            const [r, c] = [w.rect.row + i, w.rect.col + j];
+            seen[r - top][c - left]++;
+            got[r - top][c - left] = "r1c1" in w ? r1c1ToA1Fake(w.r1c1, r, c)! : "same" in w ? String(w.same) : String(w.matrix[i][j]);
+          }
+        }
+        // Every cell written once, with its own formula.
+        expect(seen.flat().every((n) => n === 1)).toBe(true);
+        expect(got).toEqual(cells.map((line) => line.map((x) => x.f)));
+        fs.forEach((f, j) => {
+          if (a1ToR1C1(f, top, left + j) === null) return;
           expect(writes.filter((w) => "r1c1" in w && w.rect.col <= left + j && left + j < w.rect.col + w.rect.cols)).toHaveLength(1);
         });
       }),
