@@ -316,7 +316,7 @@ async function writePlan(
     });
   }
 
-  const syncs = pack(setup, bySheet, last, budget, chartCap);
+  const syncs = pack(setup, bySheet, last, budget, chartCap, new Set(snapOf.keys()));
 
   // ---- Write.
   const occ = (key: string) => {
@@ -472,11 +472,14 @@ const MIN_SPLIT_ROOM = 4 * OP_BYTES;
  * sync's bytes up to the budget, a big matrix write cut where a sync is full (its rows go on in the next); the last
  * steps at the very end. So a build takes about as many syncs as its bytes (or its charts) need, and no more.
  */
-export function pack(setup: Step[], bySheet: { steps: Step[] }[], last: Step[], budget: number, chartCap: number): Step[][] {
-  const syncs: { steps: Step[]; bytes: number; charts: number; sheets: Set<string> }[] = [];
-  const open = () => { const x = { steps: [] as Step[], bytes: 0, charts: 0, sheets: new Set<string>() }; syncs.push(x); return x; };
+export function pack(setup: Step[], bySheet: { steps: Step[] }[], last: Step[], budget: number, chartCap: number, existing?: Set<string>): Step[][] {
+  const syncs: { steps: Step[]; bytes: number; charts: number; sheets: Set<string>; first: boolean }[] = [];
+  const open = () => { const x = { steps: [] as Step[], bytes: 0, charts: 0, sheets: new Set<string>(), first: syncs.length === 0 }; syncs.push(x); return x; };
   open();
-  const cost = (x: (typeof syncs)[number], st: Step) => st.bytes + (st.sheet && !x.sheets.has(st.sheet) ? ASSERTION_BYTES : 0);
+  // A sheet's first step in a sync brings its assertion, but for a sheet the first sync itself adds (`existing`
+  // lists those there before; when not given, every sheet is charged).
+  const asserts = (x: (typeof syncs)[number], sheet: string) => !!sheet && !x.sheets.has(sheet) && (!x.first || !existing || existing.has(sheet));
+  const cost = (x: (typeof syncs)[number], st: Step) => st.bytes + (asserts(x, st.sheet) ? ASSERTION_BYTES : 0);
   const put = (x: (typeof syncs)[number], st: Step) => { x.bytes += cost(x, st); x.steps.push(st); if (st.sheet) x.sheets.add(st.sheet); x.charts += st.charts ?? 0; };
   for (const st of setup) put(syncs[0], st);
   const steps = bySheet.flatMap((x) => x.steps);
@@ -494,7 +497,7 @@ export function pack(setup: Step[], bySheet: { steps: Step[] }[], last: Step[], 
   for (let st of steps.filter((x) => x.kind !== "chart")) {
     for (;;) {
       const x = syncs[k] ?? open();
-      const room = budget - x.bytes - (st.sheet && !x.sheets.has(st.sheet) ? ASSERTION_BYTES : 0);
+      const room = budget - x.bytes - (asserts(x, st.sheet) ? ASSERTION_BYTES : 0);
       if (st.bytes <= room || x.steps.length === 0 && !st.split) { put(x, st); break; }
       const parts = st.split && (room >= MIN_SPLIT_ROOM || x.steps.length === 0) ? st.split(Math.max(room, MIN_SPLIT_ROOM)) : null;
       if (parts) { put(x, parts[0]); st = parts[1]; }

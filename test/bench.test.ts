@@ -35,15 +35,14 @@ describe("benchmarks", () => {
 
   it("Excel: a real build's syncs for the sample and the large network, new and rebuilt, with the targets beside them", async () => {
     // A fifth of the large network: the tables' shape and the build's flow (the full size's targets: excel-limits).
-    const [summary, detail, trade] = await benchExcel(0.2);
+    const [summary, detail] = await benchExcel(0.2);
     const row = (network: string, build: string) => summary.rows.find((r) => r.network === network && r.build === build)!;
     expect(summary.rows.map((r) => `${r.network} ${r.build}`)).toEqual(["sample new", "sample rebuild", "large new", "large rebuild"]);
     for (const r of summary.rows) for (const k of ["syncs", "target", "met", "minimum", "max write KB", "max response KB", "within 5 MB"]) expect(r, k).toHaveProperty(k);
     expect(row("sample", "new").met).toBe("yes");
+    expect(row("sample", "rebuild").met).toBe("yes");
     expect(row("large", "new").met).toBe("yes");
     expect(row("large", "rebuild")["within 5 MB"]).toBe("yes");
     expect(detail.rows.length).toBe(row("large", "new").syncs);
-    expect(trade.rows.map((r) => r["charts a sync"])).toEqual([10, 20, 20]);
-    expect(trade.rows.every((r) => r["all ok"] === "yes")).toBe(true);
   }, 600_000);
 });
