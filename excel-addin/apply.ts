@@ -10,14 +10,10 @@
  *    (fingerprint.ts), then writes. Formula columns go once per run (runs.ts).
  *
  * The budgets, measured (bench/excel.ts). Issue #10 asks for syncs of at most ~1 MB and 10 charts, so that a slow host
- * answers each well inside a time-out; issue #13 asks for the large network (500 partnerships, 10,000 budget lines,
- * 100 KPI charts) in at most 6 syncs. When that was asked its writes were 1.9 MB. The 2026/27 workbook's are 5.76 MB
- * of cell content (3.94 MB of it the hidden PCN_Data sheet, what each record took from the data file; 1.37 MB
- * Budget) and ~6.3 MB with each action's envelope: at ~1 MB a sync that is 7 write syncs, 8 with the read, and no
- * packing makes it 6 (5 syncs of 1 MiB hold 5.24 MB). 6 needs ~1.3 MB a sync (`maxRequestBytes`), far under the
- * 5 MB cap and never timed out, but over issue #10's figure, so the default stays ~1 MB. The charts ride in the
- * syncs the bytes need anyway, at most issue #10's 10 a sync: with SPC's chart data the large network's bytes need 9
- * write syncs, and its 100 charts 10, so the cap costs one sync (11 in all; `maxChartsPerSync: 20` makes it 10).
+ * answers each well inside a time-out; issue #13 asks for the sample in at most 3 syncs and the large network (500
+ * partnerships, 10,000 budget lines, 100 KPIs) in at most 6. The sample's writes (~920 KB as estimated here, each
+ * action's envelope counted) go in one write sync; the large network's ~4.1 MB in 5, packed full, its 26 charts
+ * riding in them: 2 and 6 syncs with the read (a rebuild adds the prepare read).
  *
  * If any write sync fails, the build is rolled back (rollback.ts), or, if it had got as far as deleting the old
  * charts it replaces (its very last steps), finished.
