@@ -16,8 +16,7 @@ import { computeWorkbook } from "../core/workbook/compute";
 import { validateNetwork } from "../core/workbook/data";
 import { sampleNetwork } from "../core/workbook/sample";
 import { KPI_CHARTS, PICKED_KPI } from "../core/workbook/sheets/kpis";
-import { snapshotFromValues } from "./engines/compare";
-import { evaluateXlsx } from "./engines/hyperformula";
+import { engineGrids, namedCell, snapshotFromValues } from "./engines/compare";
 import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
 
 const today = "2026-12-01";
@@ -56,15 +55,11 @@ beforeAll(async () => {
       // A person picks another KPI in the cell beside the chart.
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(built);
-      const [sheet, ref] = wb.definedNames.getRanges(PICKED_KPI).ranges[0].split("!");
-      wb.getWorksheet(sheet.replace(/^'|'$/g, "").replace(/''/g, "'"))!.getCell(ref.replace(/\$/g, "")).value = pick;
+      namedCell(wb, PICKED_KPI).value = pick;
       file = join(dir, `kpis-${pick}.xlsx`);
       await wb.xlsx.writeFile(file);
     }
-    const ev = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true, today });
-    const hf: Grid = {};
-    for (const s of ev.sheetNames()) hf[s] = ev.sheetValues(s) as LoValue[][];
-    grids[pick] = { lo: await recalcXlsxRaw(file, { today }), hf };
+    grids[pick] = await engineGrids(file, today);
   }
 }, 300_000);
 afterAll(async () => { await disposeLibreOffice(); rmSync(dir, { recursive: true, force: true }); });
@@ -138,8 +133,7 @@ describe("KPIs past the charts of their own", () => {
     const built = join(dir, "kpis.xlsx");
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(built);
-    const [sheet, ref] = wb.definedNames.getRanges(PICKED_KPI).ranges[0].split("!");
-    wb.getWorksheet(sheet.replace(/^'|'$/g, ""))!.getCell(ref.replace(/\$/g, "")).value = "K-27";
+    namedCell(wb, PICKED_KPI).value = "K-27";
     const file = join(dir, "kpis-K-27.xlsx");
     await wb.xlsx.writeFile(file);
     const charts = (await recalcXlsxRaw(file, { today }))["KPI Charts"];

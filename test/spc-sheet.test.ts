@@ -14,9 +14,8 @@ import { writeWorkbook } from "../cli/main";
 import { computeWorkbook } from "../core/workbook/compute";
 import { sampleNetwork } from "../core/workbook/sample";
 import { SPC_NAMES } from "../core/workbook/sheets/spcFormulas";
-import { evaluateXlsx } from "./engines/hyperformula";
-import { disposeLibreOffice, recalcXlsxRaw, type LoValue } from "./engines/libreoffice";
-import { snapshotFromValues } from "./engines/compare";
+import { disposeLibreOffice, type LoValue } from "./engines/libreoffice";
+import { engineGrids, namedCell, snapshotFromValues } from "./engines/compare";
 
 // Both engines and the core run on the same pinned date (LibreOffice under faketime), not the real one.
 const today = "2026-12-01";
@@ -73,18 +72,11 @@ beforeAll(async () => {
     // A person clears the baseline (limits from all readings) and, for R, chooses the method.
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(built);
-    const cell = (name: string) => {
-      const [sheet, ref] = wb.definedNames.getRanges(name).ranges[0].split("!");
-      return wb.getWorksheet(sheet.replace(/^'|'$/g, "").replace(/''/g, "'"))!.getCell(ref.replace(/\$/g, ""));
-    };
-    cell(SPC_NAMES.baseline).value = null;
-    cell(SPC_NAMES.method).value = method;
+    namedCell(wb, SPC_NAMES.baseline).value = null;
+    namedCell(wb, SPC_NAMES.method).value = method;
     const file = join(dir, `vectors-${method}.xlsx`);
     await wb.xlsx.writeFile(file);
-    const ev = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true, today });
-    const hf: Grid = {};
-    for (const s of ev.sheetNames()) hf[s] = ev.sheetValues(s) as LoValue[][];
-    results[method] = { lo: await recalcXlsxRaw(file, { today }), hf };
+    results[method] = await engineGrids(file, today);
   }
 }, 300_000);
 afterAll(async () => { await disposeLibreOffice(); rmSync(dir, { recursive: true, force: true }); });

@@ -4,7 +4,9 @@
  */
 import { computeWorkbook } from "../../core/workbook/compute";
 import type { SnapshotValue, WorkbookSnapshot } from "../../core/workbook/plan";
-import type { LoValue } from "./libreoffice";
+import type ExcelJS from "exceljs";
+import { evaluateXlsx } from "./hyperformula";
+import { recalcXlsxRaw, type LoValue } from "./libreoffice";
 
 /** Each sheet's computed values, by name, as the engine gives them (an error is `{ error }`). */
 export type EngineValues = Record<string, LoValue[][]>;
@@ -43,4 +45,18 @@ export function disagreements(values: EngineValues, today: string, sheets?: stri
     .filter((c) => !sameValue(values[c.sheet]?.[c.row]?.[c.col] ?? null, c.value))
     .map((c) => `${c.sheet}!R${c.row + 1}C${c.col + 1}: engine ${JSON.stringify(values[c.sheet]?.[c.row]?.[c.col])} core ${JSON.stringify(c.value)}`);
   return { compared: cells.length, bad };
+}
+
+/** An .xlsx file's values as LibreOffice and HyperFormula each compute them, on the same pinned day. */
+export async function engineGrids(file: string, today: string): Promise<{ lo: EngineValues; hf: EngineValues }> {
+  const ev = await evaluateXlsx(file, { evaluateNullToZero: false, excelRound: true, today });
+  const hf: EngineValues = {};
+  for (const s of ev.sheetNames()) hf[s] = ev.sheetValues(s) as LoValue[][];
+  return { lo: await recalcXlsxRaw(file, { today }), hf };
+}
+
+/** The cell a workbook name points at, in a workbook opened in exceljs (to type into it as a person would). */
+export function namedCell(wb: ExcelJS.Workbook, name: string): ExcelJS.Cell {
+  const [sheet, ref] = wb.definedNames.getRanges(name).ranges[0].split("!");
+  return wb.getWorksheet(sheet.replace(/^'|'$/g, "").replace(/''/g, "'"))!.getCell(ref.replace(/\$/g, ""));
 }
