@@ -210,6 +210,19 @@ export function unitFormat(unit: Value | undefined): string | null {
   if (unit === "£") return FORMATS.money;
   return null;
 }
+/** How each series of an SPC chart looks, in Making Data Count's colours; in the order the chart data rows hold them. */
+const SPC_LOOK = {
+  Readings: { color: "#005EB8", style: "markers" },
+  Mean: { color: "#231F20", style: "line" },
+  "Upper process limit": { color: "#7F7F7F", style: "dash" },
+  "Lower process limit": { color: "#7F7F7F", style: "dash" },
+  Target: { color: MDC_COLOURS.target, style: "dash" },
+  "Special cause improvement": { color: "#9ADFF8", style: "band" },
+  "Special cause concern": { color: "#F5C29B", style: "band" },
+  "Special cause neutral": { color: "#B9A3D1", style: "band" },
+} satisfies Record<string, Pick<ChartSeries, "color" | "style">>;
+type SpcLine = keyof typeof SPC_LOOK;
+
 /**
  * The chart of the KPI whose ref a person picks (first, the first KPI without a chart of its own), after the
  * KPI_CHARTS charts: its data pulled from that KPI's row by MATCH and INDEX, with #N/A where the KPI has no figure,
@@ -267,16 +280,12 @@ function pickedChart(ctx: SpecCtx, rows: (ReportCell | null)[][], kpiRows: KpiCh
   ];
   for (const [name, cellsOf] of data) rows.push([...Array(DATA_COL).fill(null), label(name), ...cellsOf]);
   const at = (i: number): RangeRef => ({ row: top + 2 + i, col: DATA_COL + 1, rows: 1, cols: M });
-  const styles: [string, string, ChartSeries["style"]][] = [
-    ["Readings", "#005EB8", "markers"], ["Mean", "#231F20", "line"], ["Upper process limit", "#7F7F7F", "dash"], ["Lower process limit", "#7F7F7F", "dash"],
-    ["Target", MDC_COLOURS.target, "dash"], ["Special cause improvement", "#9ADFF8", "band"], ["Special cause concern", "#F5C29B", "band"], ["Special cause neutral", "#B9A3D1", "band"],
-  ];
   return {
     type: "line",
     title: "The KPI picked beside this chart",
     anchor: { row: top, col: 0, rows: CHART_BLOCK - 2, cols: DATA_COL - 1 },
     categories: { sheet: ctx.sheetName("kpis"), range: { row: 0, col: L.first, rows: 1, cols: M } },
-    series: styles.map(([name, color, style], i) => ({ name, sheet: chartSheet, range: at(i), color, style })),
+    series: (Object.keys(SPC_LOOK) as SpcLine[]).map((name, i) => ({ name, sheet: chartSheet, range: at(i), ...SPC_LOOK[name] })),
   };
 }
 
@@ -370,18 +379,12 @@ export function kpiChartsSpec(ctx: SpecCtx, kpiRows: KpiChartRow[]): SheetSpec {
     rows.push([...Array(DATA_COL).fill(null), fcell(`=${k}!$A$${r}&" "&${k}!$B$${r}`, (env) => { const rec = env.record?.("kpis", r); return `${String(rec?.ref ?? "")} ${String(rec?.measure ?? "")}`; }, { bold: true })]);
     for (const [name, cellsOf] of data) rows.push([...Array(DATA_COL).fill(null), label(name), ...cellsOf]);
     const at = (i: number): RangeRef => ({ row: top + 1 + i, col: DATA_COL + 1, rows: 1, cols: M });
-    const series: ChartSeries[] = [{ name: kr.measure, sheet: kpiSheet, range: { row: kr.row, col: L.first, rows: 1, cols: M }, color: "#005EB8", style: "markers" }];
-    if (kr.hasLimits) {
-      series.push({ name: "Mean", sheet: ctx.sheetName("kpiCharts"), range: at(0), color: "#231F20", style: "line" });
-      series.push({ name: "Upper process limit", sheet: ctx.sheetName("kpiCharts"), range: at(1), color: "#7F7F7F", style: "dash" });
-      series.push({ name: "Lower process limit", sheet: ctx.sheetName("kpiCharts"), range: at(2), color: "#7F7F7F", style: "dash" });
-    }
-    if (kr.hasTarget) series.push({ name: "Target", sheet: ctx.sheetName("kpiCharts"), range: at(3), color: MDC_COLOURS.target, style: "dash" });
-    if (kr.hasLimits && dir !== 0) {
-      series.push({ name: "Special cause improvement", sheet: ctx.sheetName("kpiCharts"), range: at(4), color: "#9ADFF8", style: "band" });
-      series.push({ name: "Special cause concern", sheet: ctx.sheetName("kpiCharts"), range: at(5), color: "#F5C29B", style: "band" });
-    }
-    if (kr.hasLimits && dir === 0) series.push({ name: "Special cause neutral", sheet: ctx.sheetName("kpiCharts"), range: at(6), color: "#B9A3D1", style: "band" });
+    const line = (name: SpcLine, i: number): ChartSeries => ({ name, sheet: ctx.sheetName("kpiCharts"), range: at(i), ...SPC_LOOK[name] });
+    const series: ChartSeries[] = [{ name: kr.measure, sheet: kpiSheet, range: { row: kr.row, col: L.first, rows: 1, cols: M }, ...SPC_LOOK.Readings }];
+    if (kr.hasLimits) series.push(line("Mean", 0), line("Upper process limit", 1), line("Lower process limit", 2));
+    if (kr.hasTarget) series.push(line("Target", 3));
+    if (kr.hasLimits && dir !== 0) series.push(line("Special cause improvement", 4), line("Special cause concern", 5));
+    if (kr.hasLimits && dir === 0) series.push(line("Special cause neutral", 6));
     charts.push({
       type: "line",
       title: kr.measure,
